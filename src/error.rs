@@ -1,0 +1,368 @@
+//! The crate's error type.
+//!
+//! Every failure keeps what the server said: status, `requestId`, message,
+//! field errors, rate-limit headers and (a bounded snippet of) the raw body.
+//! Non-JSON error bodies, such as an HTML 503 page from the CDN in front of
+//! the API, still become a typed error carrying the status.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use http::{HeaderMap, StatusCode};
+use serde::Deserialize;
+
+use crate::transport::TransportError;
+
+/// Result alias used throughout the crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// How many bytes of a body are kept in errors.
+pub(crate) const SNIPPET_LIMIT: usize = 2048;
+
+/// Rate-limit headers that Opsgenie sends on every response.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct RateLimitInfo {
+    /// `X-RateLimit-State`: `OK` or `THROTTLED`.
+    pub state: Option<String>,
+    /// `X-RateLimit-Reason`: the request domain that tripped (e.g. `Configuration`).
+    pub reason: Option<String>,
+    /// `X-RateLimit-Period-In-Sec`: which window tripped, `60` or `1`.
+    pub period_secs: Option<u64>,
+}
+
+impl RateLimitInfo {
+    /// Reads the `X-RateLimit-*` headers; `None` when none is present.
+    pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
+        let get = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.trim().to_string())
+        };
+        let info = RateLimitInfo {
+            state: get("x-ratelimit-state"),
+            reason: get("x-ratelimit-reason"),
+            period_secs: get("x-ratelimit-period-in-sec").and_then(|s| s.parse().ok()),
+        };
+        if info.state.is_none() && info.reason.is_none() && info.period_secs.is_none() {
+            None
+        } else {
+            Some(info)
+        }
+    }
+
+    /// True when the server said `X-RateLimit-State: THROTTLED`.
+    pub fn is_throttled(&self) -> bool {
+        self.state
+            .as_deref()
+            .is_some_and(|s| s.eq_ignore_ascii_case("THROTTLED"))
+    }
+}
+
+/// What the server answered to a failed call.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// `message` from the JSON body, if the body was Opsgenie JSON.
+    pub message: Option<String>,
+    /// `requestId` from the body (or the `X-Request-Id` header); quote it to Atlassian support.
+    pub request_id: Option<String>,
+    /// Field errors (`errors: {field: reason}`), typically on 422.
+    pub errors: BTreeMap<String, String>,
+    /// Rate-limit headers of the response.
+    pub rate_limit: Option<RateLimitInfo>,
+    /// `Content-Type` of the body.
+    pub content_type: Option<String>,
+    /// The body, cut to at most 2 KiB (lossy UTF-8).
+    pub raw_body: String,
+}
+
+impl ApiError {
+    /// Builds the error from a response. Never fails: a body that is not
+    /// Opsgenie JSON (HTML, empty, truncated) just leaves `message` empty.
+    pub fn from_parts(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
+        #[derive(Deserialize)]
+        struct Body {
+            message: Option<String>,
+            #[serde(rename = "requestId")]
+            request_id: Option<String>,
+            #[serde(default)]
+            errors: Option<BTreeMap<String, serde_json::Value>>,
+        }
+        let parsed: Option<Body> = serde_json::from_slice(body).ok();
+        let header_request_id = headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
+        let (message, request_id, errors) = match parsed {
+            Some(b) => (
+                b.message,
+                b.request_id.or(header_request_id),
+                b.errors
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(k, v)| {
+                        let v = match v {
+                            serde_json::Value::String(s) => s,
+                            other => other.to_string(),
+                        };
+                        (k, v)
+                    })
+                    .collect(),
+            ),
+            None => (None, header_request_id, BTreeMap::new()),
+        };
+        ApiError {
+            status,
+            message,
+            request_id,
+            errors,
+            rate_limit: RateLimitInfo::from_headers(headers),
+            content_type: headers
+                .get(http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+            raw_body: snippet(body),
+        }
+    }
+
+    /// True when the body was not JSON (e.g. an HTML error page from the CDN).
+    pub fn is_non_json(&self) -> bool {
+        !self
+            .content_type
+            .as_deref()
+            .is_some_and(|c| c.contains("json"))
+            && serde_json::from_str::<serde_json::Value>(&self.raw_body).is_err()
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "HTTP {}", self.status.as_u16())?;
+        match &self.message {
+            Some(m) => write!(f, ": {m}")?,
+            None if !self.raw_body.is_empty() => {
+                let first: String = self.raw_body.chars().take(120).collect();
+                write!(f, ": non-JSON body: {}", first.replace('\n', " "))?
+            }
+            None => {}
+        }
+        for (k, v) in &self.errors {
+            write!(f, "; {k}: {v}")?;
+        }
+        if let Some(id) = &self.request_id {
+            write!(f, " (requestId {id})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Cuts a body to [`SNIPPET_LIMIT`] bytes at a character boundary.
+pub(crate) fn snippet(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    if text.len() <= SNIPPET_LIMIT {
+        return text.into_owned();
+    }
+    let mut end = SNIPPET_LIMIT;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &text[..end])
+}
+
+/// Everything that can go wrong.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// 401: the key is missing, wrong, revoked, or for another region
+    /// (EU accounts must use [`Region::Eu`](crate::Region::Eu)).
+    #[error("unauthorized (check the API key and region): {0}")]
+    Unauthorized(Box<ApiError>),
+    /// 403: the key lacks a right. User, team and role calls need a key with
+    /// **Configuration Access** (Settings > API key management).
+    #[error("forbidden (the API key needs Configuration Access and the matching Read/Create-Update/Delete right): {0}")]
+    Forbidden(Box<ApiError>),
+    /// 404: no such user, team, role or contact.
+    #[error("not found: {0}")]
+    NotFound(Box<ApiError>),
+    /// 429 after the retry policy gave up.
+    #[error("rate limited{}: {error}", .error.rate_limit.as_ref().and_then(|r| r.reason.as_deref()).map(|d| format!(" in domain {d}")).unwrap_or_default())]
+    RateLimited {
+        /// The last 429 answer.
+        error: Box<ApiError>,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// Any other non-success status (400, 409, 415, 422, 428, 5xx, ...).
+    #[error("API error: {0}")]
+    Api(Box<ApiError>),
+    /// The connection failed (DNS, TLS, refused, reset) or the transport failed.
+    #[error("transport error: {0}")]
+    Transport(#[from] TransportError),
+    /// No complete answer within the request timeout.
+    #[error("request timed out after {after:?}")]
+    Timeout {
+        /// The timeout that elapsed.
+        after: Duration,
+    },
+    /// A success answer whose body did not decode into the expected type.
+    #[error("could not decode the HTTP {status} response at `{path}`: {message}; body starts: {snippet}")]
+    Decode {
+        /// HTTP status of the response.
+        status: StatusCode,
+        /// serde path of the failing field (`data[3].role.name`), `.` for the root.
+        path: String,
+        /// What serde said.
+        message: String,
+        /// The start of the body.
+        snippet: String,
+    },
+    /// The call was refused before anything was sent.
+    #[error("invalid input: {0}")]
+    InvalidInput(String),
+    /// A non-idempotent write (e.g. a create) may or may not have been applied:
+    /// the answer was lost and the state could not be confirmed. Nothing was resent.
+    #[error("outcome unknown for {operation}: {cause}")]
+    AmbiguousOutcome {
+        /// What was attempted, e.g. `create user jane@example.com`.
+        operation: String,
+        /// The failure that hid the answer.
+        cause: Box<Error>,
+    },
+}
+
+impl Error {
+    /// The server's answer, for every variant that has one.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Unauthorized(e) | Error::Forbidden(e) | Error::NotFound(e) | Error::Api(e) => {
+                Some(e)
+            }
+            Error::RateLimited { error, .. } => Some(error),
+            Error::AmbiguousOutcome { cause, .. } => cause.api_error(),
+            _ => None,
+        }
+    }
+
+    /// HTTP status, when the server answered.
+    pub fn status(&self) -> Option<StatusCode> {
+        self.api_error().map(|e| e.status)
+    }
+
+    /// The `requestId` the server gave, when it answered.
+    pub fn request_id(&self) -> Option<&str> {
+        self.api_error().and_then(|e| e.request_id.as_deref())
+    }
+
+    /// The server's `message`, when it sent one.
+    pub fn message(&self) -> Option<&str> {
+        self.api_error().and_then(|e| e.message.as_deref())
+    }
+
+    /// True if a write that failed this way may still have been applied by
+    /// the server (the request may have arrived but the answer was lost).
+    pub fn may_have_reached_server(&self) -> bool {
+        match self {
+            Error::Timeout { .. } => true,
+            Error::Transport(t) => t.may_have_reached_server(),
+            Error::Api(e) => e.status.is_server_error(),
+            _ => false,
+        }
+    }
+
+    /// Maps a non-success Opsgenie response to the matching variant.
+    pub fn from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
+        let e = Box::new(ApiError::from_parts(status, headers, body));
+        match status.as_u16() {
+            401 => Error::Unauthorized(e),
+            403 => Error::Forbidden(e),
+            404 => Error::NotFound(e),
+            429 => Error::RateLimited {
+                error: e,
+                attempts: 1,
+            },
+            _ => Error::Api(e),
+        }
+    }
+
+    pub(crate) fn decode(
+        status: StatusCode,
+        body: &[u8],
+        err: serde_path_to_error::Error<serde_json::Error>,
+    ) -> Self {
+        let path = err.path().to_string();
+        let inner = err.into_inner();
+        Error::Decode {
+            status,
+            path,
+            message: inner.to_string(),
+            snippet: snippet(&body[..body.len().min(256)]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn html_503_keeps_status_and_snippet() {
+        let mut h = HeaderMap::new();
+        h.insert("content-type", "text/html".parse().unwrap());
+        let body = b"<html><body><h1>503 Service Unavailable</h1></body></html>";
+        let e = Error::from_response(StatusCode::SERVICE_UNAVAILABLE, &h, body);
+        assert_eq!(e.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
+        let api = e.api_error().unwrap();
+        assert!(api.is_non_json());
+        assert!(api.message.is_none());
+        assert!(e.to_string().contains("503"), "{e}");
+        assert!(e.to_string().contains("Service Unavailable"), "{e}");
+    }
+
+    #[test]
+    fn json_422_with_field_errors() {
+        let body = br#"{"message":"Request body is not processable","errors":{"username":"must be email"},"took":0.1,"requestId":"r-1"}"#;
+        let e = Error::from_response(StatusCode::UNPROCESSABLE_ENTITY, &HeaderMap::new(), body);
+        let api = e.api_error().unwrap();
+        assert_eq!(
+            api.errors.get("username").map(String::as_str),
+            Some("must be email")
+        );
+        assert_eq!(e.request_id(), Some("r-1"));
+        assert!(matches!(e, Error::Api(_)));
+        assert!(e.to_string().contains("username: must be email"));
+    }
+
+    #[test]
+    fn truncated_json_and_huge_bodies_do_not_panic() {
+        let e = Error::from_response(
+            StatusCode::BAD_GATEWAY,
+            &HeaderMap::new(),
+            br#"{"message":"#,
+        );
+        assert!(e.message().is_none());
+        let big = "é".repeat(10_000);
+        let e = Error::from_response(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &HeaderMap::new(),
+            big.as_bytes(),
+        );
+        assert!(e.api_error().unwrap().raw_body.len() <= SNIPPET_LIMIT + 4);
+    }
+
+    #[test]
+    fn rate_limit_headers_are_read() {
+        let mut h = HeaderMap::new();
+        h.insert("X-RateLimit-State", "THROTTLED".parse().unwrap());
+        h.insert("X-RateLimit-Reason", "Configuration".parse().unwrap());
+        h.insert("X-RateLimit-Period-In-Sec", "60".parse().unwrap());
+        let e = Error::from_response(StatusCode::TOO_MANY_REQUESTS, &h, b"");
+        let rl = e.api_error().unwrap().rate_limit.clone().unwrap();
+        assert!(rl.is_throttled());
+        assert_eq!(rl.period_secs, Some(60));
+        assert!(e.to_string().contains("domain Configuration"), "{e}");
+    }
+}

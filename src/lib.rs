@@ -1,0 +1,31 @@
+//! # opsgenie-users
+//!
+//! Async Rust SDK for Opsgenie user management: users, contacts, teams,
+//! custom roles, the Atlassian SCIM directory, with a rate-limit-aware
+//! scheduler and paginating streams.
+//!
+//! ```no_run
+//! # async fn demo() -> opsgenie_users::Result<()> {
+//! let client = opsgenie_users::Client::from_env()?;
+//! # let _ = client;
+//! # Ok(()) }
+//! ```
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod client;
+pub mod error;
+pub mod ids;
+pub mod ratelimit;
+pub mod request;
+pub mod retry;
+mod secret;
+pub mod transport;
+
+pub use client::{Client, ClientBuilder, Region};
+pub use error::{ApiError, Error, RateLimitInfo, Result};
+pub use ids::{ContactId, NameOrId, RoleId, RoleRef, TeamId, TeamRef, UserId, UserRef, Username};
+pub use ratelimit::Domain;
+pub use request::{ApiRequest, ApiResponse};
+pub use retry::RetryPolicy;
+pub use secret::{BearerToken, GenieKey};
