@@ -13,13 +13,20 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod api;
 pub mod client;
 pub mod error;
 pub mod ids;
+pub mod models;
+pub mod pagination;
 pub mod ratelimit;
 pub mod request;
 pub mod retry;
+pub mod scim;
 mod secret;
+#[cfg(feature = "sim")]
+#[cfg_attr(docsrs, doc(cfg(feature = "sim")))]
+pub mod sim;
 pub mod transport;
 
 pub use client::{Client, ClientBuilder, Region};

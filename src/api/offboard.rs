@@ -1,0 +1,1 @@
+//! offboard calls.

@@ -1,0 +1,9 @@
+//! Serde types of the REST API v2. Unknown fields are ignored and unknown enum
+//! values are kept (never a decode failure).
+
+pub mod common;
+pub mod contact;
+pub mod role;
+pub mod schedule;
+pub mod team;
+pub mod user;

@@ -1,0 +1,1 @@
+//! Paginating streams over list calls.

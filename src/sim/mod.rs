@@ -1,0 +1,1 @@
+//! Embedded in-memory Opsgenie simulator (feature `sim`).
