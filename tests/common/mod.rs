@@ -1,0 +1,132 @@
+//! Helpers shared by the integration tests. Each test binary includes this
+//! module with `mod common;` and uses what it needs.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use opsgenie_users::{Client, RetryPolicy};
+
+/// The API key every mock-server test uses; assert it in `Authorization`.
+pub const KEY: &str = "test-key-0000";
+
+/// A client for a mock server at `base` (an `httpmock::MockServer::base_url()`),
+/// with retries off so each status maps straight to its result.
+pub fn client(base: &str) -> Client {
+    Client::builder()
+        .api_key(KEY)
+        .base_url(base)
+        .retry_policy(RetryPolicy::none())
+        .request_timeout(Duration::from_secs(5))
+        .build()
+        .expect("client")
+}
+
+/// `GenieKey <KEY>`, the expected `Authorization` header value.
+pub fn auth() -> String {
+    format!("GenieKey {KEY}")
+}
+
+/// The Prism mock server started by `scripts/test.sh`.
+///
+/// Panics with instructions when the suite runs without it, so a bare
+/// `cargo test` cannot silently skip the contract suite.
+pub fn prism_url() -> String {
+    std::env::var("OPSGENIE_PRISM_URL").unwrap_or_else(|_| {
+        panic!(
+            "OPSGENIE_PRISM_URL is not set: run the suite with scripts/test.sh, which starts Prism"
+        )
+    })
+}
+
+/// What Prism objected to, recorded by [`PrismCheck`].
+#[derive(Default)]
+pub struct Violations(
+    std::sync::Mutex<Vec<String>>,
+    std::sync::atomic::AtomicUsize,
+);
+
+impl Violations {
+    /// Fails the test if any request violated the spec, or none was answered.
+    pub fn assert_none(&self) {
+        let v = self.0.lock().unwrap();
+        assert!(self.answered() > 0, "no request reached Prism: {v:?}");
+        assert!(v.is_empty(), "spec violations:\n{}", v.join("\n"));
+    }
+    /// How many requests Prism answered.
+    pub fn answered(&self) -> usize {
+        self.1.load(std::sync::atomic::Ordering::SeqCst)
+    }
+    /// The findings so far.
+    pub fn list(&self) -> Vec<String> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+/// A transport that forwards to reqwest and records every request Prism
+/// rejects: an `sl-violations` response header, or a 422/400/404/405 answer
+/// from Prism's validator or router.
+pub struct PrismCheck {
+    inner: opsgenie_users::transport::ReqwestTransport,
+    pub violations: std::sync::Arc<Violations>,
+}
+
+#[async_trait::async_trait]
+impl opsgenie_users::transport::Transport for PrismCheck {
+    async fn send(
+        &self,
+        req: http::Request<bytes::Bytes>,
+    ) -> Result<http::Response<bytes::Bytes>, opsgenie_users::transport::TransportError> {
+        let what = format!("{} {}", req.method(), req.uri());
+        let resp = match self.inner.send(req).await {
+            Ok(r) => r,
+            Err(e) => {
+                self.violations
+                    .0
+                    .lock()
+                    .unwrap()
+                    .push(format!("{what}: Prism unreachable: {e}"));
+                return Err(e);
+            }
+        };
+        self.violations
+            .1
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let status = resp.status().as_u16();
+        if let Some(v) = resp.headers().get("sl-violations") {
+            self.violations
+                .0
+                .lock()
+                .unwrap()
+                .push(format!("{what}: {}", v.to_str().unwrap_or("?")));
+        } else if matches!(status, 400 | 404 | 405 | 422) {
+            self.violations.0.lock().unwrap().push(format!(
+                "{what}: Prism answered {status}: {}",
+                String::from_utf8_lossy(resp.body())
+            ));
+        }
+        Ok(resp)
+    }
+}
+
+/// A client that sends to Prism and records spec violations. Call the SDK as
+/// usual (decoding Prism's invented response values may fail: ignore the
+/// results), then `violations.assert_none()`.
+pub fn prism_client() -> (Client, std::sync::Arc<Violations>) {
+    let violations = std::sync::Arc::new(Violations::default());
+    let transport = PrismCheck {
+        inner: opsgenie_users::transport::ReqwestTransport::new(
+            Duration::from_secs(5),
+            "opsgenie-users-tests",
+        )
+        .expect("transport"),
+        violations: violations.clone(),
+    };
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(prism_url())
+        .transport(transport)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("client");
+    (client, violations)
+}
