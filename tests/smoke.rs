@@ -50,7 +50,7 @@ async fn invalid_identifier_sends_nothing() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::InvalidInput(_)), "{err:?}");
-    assert_eq!(m.hits_async().await, 0);
+    assert_eq!(m.calls_async().await, 0);
 }
 
 #[tokio::test]
