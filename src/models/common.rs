@@ -1,1 +1,166 @@
-//! common models.
+//! Envelope types shared by every resource: the answer to a write, paging
+//! links, sort order.
+
+use serde::{Deserialize, Serialize};
+
+/// The answer to a write (create, update, delete, add, ...):
+/// `{"result": "Created", "data": {"id": "...", "name": "..."}, "took": 0.1, "requestId": "..."}`.
+///
+/// Some writes (delete) carry no `data`; some answer 202 (accepted, applied
+/// asynchronously).
+///
+/// ```
+/// let w: opsgenie_users::models::common::WriteResult = serde_json::from_str(
+///     r#"{"result":"Created","data":{"id":"u-1","name":"jane@example.com"},"took":0.2,"requestId":"r-1"}"#,
+/// ).unwrap();
+/// assert_eq!(w.result, "Created");
+/// assert_eq!(w.data.unwrap().id.as_deref(), Some("u-1"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct WriteResult {
+    /// `Created`, `Updated`, `Deleted`, `Added`, ... (kept as sent).
+    #[serde(default)]
+    pub result: String,
+    /// The id and name of the entity written, when the server sends them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<WriteData>,
+    /// Server processing time in seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub took: Option<f64>,
+    /// The request id, to quote to Atlassian support.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+/// `data` of a [`WriteResult`].
+///
+/// ```
+/// let d = opsgenie_users::models::common::WriteData { id: Some("u-1".into()), name: None };
+/// assert_eq!(d.id.as_deref(), Some("u-1"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct WriteData {
+    /// Id of the entity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// Name of the entity (a user's username, a team's name).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Paging links of a list answer. Opsgenie sends absolute URLs; only their
+/// `offset` and `limit` query parameters are used (the host is never trusted).
+///
+/// ```
+/// use opsgenie_users::models::common::Paging;
+/// let p: Paging = serde_json::from_str(r#"{"next":"https://api.opsgenie.com/v2/users?limit=2&offset=2"}"#).unwrap();
+/// assert_eq!(p.next_offset_limit(), Some((Some(2), Some(2))));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Paging {
+    /// First page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first: Option<String>,
+    /// Next page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next: Option<String>,
+    /// Previous page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prev: Option<String>,
+    /// Last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last: Option<String>,
+}
+
+impl Paging {
+    /// `offset` and `limit` of the `next` link, read from its query string
+    /// (`None` inside when a parameter is missing or not a number; `None`
+    /// outside when there is no `next` link at all). A relative link is
+    /// accepted too.
+    pub fn next_offset_limit(&self) -> Option<(Option<u32>, Option<u32>)> {
+        let next = self.next.as_deref()?;
+        let url = url::Url::parse(next)
+            .or_else(|_| url::Url::parse("http://relative.invalid/")?.join(next))
+            .ok();
+        let mut offset = None;
+        let mut limit = None;
+        if let Some(url) = url {
+            for (k, v) in url.query_pairs() {
+                match k.as_ref() {
+                    "offset" => offset = v.trim().parse().ok(),
+                    "limit" => limit = v.trim().parse().ok(),
+                    _ => {}
+                }
+            }
+        }
+        Some((offset, limit))
+    }
+}
+
+/// Sort direction of a list call (`order=asc|desc`).
+///
+/// ```
+/// assert_eq!(opsgenie_users::models::common::SortOrder::Desc.as_str(), "desc");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SortOrder {
+    /// Ascending (the server's default).
+    Asc,
+    /// Descending.
+    Desc,
+}
+
+impl SortOrder {
+    /// The wire value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortOrder::Asc => "asc",
+            SortOrder::Desc => "desc",
+        }
+    }
+}
+
+impl std::fmt::Display for SortOrder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_link_parsing_ignores_host_and_tolerates_junk() {
+        let p = Paging {
+            next: Some("https://evil.example/v2/users?offset=200&limit=100&x=1".into()),
+            ..Paging::default()
+        };
+        assert_eq!(p.next_offset_limit(), Some((Some(200), Some(100))));
+        let rel = Paging {
+            next: Some("/v2/users?offset=5".into()),
+            ..Paging::default()
+        };
+        assert_eq!(rel.next_offset_limit(), Some((Some(5), None)));
+        let junk = Paging {
+            next: Some("::not a url?offset=abc".into()),
+            ..Paging::default()
+        };
+        assert_eq!(junk.next_offset_limit(), Some((None, None)));
+        assert_eq!(Paging::default().next_offset_limit(), None);
+    }
+
+    #[test]
+    fn write_result_without_data() {
+        let w: WriteResult =
+            serde_json::from_str(r#"{"result":"Deleted","took":0.204,"requestId":"abc123"}"#)
+                .unwrap();
+        assert_eq!(w.result, "Deleted");
+        assert!(w.data.is_none());
+        assert_eq!(w.request_id.as_deref(), Some("abc123"));
+    }
+}

@@ -6,4 +6,5 @@ pub mod contact;
 pub mod role;
 pub mod schedule;
 pub mod team;
+pub mod timezone;
 pub mod user;
