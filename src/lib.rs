@@ -29,6 +29,11 @@ mod secret;
 pub mod sim;
 pub mod transport;
 
+// Compile the README's Rust snippets as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use client::{Client, ClientBuilder, Region};
 pub use error::{ApiError, Error, RateLimitInfo, Result};
 pub use ids::{ContactId, NameOrId, RoleId, RoleRef, TeamId, TeamRef, UserId, UserRef, Username};

@@ -5,7 +5,9 @@
 //! (only the current page is held in memory). The next page is found by:
 //!
 //! 1. the `paging.next` link of the answer: only its `offset` and `limit`
-//!    query parameters are used, its host and path are never followed;
+//!    query parameters are used, its host and path are never followed (a
+//!    link without a readable offset falls back to offset arithmetic,
+//!    bounded by `totalCount`);
 //! 2. offset arithmetic (`offset + items`) when the answer has no `paging`
 //!    object at all, stopping at a short page or at `totalCount`.
 //!
@@ -95,7 +97,13 @@ impl<T> Page<T> {
                 let limit = limit
                     .filter(|l| (1..=MAX_PAGE_SIZE).contains(l))
                     .unwrap_or(self.limit);
-                Some((offset.unwrap_or(arithmetic), limit))
+                match offset {
+                    Some(offset) => Some((offset, limit)),
+                    // A `next` link without a readable offset: arithmetic,
+                    // bounded by totalCount when the server sent one.
+                    None if self.total_count.is_some_and(|t| u64::from(arithmetic) >= t) => None,
+                    None => Some((arithmetic, limit)),
+                }
             }
             None => {
                 if len < self.limit {
@@ -316,6 +324,9 @@ mod tests {
             with_next(vec![1; 2], 4, 2, Some("/v2/users?limit=1000")).next_position(),
             Some((6, 2))
         );
+        let mut junk_at_end = with_next(vec![1; 2], 4, 2, Some("string"));
+        junk_at_end.total_count = Some(6);
+        assert_eq!(junk_at_end.next_position(), None);
         // No paging object: arithmetic until a short page or totalCount.
         assert_eq!(Page::new(vec![1; 2], 0, 2).next_position(), Some((2, 2)));
         assert_eq!(Page::new(vec![1; 1], 0, 2).next_position(), None);
