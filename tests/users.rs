@@ -115,7 +115,8 @@ async fn create_minimal_body_always_carries_the_role() {
 
 #[tokio::test]
 async fn create_errors_are_typed_and_never_followed_by_a_lookup() {
-    let cases: Vec<(u16, Value, fn(&Error) -> bool)> = vec![
+    type Check = fn(&Error) -> bool;
+    let cases: Vec<(u16, Value, Check)> = vec![
         (
             400,
             json!({"message": "bad json"}),
