@@ -14,9 +14,12 @@ use http::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use url::Url;
 
 use crate::error::{Error, RateLimitInfo, Result};
-use crate::ratelimit::{BucketKey, Feedback, RateLimiter, Unlimited};
+use crate::ratelimit::{
+    parse_request_limits, AdaptiveLimiter, BucketKey, BucketStats, Domain, Feedback, LimitSource,
+    Limits, RateLimiter,
+};
 use crate::request::{ApiRequest, ApiResponse};
-use crate::retry::{Decision, Outcome, RetryPolicy};
+use crate::retry::{Decision, Outcome, RetryBudget, RetryPolicy};
 use crate::secret::{BearerToken, GenieKey};
 use crate::transport::{ReqwestTransport, Transport, TransportError, TransportErrorKind};
 
@@ -80,6 +83,7 @@ pub(crate) struct Core {
     pub(crate) transport: Arc<dyn Transport>,
     pub(crate) limiter: Arc<dyn RateLimiter>,
     pub(crate) retry: RetryPolicy,
+    pub(crate) budget: RetryBudget,
     pub(crate) request_timeout: Duration,
 }
 
@@ -156,8 +160,15 @@ impl Core {
                     Err(Error::Transport(e)) => Outcome::Transport(e),
                     Err(_) => Outcome::Timeout,
                 };
-                self.retry
-                    .decide(attempt, req.idempotent, &outcome, fastrand::f64())
+                // Pure decision first, then the shared retry budget pays for it.
+                let wanted = self
+                    .retry
+                    .decide(attempt, req.idempotent, &outcome, fastrand::f64());
+                let decision = self.retry.settle(&self.budget, &outcome, wanted);
+                if wanted != decision {
+                    tracing::warn!(method = %req.method, path = %req.path, domain = %req.domain, attempt, "retry budget exhausted: not retrying");
+                }
+                decision
             };
             match (&outcome_result, decision) {
                 (_, Decision::Stop) => {
@@ -295,6 +306,62 @@ impl Client {
             .await
     }
 
+    /// Per-bucket rate-limit statistics of this client's limiter (requests
+    /// sent, 429s, current estimates, queue length, total wait).
+    ///
+    /// ```no_run
+    /// # fn demo(client: opsgenie_users::Client) {
+    /// for s in client.rate_limit_stats() {
+    ///     println!("{}: {} sent, {} throttled, ~{:?}/min", s.key.domain, s.sent, s.throttled, s.per_minute);
+    /// }
+    /// # }
+    /// ```
+    pub fn rate_limit_stats(&self) -> Vec<BucketStats> {
+        self.inner.core.limiter.stats()
+    }
+
+    /// Sets a domain's limits at runtime (for every bucket of this client's
+    /// limiter). A later 429 still re-estimates them.
+    ///
+    /// ```no_run
+    /// # fn demo(client: opsgenie_users::Client) {
+    /// use opsgenie_users::{Domain, ratelimit::Limits};
+    /// client.set_rate_limits(Domain::Configuration, Limits::per_minute(600).and_per_second(10));
+    /// # }
+    /// ```
+    pub fn set_rate_limits(&self, domain: Domain, limits: Limits) {
+        self.inner
+            .core
+            .limiter
+            .set_limits(domain, limits, LimitSource::Configured);
+    }
+
+    /// Reads the account's advertised limits from the undocumented
+    /// `GET /v2/request-limits/` and hands them to the limiter (domains the
+    /// user configured keep the user's limits). Returns what was found; an
+    /// account without the endpoint gives an error or an empty list. The
+    /// advertised numbers may be stale: 429s still have the last word.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+    /// let found = client.discover_rate_limits().await?;
+    /// println!("{found:?}");
+    /// # Ok(()) }
+    /// ```
+    pub async fn discover_rate_limits(&self) -> Result<Vec<(Domain, Limits)>> {
+        let resp = self
+            .send(ApiRequest::get(Domain::Configuration).path("v2/request-limits/"))
+            .await?;
+        let found = parse_request_limits(&resp.body);
+        for (domain, limits) in &found {
+            self.inner
+                .core
+                .limiter
+                .set_limits(*domain, *limits, LimitSource::Discovered);
+        }
+        Ok(found)
+    }
+
     /// The shared core, for sibling clients (SCIM) that reuse transport, limiter and retry.
     #[allow(dead_code)]
     pub(crate) fn core(&self) -> Arc<Core> {
@@ -363,7 +430,10 @@ impl ClientBuilder {
         self
     }
 
-    /// Use this rate limiter (share one `Arc` between clients to share buckets).
+    /// Use this rate limiter (share one `Arc` between clients to share
+    /// buckets). Default: a fresh [`AdaptiveLimiter`] per client, with every
+    /// limit unknown (learned from 429s); pass
+    /// [`Unlimited`](crate::ratelimit::Unlimited) to switch limiting off.
     pub fn rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
         self.limiter = Some(limiter);
         self
@@ -429,10 +499,15 @@ impl ClientBuilder {
                 .map_err(Error::Transport)?,
             ),
         };
+        let retry = self.retry.clone().unwrap_or_default();
         Ok(Arc::new(Core {
             transport,
-            limiter: self.limiter.clone().unwrap_or_else(|| Arc::new(Unlimited)),
-            retry: self.retry.clone().unwrap_or_default(),
+            limiter: self
+                .limiter
+                .clone()
+                .unwrap_or_else(|| Arc::new(AdaptiveLimiter::default())),
+            budget: retry.new_budget(),
+            retry,
             request_timeout: self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
         }))
     }

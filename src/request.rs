@@ -80,10 +80,17 @@ impl ApiRequest {
 
     /// Appends literal path segments, e.g. `"v2/users"`. Not encoded: pass
     /// only fixed strings here and user input through [`segment`](Self::segment).
+    /// A trailing `/` is kept (`"v2/request-limits/"`).
     pub fn path(mut self, literal: &str) -> Self {
+        if self.path.ends_with('/') {
+            self.path.pop();
+        }
         for part in literal.split('/').filter(|p| !p.is_empty()) {
             self.path.push('/');
             self.path.push_str(part);
+        }
+        if literal.ends_with('/') {
+            self.path.push('/');
         }
         self
     }
@@ -95,7 +102,9 @@ impl ApiRequest {
         if let Err(e) = ids::validate(kind, value) {
             self.invalid.get_or_insert(e.to_string());
         }
-        self.path.push('/');
+        if !self.path.ends_with('/') {
+            self.path.push('/');
+        }
         self.path.push_str(&ids::encode_segment(value));
         self
     }
@@ -238,6 +247,13 @@ mod tests {
             .path("v2/users")
             .segment("username", "");
         assert!(bad.invalid.unwrap().contains("username"));
+        let slash = ApiRequest::get(Domain::Configuration).path("v2/request-limits/");
+        assert_eq!(slash.path_str(), "/v2/request-limits/");
+        let joined = ApiRequest::get(Domain::Configuration)
+            .path("v2/users/")
+            .segment("id", "u1")
+            .path("/teams");
+        assert_eq!(joined.path_str(), "/v2/users/u1/teams");
     }
 
     #[test]

@@ -1,17 +1,39 @@
-//! The one retry layer. Which outcomes are retried, and after how long.
+//! The one retry layer: which outcomes are retried, after how long, and the
+//! retry budget that stops a failing server from being hammered.
 //!
 //! * 429 is retried for every method: the server did not act on it.
 //! * 5xx, timeouts and broken connections are retried only for idempotent
 //!   calls (GET, PUT, DELETE and writes the resource marks as safe). A create
 //!   that may have reached the server is never resent blindly.
-//! * Connection failures before anything was sent are retried for every method.
+//! * A connection that failed before anything was sent is retried for every
+//!   method.
+//!
+//! The decision is a pure function of (attempt, idempotency, outcome, jitter),
+//! [`RetryPolicy::decide`], so it is tested without a network. The client
+//! loop (`Core::execute`) asks it after every attempt, then takes the retry's
+//! cost from the shared [`RetryBudget`]; when the budget is dry it stops.
+//!
+//! ```
+//! use std::time::Duration;
+//! use http::StatusCode;
+//! use opsgenie_users::retry::{Decision, Outcome, RetryPolicy};
+//!
+//! let policy = RetryPolicy::default();
+//! let throttled = Outcome::Response { status: StatusCode::TOO_MANY_REQUESTS, rate_limit: None };
+//! // A POST that was throttled is retried: the server did not act on it.
+//! assert!(matches!(policy.decide(1, false, &throttled, 0.5), Decision::Retry(_)));
+//! // A POST that met a 503 is not: it may have been applied.
+//! let unavailable = Outcome::Response { status: StatusCode::SERVICE_UNAVAILABLE, rate_limit: None };
+//! assert_eq!(policy.decide(1, false, &unavailable, 0.5), Decision::Stop);
+//! ```
 
+use std::sync::Mutex;
 use std::time::Duration;
 
 use http::StatusCode;
 
 use crate::error::RateLimitInfo;
-use crate::transport::TransportError;
+use crate::transport::{TransportError, TransportErrorKind};
 
 /// What an attempt ended with, as the retry policy sees it.
 #[derive(Debug, Clone, Copy)]
@@ -29,6 +51,33 @@ pub enum Outcome<'a> {
     Transport(&'a TransportError),
 }
 
+impl Outcome<'_> {
+    /// True for a success answer (2xx).
+    pub fn is_success(&self) -> bool {
+        matches!(self, Outcome::Response { status, .. } if status.is_success())
+    }
+
+    /// True for a 429 (or any answer flagged `X-RateLimit-State: THROTTLED`).
+    pub fn is_throttle(&self) -> bool {
+        match self {
+            Outcome::Response { status, rate_limit } => {
+                *status == StatusCode::TOO_MANY_REQUESTS
+                    || rate_limit.is_some_and(|r| r.is_throttled() && !status.is_success())
+            }
+            _ => false,
+        }
+    }
+
+    /// True when the attempt ran out of time (ours or the transport's).
+    pub fn is_timeout(&self) -> bool {
+        match self {
+            Outcome::Timeout => true,
+            Outcome::Transport(e) => e.kind() == TransportErrorKind::Timeout,
+            Outcome::Response { .. } => false,
+        }
+    }
+}
+
 /// The policy's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
@@ -38,13 +87,36 @@ pub enum Decision {
     Stop,
 }
 
-/// Retry settings. `RetryPolicy::default()` retries up to 5 attempts with
-/// exponential backoff (200 ms × 2^n, full jitter, capped at 30 s).
-#[derive(Debug, Clone)]
+/// Retry settings: plain data, cheap to clone.
+///
+/// `RetryPolicy::default()` makes up to 5 attempts; the delay before retry
+/// `n` is drawn uniformly from `[0, min(cap, max(window hint, 200 ms × 2^(n-1))))`
+/// ("full jitter"; cap 30 s), where the window hint is the rate-limit window
+/// the server said tripped (`X-RateLimit-Period-In-Sec`). Retries draw from a
+/// budget of 500 tokens shared by all clones of a client: a throttle costs 5,
+/// a timeout 10, any other retryable failure 5, and every success refunds 1.
+///
+/// ```
+/// use std::time::Duration;
+/// use opsgenie_users::{Client, RetryPolicy};
+///
+/// let policy = RetryPolicy::default()
+///     .max_attempts(8)
+///     .max_backoff(Duration::from_secs(10))
+///     .budget(1_000);
+/// let client = Client::builder().api_key("key").retry_policy(policy).build();
+/// # let _ = client;
+/// ```
+#[derive(Debug, Clone, PartialEq)]
 pub struct RetryPolicy {
     max_attempts: u32,
     base: Duration,
     max_backoff: Duration,
+    budget: u32,
+    throttle_cost: u32,
+    timeout_cost: u32,
+    error_cost: u32,
+    success_refund: u32,
 }
 
 impl Default for RetryPolicy {
@@ -53,12 +125,17 @@ impl Default for RetryPolicy {
             max_attempts: 5,
             base: Duration::from_millis(200),
             max_backoff: Duration::from_secs(30),
+            budget: 500,
+            throttle_cost: 5,
+            timeout_cost: 10,
+            error_cost: 5,
+            success_refund: 1,
         }
     }
 }
 
 impl RetryPolicy {
-    /// Never retry.
+    /// Never retry: every outcome goes straight back to the caller.
     pub fn none() -> Self {
         RetryPolicy {
             max_attempts: 1,
@@ -72,37 +149,89 @@ impl RetryPolicy {
         self
     }
 
-    /// Base delay of the exponential backoff.
+    /// Base delay of the exponential backoff (default 200 ms).
     pub fn base_delay(mut self, d: Duration) -> Self {
         self.base = d;
         self
     }
 
-    /// Upper bound of one backoff.
+    /// Upper bound of one backoff (default 30 s).
     pub fn max_backoff(mut self, d: Duration) -> Self {
         self.max_backoff = d;
         self
     }
 
+    /// Capacity of the retry budget in tokens (default 500). `0` disables
+    /// retries once the first one would be needed.
+    pub fn budget(mut self, tokens: u32) -> Self {
+        self.budget = tokens;
+        self
+    }
+
+    /// Budget costs: of a retry after a throttle (default 5), after a timeout
+    /// (default 10), after any other retryable failure (default 5).
+    pub fn costs(mut self, throttle: u32, timeout: u32, other: u32) -> Self {
+        self.throttle_cost = throttle;
+        self.timeout_cost = timeout;
+        self.error_cost = other;
+        self
+    }
+
+    /// Tokens a success gives back to the budget (default 1).
+    pub fn success_refund(mut self, tokens: u32) -> Self {
+        self.success_refund = tokens;
+        self
+    }
+
+    /// The configured attempt limit.
+    pub fn attempts(&self) -> u32 {
+        self.max_attempts
+    }
+
     /// Whether `outcome` may be retried at all for a call of this idempotency.
     pub fn is_retryable(idempotent: bool, outcome: &Outcome<'_>) -> bool {
+        if outcome.is_throttle() {
+            return true;
+        }
         match outcome {
-            Outcome::Response { status, .. } => {
-                status.as_u16() == 429 || (idempotent && status.is_server_error())
-            }
+            Outcome::Response { status, .. } => idempotent && status.is_server_error(),
             Outcome::Timeout => idempotent,
             Outcome::Transport(e) => idempotent || !e.may_have_reached_server(),
         }
     }
 
-    /// The ceiling of the backoff before attempt `attempt + 1` (attempt counts from 1).
+    /// The exponential part of the ceiling before retry `attempt` (attempt
+    /// counts from 1): `base × 2^(attempt-1)`, capped.
     pub fn backoff_ceiling(&self, attempt: u32) -> Duration {
         let exp = attempt.saturating_sub(1).min(20);
         self.base.saturating_mul(1u32 << exp).min(self.max_backoff)
     }
 
+    /// The window the server said tripped, as a lower bound for the ceiling.
+    fn window_hint(outcome: &Outcome<'_>) -> Duration {
+        match outcome {
+            Outcome::Response {
+                rate_limit: Some(rl),
+                ..
+            } if outcome.is_throttle() => Duration::from_secs(rl.period_secs.unwrap_or(0)),
+            _ => Duration::ZERO,
+        }
+    }
+
+    /// Budget tokens a retry after `outcome` costs.
+    pub fn retry_cost(&self, outcome: &Outcome<'_>) -> u32 {
+        if outcome.is_throttle() {
+            self.throttle_cost
+        } else if outcome.is_timeout() {
+            self.timeout_cost
+        } else {
+            self.error_cost
+        }
+    }
+
     /// Decides after attempt number `attempt` (1-based). `jitter` in `[0, 1)`
-    /// scales the delay (full jitter); pass a random number.
+    /// scales the delay (full jitter); pass a random number. Pure: the budget
+    /// is checked by the caller with [`RetryBudget::try_withdraw`].
     pub fn decide(
         &self,
         attempt: u32,
@@ -113,15 +242,83 @@ impl RetryPolicy {
         if attempt >= self.max_attempts || !Self::is_retryable(idempotent, outcome) {
             return Decision::Stop;
         }
-        let ceiling = self.backoff_ceiling(attempt);
+        let ceiling = self
+            .backoff_ceiling(attempt)
+            .max(Self::window_hint(outcome))
+            .min(self.max_backoff);
         Decision::Retry(ceiling.mul_f64(jitter.clamp(0.0, 1.0)))
+    }
+
+    /// A fresh budget sized by this policy.
+    pub fn new_budget(&self) -> RetryBudget {
+        RetryBudget::new(self.budget)
+    }
+}
+
+/// The retry budget (smithy-style token bucket): retries withdraw tokens,
+/// successes refund them. Shared by every clone of a client.
+#[derive(Debug)]
+pub struct RetryBudget {
+    capacity: u32,
+    tokens: Mutex<u32>,
+}
+
+impl RetryBudget {
+    /// A full budget of `capacity` tokens.
+    pub fn new(capacity: u32) -> Self {
+        RetryBudget {
+            capacity,
+            tokens: Mutex::new(capacity),
+        }
+    }
+
+    /// Takes `cost` tokens if there are that many; false (and nothing taken) otherwise.
+    pub fn try_withdraw(&self, cost: u32) -> bool {
+        let mut t = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        if *t >= cost {
+            *t -= cost;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Gives back `tokens`, up to the capacity.
+    pub fn refund(&self, tokens: u32) {
+        let mut t = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        *t = t.saturating_add(tokens).min(self.capacity);
+    }
+
+    /// Tokens left.
+    pub fn available(&self) -> u32 {
+        *self.tokens.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl RetryPolicy {
+    /// Records the end of an attempt in `budget` and returns the final
+    /// decision: a retry whose cost the budget cannot pay becomes `Stop`.
+    pub fn settle(
+        &self,
+        budget: &RetryBudget,
+        outcome: &Outcome<'_>,
+        decision: Decision,
+    ) -> Decision {
+        if outcome.is_success() {
+            budget.refund(self.success_refund);
+        }
+        match decision {
+            Decision::Retry(d) if budget.try_withdraw(self.retry_cost(outcome)) => {
+                Decision::Retry(d)
+            }
+            _ => Decision::Stop,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::transport::TransportErrorKind;
 
     fn status(s: u16) -> Outcome<'static> {
         Outcome::Response {
@@ -130,20 +327,61 @@ mod tests {
         }
     }
 
+    fn throttled(period: u64) -> RateLimitInfo {
+        RateLimitInfo {
+            state: Some("THROTTLED".into()),
+            reason: Some("Configuration".into()),
+            period_secs: Some(period),
+        }
+    }
+
+    fn retry(d: Decision) -> Duration {
+        match d {
+            Decision::Retry(d) => d,
+            Decision::Stop => panic!("expected a retry"),
+        }
+    }
+
     #[test]
-    fn throttle_is_retried_for_posts_but_5xx_is_not() {
+    fn throttle_is_retried_for_every_method() {
         let p = RetryPolicy::default();
-        assert!(matches!(
-            p.decide(1, false, &status(429), 0.5),
-            Decision::Retry(_)
-        ));
-        assert_eq!(p.decide(1, false, &status(503), 0.5), Decision::Stop);
-        assert!(matches!(
-            p.decide(1, true, &status(503), 0.5),
-            Decision::Retry(_)
-        ));
-        assert_eq!(p.decide(1, true, &status(404), 0.5), Decision::Stop);
+        for idempotent in [true, false] {
+            assert!(matches!(
+                p.decide(1, idempotent, &status(429), 0.5),
+                Decision::Retry(_)
+            ));
+        }
+    }
+
+    #[test]
+    fn server_errors_and_timeouts_only_for_idempotent_calls() {
+        let p = RetryPolicy::default();
+        for s in [500, 502, 503, 504] {
+            assert_eq!(p.decide(1, false, &status(s), 0.5), Decision::Stop, "{s}");
+            assert!(matches!(
+                p.decide(1, true, &status(s), 0.5),
+                Decision::Retry(_)
+            ));
+        }
         assert_eq!(p.decide(1, false, &Outcome::Timeout, 0.5), Decision::Stop);
+        assert!(matches!(
+            p.decide(1, true, &Outcome::Timeout, 0.5),
+            Decision::Retry(_)
+        ));
+        let reset = TransportError::new(TransportErrorKind::Io, "connection reset");
+        assert_eq!(
+            p.decide(1, false, &Outcome::Transport(&reset), 0.5),
+            Decision::Stop
+        );
+        assert!(matches!(
+            p.decide(1, true, &Outcome::Transport(&reset), 0.5),
+            Decision::Retry(_)
+        ));
+    }
+
+    #[test]
+    fn connect_failure_is_safe_for_every_method() {
+        let p = RetryPolicy::default();
         let refused = TransportError::new(TransportErrorKind::Connect, "refused");
         assert!(matches!(
             p.decide(1, false, &Outcome::Transport(&refused), 0.5),
@@ -152,19 +390,92 @@ mod tests {
     }
 
     #[test]
-    fn none_never_retries_and_backoff_is_capped() {
+    fn client_errors_and_successes_stop() {
+        let p = RetryPolicy::default();
+        for s in [200, 201, 400, 401, 403, 404, 409, 422] {
+            assert_eq!(p.decide(1, true, &status(s), 0.5), Decision::Stop, "{s}");
+        }
+    }
+
+    #[test]
+    fn none_never_retries() {
         assert_eq!(
             RetryPolicy::none().decide(1, true, &status(429), 0.5),
             Decision::Stop
         );
+    }
+
+    #[test]
+    fn backoff_doubles_with_full_jitter_and_is_capped() {
         let p = RetryPolicy::default();
         assert_eq!(p.backoff_ceiling(1), Duration::from_millis(200));
         assert_eq!(p.backoff_ceiling(3), Duration::from_millis(800));
         assert_eq!(p.backoff_ceiling(30), Duration::from_secs(30));
         assert_eq!(
-            p.decide(4, true, &status(503), 1.0),
-            Decision::Retry(Duration::from_millis(1600))
+            retry(p.decide(4, true, &status(503), 1.0)),
+            Duration::from_millis(1600)
         );
+        assert_eq!(
+            retry(p.decide(2, true, &status(503), 0.25)),
+            Duration::from_millis(100)
+        );
+        assert_eq!(retry(p.decide(1, true, &status(503), 0.0)), Duration::ZERO);
         assert_eq!(p.decide(5, true, &status(503), 1.0), Decision::Stop);
+        let long = RetryPolicy::default().max_attempts(40);
+        assert_eq!(
+            retry(long.decide(35, true, &status(503), 1.0)),
+            Duration::from_secs(30)
+        );
+    }
+
+    #[test]
+    fn window_hint_raises_the_ceiling_within_the_cap() {
+        let p = RetryPolicy::default();
+        let sec = throttled(1);
+        let o = Outcome::Response {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            rate_limit: Some(&sec),
+        };
+        assert_eq!(retry(p.decide(1, false, &o, 1.0)), Duration::from_secs(1));
+        assert_eq!(
+            retry(p.decide(1, false, &o, 0.5)),
+            Duration::from_millis(500)
+        );
+        let min = throttled(60);
+        let o = Outcome::Response {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            rate_limit: Some(&min),
+        };
+        assert_eq!(retry(p.decide(1, false, &o, 1.0)), Duration::from_secs(30));
+        let capped = RetryPolicy::default().max_backoff(Duration::from_secs(5));
+        assert_eq!(
+            retry(capped.decide(1, false, &o, 1.0)),
+            Duration::from_secs(5)
+        );
+    }
+
+    #[test]
+    fn budget_costs_and_refunds() {
+        let p = RetryPolicy::default().budget(12);
+        let b = p.new_budget();
+        let throttle = status(429);
+        let d = p.decide(1, true, &throttle, 0.5);
+        assert!(matches!(p.settle(&b, &throttle, d), Decision::Retry(_)));
+        assert_eq!(b.available(), 7);
+        let timeout = Outcome::Timeout;
+        let d = p.decide(1, true, &timeout, 0.5);
+        assert_eq!(p.settle(&b, &timeout, d), Decision::Stop, "10 > 7 left");
+        assert_eq!(b.available(), 7);
+        let ok = status(200);
+        assert_eq!(
+            p.settle(&b, &ok, p.decide(1, true, &ok, 0.5)),
+            Decision::Stop
+        );
+        assert_eq!(b.available(), 8);
+        for _ in 0..10 {
+            b.refund(1);
+        }
+        assert_eq!(b.available(), 12, "refunds stop at the capacity");
+        assert_eq!(p.retry_cost(&status(503)), 5);
     }
 }

@@ -1,16 +1,51 @@
-//! Rate limiting: request domains and the limiter interface the client asks
-//! for a permit before every attempt.
+//! Rate limiting: request domains, the limiter interface the client asks for
+//! a permit before every attempt, and the default adaptive scheduler.
 //!
 //! Opsgenie limits each account per *request domain*, with a per-minute and a
-//! per-second window. Each call names its domain when it is built (no URL
-//! sniffing): user, team and role management is [`Domain::Configuration`],
+//! per-second rolling window. Each call names its domain when it is built (no
+//! URL sniffing): user, team and role management is [`Domain::Configuration`],
 //! List Users is [`Domain::Search`].
+//!
+//! The client's default limiter is an [`AdaptiveLimiter`]: one bucket per
+//! (credential, base URL, domain), FIFO waiting, slots reserved at grant and
+//! given back when a caller gives up. Limits can be configured per domain,
+//! changed at runtime, discovered from `GET /v2/request-limits/`
+//! ([`Client::discover_rate_limits`](crate::Client::discover_rate_limits)), or
+//! left unknown; a 429 always teaches the scheduler the real limit.
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use opsgenie_users::{Client, Domain};
+//! use opsgenie_users::ratelimit::{AdaptiveLimiter, LimiterConfig, Limits, RateLimiter};
+//!
+//! # async fn demo() -> opsgenie_users::Result<()> {
+//! let limiter = Arc::new(AdaptiveLimiter::new(
+//!     LimiterConfig::default().limit(Domain::Configuration, Limits::per_minute(600).and_per_second(10)),
+//! ));
+//! let client = Client::builder().api_key("key").rate_limiter(limiter.clone()).build()?;
+//! // ... run a bulk job, then:
+//! for s in limiter.stats() {
+//!     println!("{}: sent {} throttled {} waited {:?}", s.key.domain, s.sent, s.throttled, s.total_wait);
+//! }
+//! # let _ = client; Ok(()) }
+//! ```
 
+mod adaptive;
+pub mod bucket;
+mod store;
+pub mod testing;
+
+use std::collections::HashMap;
 use std::fmt;
+use std::time::Duration;
 
 use async_trait::async_trait;
 
 use crate::error::RateLimitInfo;
+
+pub use adaptive::AdaptiveLimiter;
+pub use bucket::{BucketState, LimitSource, Probe, WindowKind};
+pub use store::{InMemoryStore, LimiterStore};
 
 /// An Opsgenie request domain (a separate rate-limit budget).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -170,8 +205,213 @@ impl fmt::Debug for Permit {
 /// every attempt and completes the permit with what the server said.
 #[async_trait]
 pub trait RateLimiter: Send + Sync + 'static {
-    /// Waits until `key`'s bucket has a slot and reserves it.
+    /// Waits until `key`'s bucket has a slot and reserves it. Dropping the
+    /// returned future leaves the queue at once.
     async fn acquire(&self, key: &BucketKey) -> Permit;
+
+    /// Sets the limits of `domain` (every credential and base URL) at
+    /// runtime. The default implementation ignores them.
+    fn set_limits(&self, domain: Domain, limits: Limits, source: LimitSource) {
+        let _ = (domain, limits, source);
+    }
+
+    /// Statistics per bucket. The default implementation has none.
+    fn stats(&self) -> Vec<BucketStats> {
+        Vec::new()
+    }
+}
+
+/// A domain's limits per window; `None` means unknown (learned from 429s).
+///
+/// ```
+/// use opsgenie_users::ratelimit::Limits;
+/// let l = Limits::per_minute(600).and_per_second(10);
+/// assert_eq!((l.per_minute, l.per_second), (Some(600), Some(10)));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Requests per rolling minute.
+    pub per_minute: Option<u32>,
+    /// Requests per rolling second.
+    pub per_second: Option<u32>,
+}
+
+impl Limits {
+    /// Unknown in both windows: fully adaptive.
+    pub fn unknown() -> Self {
+        Limits::default()
+    }
+
+    /// `n` requests per minute, per-second window unknown.
+    pub fn per_minute(n: u32) -> Self {
+        Limits {
+            per_minute: Some(n.max(1)),
+            per_second: None,
+        }
+    }
+
+    /// `n` requests per second, per-minute window unknown.
+    pub fn per_second(n: u32) -> Self {
+        Limits {
+            per_minute: None,
+            per_second: Some(n.max(1)),
+        }
+    }
+
+    /// Adds a per-second limit.
+    pub fn and_per_second(mut self, n: u32) -> Self {
+        self.per_second = Some(n.max(1));
+        self
+    }
+
+    /// Adds a per-minute limit.
+    pub fn and_per_minute(mut self, n: u32) -> Self {
+        self.per_minute = Some(n.max(1));
+        self
+    }
+}
+
+/// Settings of the [`AdaptiveLimiter`].
+///
+/// ```
+/// use opsgenie_users::Domain;
+/// use opsgenie_users::ratelimit::{LimiterConfig, Limits};
+/// let cfg = LimiterConfig::default()
+///     .limit(Domain::Configuration, Limits::per_minute(74))
+///     .target(0.9);
+/// # let _ = cfg;
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+pub struct LimiterConfig {
+    /// Limits per domain the user knows; other domains start unknown.
+    pub limits: HashMap<Domain, Limits>,
+    /// Pacing target for limits learned from 429s: the fraction of the
+    /// estimate to use (default 0.95).
+    pub target: f64,
+    /// Pacing target for configured or discovered limits (default 0.98): a
+    /// small margin for clock and network skew between us and the server.
+    pub stated_target: f64,
+    /// How a learned estimate probes upward.
+    pub probe: Probe,
+    /// Interval of the periodic `tracing` statistics event per bucket (default 60 s).
+    pub stats_interval: Duration,
+}
+
+impl Default for LimiterConfig {
+    fn default() -> Self {
+        LimiterConfig {
+            limits: HashMap::new(),
+            target: 0.95,
+            stated_target: 0.98,
+            probe: Probe::default(),
+            stats_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+impl LimiterConfig {
+    /// Sets `domain`'s known limits.
+    pub fn limit(mut self, domain: Domain, limits: Limits) -> Self {
+        self.limits.insert(domain, limits);
+        self
+    }
+
+    /// Pacing target for learned limits, in `(0, 1]`.
+    pub fn target(mut self, fraction: f64) -> Self {
+        self.target = fraction.clamp(0.05, 1.0);
+        self
+    }
+
+    /// Pacing target for configured and discovered limits, in `(0, 1]`.
+    pub fn stated_target(mut self, fraction: f64) -> Self {
+        self.stated_target = fraction.clamp(0.05, 1.0);
+        self
+    }
+
+    /// How learned estimates probe upward.
+    pub fn probe(mut self, probe: Probe) -> Self {
+        self.probe = probe;
+        self
+    }
+}
+
+/// A snapshot of one bucket, from [`RateLimiter::stats`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct BucketStats {
+    /// The bucket.
+    pub key: BucketKey,
+    /// Requests granted (and not given back).
+    pub sent: u64,
+    /// 429 answers.
+    pub throttled: u64,
+    /// Current estimate of the server's per-minute limit (`None`: unknown).
+    pub per_minute: Option<f64>,
+    /// Current estimate of the server's per-second limit (`None`: unknown).
+    pub per_second: Option<f64>,
+    /// Where the per-minute estimate comes from.
+    pub source: Option<LimitSource>,
+    /// Callers waiting for a slot.
+    pub queued: usize,
+    /// Total time callers spent waiting for a slot.
+    pub total_wait: Duration,
+}
+
+/// Parses the body of `GET /v2/request-limits/`:
+/// `{"data": {"rateLimits": [{"domain": "configuration", "limits": [{"limit": 600, "periodInSeconds": 60}, ...]}]}}`.
+/// Unknown domains and periods other than 1 and 60 seconds are skipped;
+/// anything malformed yields an empty list (the endpoint is undocumented).
+///
+/// ```
+/// use opsgenie_users::Domain;
+/// use opsgenie_users::ratelimit::{parse_request_limits, Limits};
+/// let body = br#"{"data":{"rateLimits":[{"domain":"configuration","limits":[
+///     {"limit":600,"periodInSeconds":60},{"limit":10,"periodInSeconds":1}]}]}}"#;
+/// assert_eq!(
+///     parse_request_limits(body),
+///     vec![(Domain::Configuration, Limits::per_minute(600).and_per_second(10))]
+/// );
+/// ```
+pub fn parse_request_limits(body: &[u8]) -> Vec<(Domain, Limits)> {
+    let Ok(v) = serde_json::from_slice::<serde_json::Value>(body) else {
+        return Vec::new();
+    };
+    let Some(list) = v.pointer("/data/rateLimits").and_then(|l| l.as_array()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for entry in list {
+        let Some(domain) = entry
+            .get("domain")
+            .and_then(|d| d.as_str())
+            .and_then(Domain::parse)
+        else {
+            continue;
+        };
+        let mut limits = Limits::unknown();
+        for l in entry
+            .get("limits")
+            .and_then(|l| l.as_array())
+            .into_iter()
+            .flatten()
+        {
+            let limit = l.get("limit").and_then(|x| x.as_u64());
+            let period = l.get("periodInSeconds").and_then(|x| x.as_u64());
+            match (limit, period) {
+                (Some(n), Some(60)) if n > 0 => {
+                    limits.per_minute = Some(n.min(u32::MAX as u64) as u32)
+                }
+                (Some(n), Some(1)) if n > 0 => {
+                    limits.per_second = Some(n.min(u32::MAX as u64) as u32)
+                }
+                _ => {}
+            }
+        }
+        if limits != Limits::unknown() {
+            out.push((domain, limits));
+        }
+    }
+    out
 }
 
 /// A limiter that never waits.
@@ -204,5 +444,27 @@ mod tests {
         for d in Domain::ALL {
             assert_eq!(Domain::parse(d.as_str()), Some(d));
         }
+    }
+
+    #[test]
+    fn request_limits_parse_and_tolerate_junk() {
+        let body = br#"{"data":{"rateLimits":[
+            {"domain":"configuration","limits":[{"limit":600,"periodInSeconds":60},{"limit":10,"periodInSeconds":1}]},
+            {"domain":"search","limits":[{"limit":300,"periodInSeconds":60},{"limit":5,"periodInSeconds":3600}]},
+            {"domain":"brand-new","limits":[{"limit":1,"periodInSeconds":1}]},
+            {"domain":"alert","limits":"nope"}
+        ]}}"#;
+        assert_eq!(
+            parse_request_limits(body),
+            vec![
+                (
+                    Domain::Configuration,
+                    Limits::per_minute(600).and_per_second(10)
+                ),
+                (Domain::Search, Limits::per_minute(300)),
+            ]
+        );
+        assert!(parse_request_limits(b"<html>502</html>").is_empty());
+        assert!(parse_request_limits(br#"{"data":{}}"#).is_empty());
     }
 }

@@ -10,12 +10,14 @@ use opsgenie_users::{Client, RetryPolicy};
 pub const KEY: &str = "test-key-0000";
 
 /// A client for a mock server at `base` (an `httpmock::MockServer::base_url()`),
-/// with retries off so each status maps straight to its result.
+/// with retries and rate limiting off so each status maps straight to its
+/// result (a mocked 429 would otherwise hold the domain for the window).
 pub fn client(base: &str) -> Client {
     Client::builder()
         .api_key(KEY)
         .base_url(base)
         .retry_policy(RetryPolicy::none())
+        .rate_limiter(std::sync::Arc::new(opsgenie_users::ratelimit::Unlimited))
         .request_timeout(Duration::from_secs(5))
         .build()
         .expect("client")
@@ -126,6 +128,7 @@ pub fn prism_client() -> (Client, std::sync::Arc<Violations>) {
         .base_url(prism_url())
         .transport(transport)
         .retry_policy(RetryPolicy::none())
+        .rate_limiter(std::sync::Arc::new(opsgenie_users::ratelimit::Unlimited))
         .build()
         .expect("client");
     (client, violations)

@@ -1,0 +1,477 @@
+//! Rate limiting and retries through the real client path: paused-clock
+//! simulations against a simulated rate-limited server, and attempt counting
+//! against a mock server.
+mod common;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use httpmock::prelude::*;
+use opsgenie_users::ratelimit::testing::{run_load, RateLimitedServer};
+use opsgenie_users::ratelimit::{
+    AdaptiveLimiter, BucketKey, Feedback, LimitSource, LimiterConfig, Limits, RateLimiter,
+};
+use opsgenie_users::transport::{Transport, TransportError};
+use opsgenie_users::{ApiRequest, Client, Domain, Error, RetryPolicy};
+use tokio::time::Instant;
+
+const MIN: Duration = Duration::from_secs(60);
+
+fn create(i: u64) -> ApiRequest {
+    ApiRequest::post(Domain::Configuration)
+        .path("v2/users")
+        .json(&serde_json::json!({"username": format!("user{i}@example.com"), "fullName": format!("User {i}")}))
+}
+
+fn sim_client(server: &RateLimitedServer, limiter: Arc<AdaptiveLimiter>) -> Client {
+    Client::builder()
+        .api_key("sim-key")
+        .base_url("http://127.0.0.1:9")
+        .transport(server.clone())
+        .rate_limiter(limiter)
+        .build()
+        .unwrap()
+}
+
+/// Requests accepted in each whole minute from `start`.
+fn per_minute(server: &RateLimitedServer, start: Instant, minutes: u32) -> Vec<usize> {
+    (0..minutes)
+        .map(|m| server.accepted_between(start + MIN * m, start + MIN * (m + 1)))
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn known_limit_no_throttle_and_at_least_97_percent_of_quota() {
+    let limits = Limits::per_minute(600).and_per_second(10);
+    let server = RateLimitedServer::new(limits);
+    let limiter = Arc::new(AdaptiveLimiter::new(
+        LimiterConfig::default().limit(Domain::Configuration, limits),
+    ));
+    let client = sim_client(&server, limiter.clone());
+    let start = Instant::now();
+    let report = run_load(&client, 16, start + MIN * 10, create).await;
+    let accepted = server.accepted();
+    println!(
+        "known limit: {report:?}, accepted {accepted} of 6000, minutes {:?}",
+        per_minute(&server, start, 10)
+    );
+    assert_eq!(server.throttled(), 0);
+    assert_eq!(report.failed, 0);
+    assert!(accepted as f64 >= 0.97 * 6000.0, "{accepted}");
+    let stats = limiter.stats();
+    assert_eq!(stats.len(), 1);
+    assert_eq!(stats[0].throttled, 0);
+    assert_eq!(stats[0].per_minute, Some(600.0));
+}
+
+#[tokio::test(start_paused = true)]
+async fn wrong_configured_limit_is_learned_quickly() {
+    let server = RateLimitedServer::new(Limits::per_minute(74));
+    let limiter = Arc::new(AdaptiveLimiter::new(
+        LimiterConfig::default().limit(Domain::Configuration, Limits::per_minute(120)),
+    ));
+    let client = sim_client(&server, limiter.clone());
+    let start = Instant::now();
+    let report = run_load(&client, 16, start + MIN * 10, create).await;
+    let minutes = per_minute(&server, start, 10);
+    println!(
+        "configured 120, real 74: {report:?}, throttled {}, minutes {minutes:?}",
+        server.throttled()
+    );
+    assert!(server.throttled() <= 10, "{} throttles", server.throttled());
+    // From 180 s on, every rolling minute gets >= 90 % of the real quota.
+    for s in (180..=540).step_by(10) {
+        let from = start + Duration::from_secs(s);
+        let n = server.accepted_between(from, from + MIN);
+        assert!(n as f64 >= 0.9 * 74.0, "minute from {s}s: {n}");
+    }
+    assert_eq!(report.failed, 0);
+    let stats = limiter.stats();
+    assert_eq!(stats[0].throttled as usize, server.throttled());
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_climbs_back_after_a_limit_increase() {
+    let server = RateLimitedServer::new(Limits::per_minute(74));
+    let limiter = Arc::new(AdaptiveLimiter::default());
+    let client = sim_client(&server, limiter.clone());
+    let start = Instant::now();
+    let raise = start + MIN * 5;
+    let s2 = server.clone();
+    tokio::spawn(async move {
+        tokio::time::sleep_until(raise).await;
+        s2.set_limits(Limits::per_minute(148));
+    });
+    let report = run_load(&client, 16, start + MIN * 12, create).await;
+    let minutes = per_minute(&server, start, 12);
+    println!(
+        "74 -> 148 at 5 min: {report:?}, throttled {}, minutes {minutes:?}",
+        server.throttled()
+    );
+    // Within 5 minutes of the increase, a full minute at >= 90 % of the new limit.
+    let reached = (0..=240).step_by(5).find(|s| {
+        let from = raise + Duration::from_secs(*s);
+        server.accepted_between(from, from + MIN) as f64 >= 0.9 * 148.0
+    });
+    println!(
+        "reached 90 % of the new limit within {:?} s (+60 s window) of the increase",
+        reached
+    );
+    assert!(reached.is_some());
+}
+
+// ---- the limiter on its own: FIFO, cancellation ---------------------------
+
+fn key() -> BucketKey {
+    BucketKey {
+        credential: 1,
+        base_url: "https://api.opsgenie.com/".into(),
+        domain: Domain::Configuration,
+    }
+}
+
+fn ok() -> Feedback {
+    Feedback {
+        status: Some(200),
+        rate_limit: None,
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn waiters_are_served_in_fifo_order() {
+    let limiter = Arc::new(AdaptiveLimiter::new(
+        LimiterConfig::default().limit(Domain::Configuration, Limits::per_second(1)),
+    ));
+    let order = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let mut tasks = Vec::new();
+    for i in 0..6 {
+        let (l, o) = (limiter.clone(), order.clone());
+        tasks.push(tokio::spawn(async move {
+            let p = l.acquire(&key()).await;
+            o.lock().unwrap().push(i);
+            p.complete(&ok());
+        }));
+        // Let task i enqueue before task i + 1 starts.
+        tokio::task::yield_now().await;
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(*order.lock().unwrap(), vec![0, 1, 2, 3, 4, 5]);
+    assert_eq!(limiter.stats()[0].sent, 6);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_cancelled_waiter_leaves_the_queue_and_a_dropped_permit_frees_its_slot() {
+    let limiter = Arc::new(AdaptiveLimiter::new(
+        LimiterConfig::default().limit(Domain::Configuration, Limits::per_minute(1)),
+    ));
+    let start = Instant::now();
+    // A permit dropped without completing gives its slot back at once.
+    drop(limiter.acquire(&key()).await);
+    let first = limiter.acquire(&key()).await;
+    assert_eq!(
+        Instant::now(),
+        start,
+        "the dropped slot was reusable at once"
+    );
+    first.complete(&ok());
+    // A waiter is queued, then cancelled.
+    let l = limiter.clone();
+    let waiter = tokio::spawn(async move { l.acquire(&key()).await });
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(limiter.stats()[0].queued, 1);
+    waiter.abort();
+    assert!(waiter.await.unwrap_err().is_cancelled());
+    assert_eq!(limiter.stats()[0].queued, 0);
+    assert_eq!(limiter.stats()[0].sent, 1);
+    // The next caller gets the slot the cancelled one would have had.
+    let next = limiter.acquire(&key()).await;
+    let waited = Instant::now() - start;
+    assert!(
+        waited > MIN && waited < MIN + Duration::from_secs(2),
+        "{waited:?}"
+    );
+    next.complete(&ok());
+}
+
+#[tokio::test(start_paused = true)]
+async fn limits_change_at_runtime_and_wake_the_queue() {
+    let limiter = Arc::new(AdaptiveLimiter::new(
+        LimiterConfig::default().limit(Domain::Configuration, Limits::per_minute(1)),
+    ));
+    let start = Instant::now();
+    limiter.acquire(&key()).await.complete(&ok());
+    let l = limiter.clone();
+    let waiter = tokio::spawn(async move {
+        l.acquire(&key()).await.complete(&ok());
+        Instant::now()
+    });
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    limiter.set_limits(
+        Domain::Configuration,
+        Limits::per_second(10),
+        LimitSource::Configured,
+    );
+    let granted = waiter.await.unwrap();
+    assert_eq!(granted - start, Duration::from_secs(5));
+    assert_eq!(limiter.stats()[0].per_second, Some(10.0));
+}
+
+/// Always answers 503 and counts requests.
+#[derive(Clone, Default)]
+struct Always503(Arc<AtomicUsize>);
+
+#[async_trait::async_trait]
+impl Transport for Always503 {
+    async fn send(
+        &self,
+        _req: http::Request<bytes::Bytes>,
+    ) -> Result<http::Response<bytes::Bytes>, TransportError> {
+        self.0.fetch_add(1, Ordering::SeqCst);
+        Ok(http::Response::builder()
+            .status(503)
+            .header("content-type", "text/html")
+            .body(bytes::Bytes::from_static(
+                b"<html>Service Unavailable</html>",
+            ))
+            .unwrap())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn dropping_a_call_during_backoff_stops_its_retries() {
+    let t = Always503::default();
+    let client = Client::builder()
+        .api_key("k")
+        .transport(t.clone())
+        .retry_policy(RetryPolicy::default().base_delay(Duration::from_secs(10)))
+        .build()
+        .unwrap();
+    let call = client.send(ApiRequest::get(Domain::Configuration).path("v2/users"));
+    // The first attempt fails at once; the call then sleeps in its backoff.
+    let start = Instant::now();
+    assert!(tokio::time::timeout(Duration::from_millis(1), call)
+        .await
+        .is_err());
+    assert_eq!(Instant::now() - start, Duration::from_millis(1));
+    tokio::time::sleep(MIN * 10).await;
+    assert_eq!(
+        t.0.load(Ordering::SeqCst),
+        1,
+        "no retry after the call was dropped"
+    );
+}
+
+// ---- retries against a mock server, counting attempts ----------------------
+
+fn retrying_client(base: &str, policy: RetryPolicy) -> Client {
+    Client::builder()
+        .api_key(common::KEY)
+        .base_url(base)
+        .retry_policy(
+            policy
+                .base_delay(Duration::from_millis(1))
+                .max_backoff(Duration::from_millis(20)),
+        )
+        .request_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap()
+}
+
+/// A responder answering `first` to the first call and 2xx `then` afterwards.
+fn first_then(
+    first: u16,
+    then: u16,
+    first_headers: &'static [(&'static str, &'static str)],
+) -> impl Fn(&httpmock::HttpMockRequest) -> httpmock::HttpMockResponse + Send + Sync + 'static {
+    let n = AtomicUsize::new(0);
+    move |_req| {
+        let mut b =
+            httpmock::HttpMockResponse::builder().header("content-type", "application/json");
+        if n.fetch_add(1, Ordering::SeqCst) == 0 {
+            for (k, v) in first_headers {
+                b = b.header(*k, *v);
+            }
+            b.status(first)
+                .body(r#"{"message":"slow down","took":0.0,"requestId":"r1"}"#)
+                .build()
+        } else {
+            b.status(then)
+                .header("x-ratelimit-state", "OK")
+                .body(r#"{"result":"Created","data":{"id":"u1","name":"jane@example.com"},"took":0.1,"requestId":"r2"}"#)
+                .build()
+        }
+    }
+}
+
+#[tokio::test]
+async fn throttled_post_is_retried_then_succeeds() {
+    let server = MockServer::start_async().await;
+    let body = serde_json::json!({"username": "jane@example.com", "fullName": "Jane"});
+    let m = server
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v2/users")
+                .header("authorization", common::auth())
+                .header("content-type", "application/json")
+                .json_body(body.clone());
+            then.respond_with(first_then(
+                429,
+                201,
+                &[
+                    ("x-ratelimit-state", "THROTTLED"),
+                    ("x-ratelimit-reason", "Configuration"),
+                    ("x-ratelimit-period-in-sec", "1"),
+                ],
+            ));
+        })
+        .await;
+    let c = retrying_client(&server.base_url(), RetryPolicy::default());
+    let resp = c
+        .send(
+            ApiRequest::post(Domain::Configuration)
+                .path("v2/users")
+                .json(&body),
+        )
+        .await
+        .unwrap();
+    assert_eq!(resp.status, 201);
+    assert_eq!(resp.attempts, 2);
+    assert_eq!(m.calls_async().await, 2);
+    let stats = c.rate_limit_stats();
+    assert_eq!((stats[0].sent, stats[0].throttled), (2, 1));
+    assert_eq!(stats[0].per_second, Some(1.0), "learned from the 429");
+}
+
+#[tokio::test]
+async fn get_is_retried_after_503() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2/users/jane@example.com");
+            then.respond_with(first_then(503, 200, &[]));
+        })
+        .await;
+    let c = retrying_client(&server.base_url(), RetryPolicy::default());
+    let resp = c
+        .send(
+            ApiRequest::get(Domain::Configuration)
+                .path("v2/users")
+                .segment("username", "jane@example.com"),
+        )
+        .await
+        .unwrap();
+    assert_eq!((resp.status.as_u16(), resp.attempts), (200, 2));
+    assert_eq!(m.calls_async().await, 2);
+}
+
+#[tokio::test]
+async fn post_is_never_resent_after_503() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v2/users");
+            then.status(503)
+                .header("content-type", "text/html")
+                .body("<html>503</html>");
+        })
+        .await;
+    let c = retrying_client(&server.base_url(), RetryPolicy::default());
+    let err = c
+        .send(
+            ApiRequest::post(Domain::Configuration)
+                .path("v2/users")
+                .json(&serde_json::json!({"username": "a@b.c"})),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert!(matches!(err, Error::Api(_)), "{err:?}");
+    assert_eq!(m.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn retry_budget_runs_dry() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2/users");
+            then.status(503).body("down");
+        })
+        .await;
+    // Room for exactly two 5xx retries (cost 5 each); no limit on attempts.
+    let c = retrying_client(
+        &server.base_url(),
+        RetryPolicy::default().max_attempts(100).budget(10),
+    );
+    let get = || c.send(ApiRequest::get(Domain::Configuration).path("v2/users"));
+    let err = get().await.unwrap_err();
+    assert_eq!(err.status().map(|s| s.as_u16()), Some(503));
+    assert_eq!(m.calls_async().await, 3, "first attempt + two paid retries");
+    get().await.unwrap_err();
+    assert_eq!(m.calls_async().await, 4, "budget dry: a single attempt");
+}
+
+#[tokio::test]
+async fn throttle_without_retries_is_a_rate_limited_error() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2/users");
+            then.status(429)
+                .header("x-ratelimit-state", "THROTTLED")
+                .header("x-ratelimit-reason", "Search")
+                .header("x-ratelimit-period-in-sec", "60")
+                .body(r#"{"message":"too many","requestId":"r"}"#);
+        })
+        .await;
+    let c = retrying_client(&server.base_url(), RetryPolicy::none());
+    let err = c
+        .send(ApiRequest::get(Domain::Search).path("v2/users"))
+        .await
+        .unwrap_err();
+    match err {
+        Error::RateLimited { error, attempts } => {
+            assert_eq!(attempts, 1);
+            let rl = error.rate_limit.unwrap();
+            assert_eq!(
+                (rl.reason.as_deref(), rl.period_secs),
+                (Some("Search"), Some(60))
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(m.calls_async().await, 1);
+}
+
+#[tokio::test]
+async fn discovered_limits_feed_the_limiter() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2/request-limits/")
+                .header("authorization", common::auth());
+            then.status(200).json_body(serde_json::json!({"data": {"rateLimits": [
+                {"domain": "configuration", "limits": [{"limit": 600, "periodInSeconds": 60}, {"limit": 10, "periodInSeconds": 1}]},
+                {"domain": "search", "limits": [{"limit": 300, "periodInSeconds": 60}]}
+            ]}, "took": 0.01, "requestId": "r"}));
+        })
+        .await;
+    let c = retrying_client(&server.base_url(), RetryPolicy::none());
+    let found = c.discover_rate_limits().await.unwrap();
+    assert_eq!(found.len(), 2);
+    m.assert_async().await;
+    let stats = c.rate_limit_stats();
+    let conf = stats
+        .iter()
+        .find(|s| s.key.domain == Domain::Configuration)
+        .unwrap();
+    assert_eq!(
+        (conf.per_minute, conf.per_second),
+        (Some(600.0), Some(10.0))
+    );
+    assert_eq!(conf.source, Some(LimitSource::Discovered));
+}
