@@ -282,20 +282,7 @@ impl Client {
     /// response if its status is a success; any other status becomes the
     /// matching [`Error`] variant.
     pub async fn send(&self, req: ApiRequest) -> Result<ApiResponse> {
-        let resp = self.execute(&req).await?;
-        if resp.status.is_success() {
-            Ok(resp)
-        } else {
-            Err(
-                match Error::from_response(resp.status, &resp.headers, &resp.body) {
-                    Error::RateLimited { error, .. } => Error::RateLimited {
-                        error,
-                        attempts: resp.attempts,
-                    },
-                    e => e,
-                },
-            )
-        }
+        self.execute(&req).await?.error_for_status()
     }
 
     /// Like [`send`](Self::send) but returns the final response whatever its status.

@@ -212,6 +212,34 @@ impl ApiResponse {
         self.json::<Envelope<T>>().map(|e| e.data)
     }
 
+    /// `Ok(self)` for a success status; otherwise the matching [`Error`]
+    /// variant (a 429 carries the number of attempts made).
+    ///
+    /// ```
+    /// # use opsgenie_users::ApiResponse;
+    /// let resp = ApiResponse {
+    ///     status: http::StatusCode::NOT_FOUND,
+    ///     headers: http::HeaderMap::new(),
+    ///     body: bytes::Bytes::from_static(br#"{"message":"User not found"}"#),
+    ///     attempts: 1,
+    /// };
+    /// assert!(matches!(resp.error_for_status(), Err(opsgenie_users::Error::NotFound(_))));
+    /// ```
+    pub fn error_for_status(self) -> Result<Self> {
+        if self.status.is_success() {
+            return Ok(self);
+        }
+        Err(
+            match Error::from_response(self.status, &self.headers, &self.body) {
+                Error::RateLimited { error, .. } => Error::RateLimited {
+                    error,
+                    attempts: self.attempts,
+                },
+                e => e,
+            },
+        )
+    }
+
     /// The `requestId` of the answer, from the body or the `X-Request-Id` header.
     pub fn request_id(&self) -> Option<String> {
         #[derive(serde::Deserialize)]

@@ -1188,3 +1188,115 @@ async fn stream_keeps_filters_on_every_page_and_yields_a_page_error() {
     p0.assert_async().await;
     p1.assert_async().await;
 }
+
+#[tokio::test]
+async fn create_accepted_without_id_finds_it_by_username() {
+    let server = MockServer::start_async().await;
+    let post = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v2/users");
+            then.status(202)
+                .json_body(json!({"result": "Accepted", "requestId": "r-202"}));
+        })
+        .await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2/users/jo@x.com");
+            then.status(200)
+                .json_body(json!({"data": user_json(UID, "jo@x.com")}));
+        })
+        .await;
+    let out = common::client(&server.base_url())
+        .users()
+        .create(UserCreate::new("Jo@X.com", "Jo"))
+        .await
+        .unwrap();
+    assert_eq!(out.id.as_str(), UID);
+    assert!(!out.recovered);
+    assert_eq!(out.request_id.as_deref(), Some("r-202"));
+    post.assert_async().await;
+    get.assert_async().await;
+}
+
+#[tokio::test]
+async fn create_with_a_truncated_success_body_is_recovered() {
+    let server = MockServer::start_async().await;
+    let post = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v2/users");
+            then.status(201)
+                .body(r#"{"result":"Created","data":{"id":"4"#);
+        })
+        .await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2/users/jo@x.com");
+            then.status(200)
+                .json_body(json!({"data": user_json(UID, "jo@x.com")}));
+        })
+        .await;
+    let out = common::client(&server.base_url())
+        .users()
+        .create(UserCreate::new("jo@x.com", "Jo"))
+        .await
+        .unwrap();
+    assert!(out.recovered);
+    assert_eq!(out.id.as_str(), UID);
+    assert_eq!(post.calls_async().await, 1);
+    assert_eq!(get.calls_async().await, 1);
+}
+
+/// Answers DELETE with 503 (HTML) the first time and 404 after; records calls.
+#[derive(Default)]
+struct DeleteThenGone(std::sync::Mutex<Vec<String>>);
+
+#[async_trait::async_trait]
+impl Transport for DeleteThenGone {
+    async fn send(
+        &self,
+        req: http::Request<bytes::Bytes>,
+    ) -> Result<http::Response<bytes::Bytes>, TransportError> {
+        let mut seen = self.0.lock().unwrap();
+        seen.push(format!("{} {}", req.method(), req.uri().path()));
+        let (status, body): (u16, &'static [u8]) = if seen.len() == 1 {
+            (503, b"<html>503</html>")
+        } else {
+            (404, br#"{"message":"User not found","requestId":"r-404"}"#)
+        };
+        Ok(http::Response::builder()
+            .status(status)
+            .body(bytes::Bytes::from_static(body))
+            .unwrap())
+    }
+}
+
+#[tokio::test]
+async fn delete_whose_retry_finds_the_user_gone_succeeds() {
+    let transport = std::sync::Arc::new(DeleteThenGone::default());
+    let c = Client::builder()
+        .api_key(common::KEY)
+        .base_url("http://127.0.0.1:9")
+        .transport_arc(transport.clone())
+        .retry_policy(RetryPolicy::default().base_delay(Duration::from_millis(1)))
+        .build()
+        .unwrap();
+    let w = c.users().delete("jo@x.com").await.unwrap();
+    assert_eq!(w.result, "Deleted");
+    assert_eq!(w.request_id.as_deref(), Some("r-404"));
+    assert_eq!(
+        *transport.0.lock().unwrap(),
+        vec!["DELETE /v2/users/jo@x.com", "DELETE /v2/users/jo@x.com"]
+    );
+    // Without a retry, a 404 is NotFound.
+    let once = Client::builder()
+        .api_key(common::KEY)
+        .base_url("http://127.0.0.1:9")
+        .transport(DeleteThenGone(std::sync::Mutex::new(vec!["x".into()])))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    assert!(matches!(
+        once.users().delete("jo@x.com").await,
+        Err(Error::NotFound(_))
+    ));
+}

@@ -742,8 +742,12 @@ impl Users {
     /// Fails with 422 (or 428) while a schedule rotation or escalation
     /// references the user, or when they are the only Owner; audit first with
     /// [`schedules`](Self::schedules) and [`escalations`](Self::escalations).
-    /// A DELETE retried after a lost answer may report
-    /// [`Error::NotFound`] although the first attempt succeeded.
+    ///
+    /// DELETE is retried after a 5xx or timeout. When such a retry answers
+    /// 404, the user is gone either way (most likely the earlier attempt
+    /// deleted it and its answer was lost), so the call succeeds with
+    /// `result` = `"Deleted"` and [`WriteResult::request_id`] of the 404. A 404
+    /// on the first attempt is [`Error::NotFound`].
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
@@ -752,7 +756,16 @@ impl Users {
     /// ```
     pub async fn delete(&self, user: impl Into<UserRef>) -> Result<WriteResult> {
         let req = user_path(ApiRequest::delete, &user.into());
-        self.client.send(req).await?.json()
+        let resp = self.client.execute(&req).await?;
+        if resp.status == http::StatusCode::NOT_FOUND && resp.attempts > 1 {
+            tracing::info!(path = %req.path_str(), attempts = resp.attempts, "delete user: retry found the user already gone");
+            return Ok(WriteResult {
+                result: "Deleted".into(),
+                request_id: resp.request_id(),
+                ..WriteResult::default()
+            });
+        }
+        resp.error_for_status()?.json()
     }
 
     /// Lists users (`GET /v2/users`, rate-limit domain **Search**), one page
