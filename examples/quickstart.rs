@@ -4,6 +4,8 @@
 //! Run: `OPSGENIE_API_KEY=... cargo run --example quickstart` (add `--eu` for EU accounts,
 //! or set `OPSGENIE_API_URL`).
 
+use opsgenie_users::api::users::{UserCreate, UserUpdate};
+use opsgenie_users::models::user::Role;
 use opsgenie_users::{Client, Region};
 
 #[tokio::main]
@@ -27,5 +29,48 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let client = builder.build()?;
     println!("connected to {}", client.base_url());
+
+    let users = client.users();
+    // A throwaway user, created without an invitation e-mail and deleted at the end.
+    let username = format!("quickstart-{}@example.com", fastrand::u32(..));
+    let created = users
+        .create_checked(
+            UserCreate::new(username.as_str(), "Quickstart User")
+                .role(Role::Observer)
+                .time_zone("US/Arizona")
+                .invitation_disabled(true),
+        )
+        .await?;
+    println!("created {} ({})", created.user.username, created.write.id);
+    for m in &created.mismatches {
+        println!("  did not stick: {} {m:?}", m.field());
+    }
+
+    let jane = users.get(&created.write.id).expand_contacts().await?;
+    println!(
+        "got {}: role {:?}, time zone {:?}, {} contacts",
+        jane.username,
+        jane.role_name(),
+        jane.time_zone,
+        jane.contacts.as_ref().map_or(0, Vec::len)
+    );
+
+    let page = users.list().limit(10).send().await?;
+    println!(
+        "first page: {} of {:?} users",
+        page.items.len(),
+        page.total_count
+    );
+
+    users
+        .update(
+            &jane.id,
+            UserUpdate::new().full_name("Quickstart User (renamed)"),
+        )
+        .await?;
+    println!("teams: {:?}", users.teams(&jane.id).await?);
+
+    users.delete(&jane.id).await?;
+    println!("deleted {}", jane.username);
     Ok(())
 }

@@ -56,7 +56,15 @@ impl Client {
     }
 }
 
-/// Handler for `/v2/users`; get it from [`Client::users`].
+/// Handler for `/v2/users`; get it from [`Client::users`]. Cheap to clone.
+///
+/// ```no_run
+/// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+/// let users = client.users();
+/// let page = users.list().limit(10).await?;
+/// let first = users.get(&page.items[0].id).await?;
+/// # let _ = first; Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct Users {
     client: Client,
