@@ -1300,3 +1300,166 @@ async fn delete_whose_retry_finds_the_user_gone_succeeds() {
         Err(Error::NotFound(_))
     ));
 }
+
+// ---------------------------------------------------------------- against the simulator
+
+/// The whole Users API against the embedded simulator's real-shaped answers.
+#[cfg(feature = "sim")]
+mod against_the_simulator {
+    use super::*;
+    use opsgenie_users::sim::{Fault, FaultRule, Seed, Server};
+
+    #[tokio::test]
+    async fn list_all_pages_through_251_users() {
+        let server = Server::builder()
+            .seed(Seed::new().users(250))
+            .start()
+            .await
+            .unwrap();
+        let mut s = server.client().users().list_all();
+        let mut n = 0;
+        while s.try_next().await.unwrap().is_some() {
+            n += 1;
+        }
+        assert_eq!(n, 251);
+        assert_eq!(s.total_count(), Some(251));
+        assert_eq!(s.pages_fetched(), 3);
+        let lists: Vec<_> = server
+            .requests()
+            .into_iter()
+            .filter(|r| r.path == "/v2/users")
+            .map(|r| r.query.unwrap_or_default())
+            .collect();
+        assert_eq!(
+            lists,
+            vec![
+                "offset=0&limit=100",
+                "offset=100&limit=100",
+                "offset=200&limit=100"
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn verified_writes_catch_silent_rewrites() {
+        let server = Server::start().await.unwrap();
+        let users = server.client().users();
+        let v = users
+            .create_checked(
+                UserCreate::new("Jo@Example.com", "Jo")
+                    .role("admin")
+                    .time_zone("US/Arizona")
+                    .invitation_disabled(true),
+            )
+            .await
+            .unwrap();
+        assert_eq!(v.user.username.as_str(), "jo@example.com");
+        assert_eq!(v.mismatches.len(), 1, "{:?}", v.mismatches);
+        assert!(v.mismatches[0].is_role_downgrade());
+
+        assert!(server.link_atlassian_account("jo@example.com"));
+        let v = users
+            .update_checked(
+                &v.write.id,
+                UserUpdate::new().full_name("Joanna").role(Role::Observer),
+            )
+            .await
+            .unwrap();
+        assert_eq!(v.mismatches.len(), 1, "{:?}", v.mismatches);
+        assert_eq!(v.mismatches[0].field(), "fullName");
+        assert_eq!(v.user.role_name(), Some(&Role::Observer));
+    }
+
+    #[tokio::test]
+    async fn lost_create_answers_are_recovered_or_ambiguous_never_resent() {
+        let server = Server::start().await.unwrap();
+        let users = server.client().users();
+        server.inject(
+            FaultRule::new(Fault::DropAfterCommit)
+                .method(http::Method::POST)
+                .path_prefix("/v2/users")
+                .times(1),
+        );
+        let out = users
+            .create(UserCreate::new("kept@example.com", "Kept"))
+            .await
+            .unwrap();
+        assert!(out.recovered);
+        assert_eq!(server.user("kept@example.com").unwrap().id, out.id.as_str());
+
+        server.inject(
+            FaultRule::new(Fault::Drop)
+                .method(http::Method::POST)
+                .path_prefix("/v2/users")
+                .times(1),
+        );
+        let e = users
+            .create(UserCreate::new("lost@example.com", "Lost"))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::AmbiguousOutcome { .. }), "{e:?}");
+        assert!(server.user("lost@example.com").is_none());
+
+        let posts = server
+            .requests()
+            .iter()
+            .filter(|r| r.method == "POST")
+            .count();
+        assert_eq!(posts, 2, "one POST per create, none resent");
+    }
+
+    #[tokio::test]
+    async fn reads_and_delete_decode_real_shapes() {
+        let server = Server::builder()
+            .seed(Seed::new().users(3).teams(1).schedules(1))
+            .start()
+            .await
+            .unwrap();
+        let users = server.client().users();
+        let c = users
+            .create(UserCreate::new("a+b@example.com", "A B"))
+            .await
+            .unwrap();
+        server.add_schedule("Night", &["a+b@example.com"]).unwrap();
+        server.add_escalation("Wake", &["a+b@example.com"]).unwrap();
+        server
+            .add_forwarding_rule("a+b@example.com", "owner@example.com")
+            .unwrap();
+        let u = users
+            .get("a+b@example.com")
+            .expand_contacts()
+            .await
+            .unwrap();
+        assert_eq!(u.id, c.id);
+        assert!(u.created_at.is_some());
+        assert!(users.teams(&u.id).await.unwrap().is_empty());
+        let s = users.schedules(&u.id).await.unwrap();
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].name.as_deref(), Some("Night"));
+        let e = users.escalations(&u.id).await.unwrap();
+        assert_eq!(e[0].name.as_deref(), Some("Wake"));
+        let f = users.forwarding_rules(&u.id).await.unwrap();
+        assert_eq!(
+            f[0].to_user
+                .as_ref()
+                .unwrap()
+                .username
+                .as_ref()
+                .unwrap()
+                .as_str(),
+            "owner@example.com"
+        );
+        // Referenced by a rotation and an escalation: 422.
+        let err = users.delete(&u.id).await.unwrap_err();
+        assert_eq!(err.status().unwrap().as_u16(), 422);
+        let fresh = users
+            .create(UserCreate::new("free@example.com", "Free"))
+            .await
+            .unwrap();
+        assert_eq!(users.delete(&fresh.id).await.unwrap().result, "Deleted");
+        assert!(matches!(
+            users.get(&fresh.id).await,
+            Err(Error::NotFound(_))
+        ));
+    }
+}
