@@ -220,6 +220,40 @@ pub enum Error {
         /// The start of the body.
         snippet: String,
     },
+    /// A team refused a member (422): Opsgenie answers this, for example,
+    /// when the user is a Stakeholder (stakeholders cannot be team members).
+    /// The server's message says why; the client does not guess roles.
+    #[error("the team refused the member: {0}")]
+    MemberRejected(Box<ApiError>),
+    /// Deleting a user was refused because something still uses them
+    /// (422, or 428 as the docs list for an entity used by another): a
+    /// schedule rotation, an escalation, or they are the only Owner. The
+    /// server's message names what blocks.
+    #[error("delete blocked: {0}")]
+    DeleteBlocked(Box<ApiError>),
+    /// A multi-step operation was refused before any write because of
+    /// blockers the caller did not accept.
+    #[error("{operation} refused: {}", .blockers.join("; "))]
+    Blocked {
+        /// What was refused, e.g. `offboard jane@example.com`.
+        operation: String,
+        /// What blocks, one line each.
+        blockers: Vec<String>,
+    },
+    /// A multi-step operation stopped half-way: `applied` steps took
+    /// effect, `not_applied` did not, `cause` is the failure that stopped it.
+    #[error("{operation} stopped after {} of {} steps: {cause}; applied: [{}]; not applied: [{}]",
+        .applied.len(), .applied.len() + .not_applied.len(), .applied.join("; "), .not_applied.join("; "))]
+    PartiallyApplied {
+        /// What was attempted.
+        operation: String,
+        /// Steps that took effect, in order.
+        applied: Vec<String>,
+        /// Steps that did not (the failed one first).
+        not_applied: Vec<String>,
+        /// The failure.
+        cause: Box<Error>,
+    },
     /// The call was refused before anything was sent.
     #[error("invalid input: {0}")]
     InvalidInput(String),
@@ -241,8 +275,11 @@ impl Error {
             Error::Unauthorized(e) | Error::Forbidden(e) | Error::NotFound(e) | Error::Api(e) => {
                 Some(e)
             }
+            Error::MemberRejected(e) | Error::DeleteBlocked(e) => Some(e),
             Error::RateLimited { error, .. } => Some(error),
-            Error::AmbiguousOutcome { cause, .. } => cause.api_error(),
+            Error::AmbiguousOutcome { cause, .. } | Error::PartiallyApplied { cause, .. } => {
+                cause.api_error()
+            }
             _ => None,
         }
     }

@@ -34,6 +34,7 @@ pub mod transport;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+pub use api::schedules::{EscalationRef, ScheduleRef};
 pub use client::{Client, ClientBuilder, Region};
 pub use error::{ApiError, Error, RateLimitInfo, Result};
 pub use ids::{ContactId, NameOrId, RoleId, RoleRef, TeamId, TeamRef, UserId, UserRef, Username};

@@ -34,6 +34,19 @@ pub struct WriteResult {
     pub request_id: Option<String>,
 }
 
+impl WriteResult {
+    /// The id of the written entity, if the server returned one.
+    ///
+    /// ```
+    /// let w: opsgenie_users::models::common::WriteResult =
+    ///     serde_json::from_str(r#"{"result":"Added","data":{"id":"t-1","name":"sre"}}"#).unwrap();
+    /// assert_eq!(w.id(), Some("t-1"));
+    /// ```
+    pub fn id(&self) -> Option<&str> {
+        self.data.as_ref().and_then(|d| d.id.as_deref())
+    }
+}
+
 /// `data` of a [`WriteResult`].
 ///
 /// ```
@@ -129,6 +142,92 @@ impl std::fmt::Display for SortOrder {
         f.write_str(self.as_str())
     }
 }
+
+/// `{"id": ..., "name": ...}`: how Opsgenie names an entity it refers to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct EntityRef {
+    /// The id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+impl EntityRef {
+    /// A reference with both fields set.
+    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
+        EntityRef {
+            id: Some(id.into()),
+            name: Some(name.into()),
+        }
+    }
+}
+
+/// Defines a string-valued enum with known variants and a catch-all that
+/// keeps unknown values verbatim, so a value the crate does not know never
+/// fails decoding and round-trips unchanged.
+macro_rules! open_enum {
+    (
+        $(#[$m:meta])*
+        $name:ident { $( $(#[$vm:meta])* $variant:ident => $wire:literal ),+ $(,)? }
+        $(#[$om:meta])* $other:ident
+    ) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $( $(#[$vm])* $variant, )+
+            $(#[$om])*
+            $other(String),
+        }
+
+        impl $name {
+            /// The value as sent on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $( $name::$variant => $wire, )+
+                    $name::$other(s) => s,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                match s {
+                    $( $wire => $name::$variant, )+
+                    other => $name::$other(other.to_string()),
+                }
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                $name::from(s.as_str())
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Ok($name::from(s))
+            }
+        }
+    };
+}
+pub(crate) use open_enum;
 
 #[cfg(test)]
 mod tests {

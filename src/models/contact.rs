@@ -1,71 +1,93 @@
-//! Contact models.
+//! Contact models: a user's notification contacts.
 //!
-//! [`UserContact`] is the shape of one entry of `userContacts`, which
-//! `GET /v2/users/{id}?expand=contact` adds to a user. It is deliberately
-//! small (the fields the spec lists for that expansion); the contacts calls
-//! (`/v2/users/{id}/contacts`) live in [`api::contacts`](crate::api::contacts).
+//! [`Contact`] is what the contacts calls (`/v2/users/{id}/contacts`, in
+//! [`api::contacts`](crate::api::contacts)) return. [`UserContact`] is the
+//! smaller shape of one entry of `userContacts`, which
+//! `GET /v2/users/{id}?expand=contact` adds to a user.
 
 use serde::{Deserialize, Serialize};
 
-/// How a contact is reached. Unknown methods are kept as [`ContactMethod::Other`].
+use crate::ids::ContactId;
+use crate::models::common::open_enum;
+
+open_enum! {
+    /// How a contact is reached. Unknown methods are kept as [`ContactMethod::Other`].
+    ///
+    /// ```
+    /// use opsgenie_users::models::contact::ContactMethod;
+    /// let m: ContactMethod = serde_json::from_str(r#""sms""#).unwrap();
+    /// assert_eq!(m, ContactMethod::Sms);
+    /// let o: ContactMethod = serde_json::from_str(r#""pager""#).unwrap();
+    /// assert_eq!(o, ContactMethod::Other("pager".into()));
+    /// assert_eq!(serde_json::to_string(&o).unwrap(), r#""pager""#);
+    /// ```
+    ContactMethod {
+        /// `email`.
+        Email => "email",
+        /// `sms`.
+        Sms => "sms",
+        /// `voice`.
+        Voice => "voice",
+        /// `mobile` (the Opsgenie app).
+        Mobile => "mobile",
+    }
+    /// Any other value, kept as sent.
+    Other
+}
+
+/// Whether a contact receives notifications.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ContactStatus {
+    /// Enabled.
+    #[serde(default)]
+    pub enabled: bool,
+    /// Why it is disabled, when it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled_reason: Option<String>,
+}
+
+/// One contact of a user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Contact {
+    /// The contact's id.
+    pub id: ContactId,
+    /// The method.
+    pub method: ContactMethod,
+    /// The address: e-mail address or phone number (`<country code>-<number>`).
+    #[serde(default)]
+    pub to: String,
+    /// Enabled or not (list and get answers carry it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ContactStatus>,
+    /// Order among the user's contacts (list answers only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub apply_order: Option<i32>,
+}
+
+/// Body of Create Contact.
 ///
 /// ```
-/// use opsgenie_users::models::contact::ContactMethod;
-/// let m: ContactMethod = serde_json::from_str(r#""sms""#).unwrap();
-/// assert_eq!(m, ContactMethod::Sms);
-/// let o: ContactMethod = serde_json::from_str(r#""pager""#).unwrap();
-/// assert_eq!(o, ContactMethod::Other("pager".into()));
-/// assert_eq!(serde_json::to_string(&o).unwrap(), r#""pager""#);
+/// use opsgenie_users::models::contact::{ContactCreate, ContactMethod};
+/// let c = ContactCreate::new(ContactMethod::Sms, "1-5555550100");
+/// assert_eq!(serde_json::to_string(&c).unwrap(), r#"{"method":"sms","to":"1-5555550100"}"#);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum ContactMethod {
-    /// `email`.
-    Email,
-    /// `sms`.
-    Sms,
-    /// `voice`.
-    Voice,
-    /// `mobile` (the Opsgenie app).
-    Mobile,
-    /// Any other value, kept as sent.
-    Other(String),
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContactCreate {
+    method: ContactMethod,
+    to: String,
 }
 
-impl ContactMethod {
-    /// The wire value.
-    pub fn as_str(&self) -> &str {
-        match self {
-            ContactMethod::Email => "email",
-            ContactMethod::Sms => "sms",
-            ContactMethod::Voice => "voice",
-            ContactMethod::Mobile => "mobile",
-            ContactMethod::Other(s) => s,
+impl ContactCreate {
+    /// A contact reached by `method` at `to`.
+    pub fn new(method: ContactMethod, to: impl Into<String>) -> Self {
+        ContactCreate {
+            method,
+            to: to.into(),
         }
-    }
-}
-
-impl From<&str> for ContactMethod {
-    fn from(s: &str) -> Self {
-        match s {
-            "email" => ContactMethod::Email,
-            "sms" => ContactMethod::Sms,
-            "voice" => ContactMethod::Voice,
-            "mobile" => ContactMethod::Mobile,
-            other => ContactMethod::Other(other.to_string()),
-        }
-    }
-}
-
-impl Serialize for ContactMethod {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for ContactMethod {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Ok(ContactMethod::from(s.as_str()))
     }
 }
 
@@ -85,7 +107,7 @@ impl<'de> Deserialize<'de> for ContactMethod {
 pub struct UserContact {
     /// Contact id.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<crate::ids::ContactId>,
+    pub id: Option<ContactId>,
     /// `email`, `sms`, `voice`, `mobile`.
     #[serde(
         default,
