@@ -107,7 +107,7 @@ async fn create_team_sends_exact_body() {
         .await
         .unwrap();
     assert_eq!(r.id(), Some(TEAM));
-    assert_eq!(r.result.as_deref(), Some("Created"));
+    assert_eq!(r.result, "Created");
     assert_eq!(r.request_id.as_deref(), Some("rq-1"));
     m.assert_async().await;
 }

@@ -26,12 +26,7 @@ pub(crate) fn user_segment(req: Req, user: &UserRef) -> Req {
 
 /// Appends an id-or-name identifier as one path segment and its type as the
 /// query parameter `type_param` (`identifierType`, `teamIdentifierType`, ...).
-pub(crate) fn named_segment(
-    req: Req,
-    kind: &str,
-    type_param: &str,
-    value: &NameOrId,
-) -> Req {
+pub(crate) fn named_segment(req: Req, kind: &str, type_param: &str, value: &NameOrId) -> Req {
     req.segment(kind, value.as_str())
         .query(type_param, value.identifier_type())
 }
