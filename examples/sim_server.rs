@@ -1,0 +1,67 @@
+//! Runs the embedded Opsgenie simulator as a process, for trying tools and
+//! scripts against it (no Opsgenie account needed).
+//!
+//! Rights: none; it prints a full-rights API key for the simulated account.
+//!
+//! Run: `cargo run --features sim --example sim_server -- --users 50 --teams 3 --schedules 2`
+//! It prints `OPSGENIE_API_URL=...`, `OPSGENIE_API_KEY=...`, `OPSGENIE_SCIM_URL=...` and
+//! `OPSGENIE_SCIM_TOKEN=...` lines (ready for `export`), then serves until killed.
+//! Other flags: `--port N` (default: a free one), `--api-key K`, `--scim-token T`,
+//! `--rng-seed N`, `--limit DOMAIN=PER_MINUTE/PER_SECOND` (e.g. `--limit configuration=74/10`;
+//! repeatable).
+
+use std::net::SocketAddr;
+
+use opsgenie_users::sim::{Limit, Seed, Server};
+use opsgenie_users::Domain;
+
+fn parse_limit(spec: &str) -> Result<(Domain, Limit), String> {
+    let (domain, nums) = spec
+        .split_once('=')
+        .ok_or_else(|| format!("--limit {spec}: expected DOMAIN=PER_MINUTE/PER_SECOND"))?;
+    let domain = Domain::parse(domain).ok_or_else(|| format!("unknown domain {domain}"))?;
+    let (pm, ps) = nums
+        .split_once('/')
+        .ok_or_else(|| format!("--limit {spec}: expected PER_MINUTE/PER_SECOND"))?;
+    let num = |s: &str| s.parse::<u32>().map_err(|e| format!("--limit {spec}: {e}"));
+    Ok((domain, Limit::new(num(pm)?, num(ps)?)))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut builder = Server::builder();
+    let mut seed = Seed::new();
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--port" => builder = builder.bind(SocketAddr::from(([127, 0, 0, 1], value()?.parse()?))),
+            "--users" => seed = seed.users(value()?.parse()?),
+            "--teams" => seed = seed.teams(value()?.parse()?),
+            "--schedules" => seed = seed.schedules(value()?.parse()?),
+            "--api-key" => builder = builder.api_key(value()?),
+            "--scim-token" => builder = builder.scim_token(value()?),
+            "--rng-seed" => builder = builder.rng_seed(value()?.parse()?),
+            "--limit" => {
+                let (domain, limit) = parse_limit(&value()?)?;
+                builder = builder.limit(domain, limit);
+            }
+            "-h" | "--help" => {
+                println!("usage: sim_server [--port N] [--users N] [--teams N] [--schedules N] [--api-key K] [--scim-token T] [--rng-seed N] [--limit DOMAIN=PER_MINUTE/PER_SECOND]...");
+                return Ok(());
+            }
+            other => return Err(format!("unknown flag {other} (try --help)").into()),
+        }
+    }
+    let server = builder.seed(seed).start().await?;
+    println!("OPSGENIE_API_URL={}", server.url());
+    println!("OPSGENIE_API_KEY={}", server.api_key());
+    println!("OPSGENIE_SCIM_URL={}", server.scim_url());
+    println!("OPSGENIE_SCIM_TOKEN={}", server.scim_token());
+    eprintln!(
+        "simulator serving {} users; stop it with Ctrl-C",
+        server.users().len()
+    );
+    std::future::pending::<()>().await;
+    Ok(())
+}
