@@ -35,7 +35,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     while let Some(flag) = args.next() {
         let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
         match flag.as_str() {
-            "--port" => builder = builder.bind(SocketAddr::from(([127, 0, 0, 1], value()?.parse()?))),
+            "--port" => {
+                builder = builder.bind(SocketAddr::from(([127, 0, 0, 1], value()?.parse()?)))
+            }
             "--users" => seed = seed.users(value()?.parse()?),
             "--teams" => seed = seed.teams(value()?.parse()?),
             "--schedules" => seed = seed.schedules(value()?.parse()?),

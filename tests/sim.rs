@@ -1,5 +1,6 @@
 //! The simulator's behaviours, driven through the SDK's request path.
 #![cfg(feature = "sim")]
+mod common;
 
 use std::time::Duration;
 
@@ -888,4 +889,260 @@ async fn bad_bodies_and_shutdown() {
     let base = server.url().to_string();
     server.shutdown().await;
     assert!(http.get(format!("{base}/v2/users")).send().await.is_err());
+}
+
+/// The SDK against the simulator through `prism proxy` (started by
+/// `scripts/test.sh`): the SDK's requests and the simulator's answers must
+/// both match the official spec, and the SDK must decode every answer.
+mod through_prism_proxy {
+    use super::*;
+    use futures::StreamExt;
+    use opsgenie_users::api::users::{UserCreate, UserSort, UserUpdate};
+    use opsgenie_users::models::common::SortOrder;
+    use opsgenie_users::models::user::{Role, UserAddress};
+
+    fn unique(prefix: &str) -> String {
+        format!("{prefix}-{:08x}", fastrand::u32(..))
+    }
+
+    #[tokio::test]
+    async fn users() {
+        let (c, violations) = common::prism_proxy_client();
+        let users = c.users();
+        let name = format!("{}@example.com", unique("proxy"));
+        let created = users
+            .create(
+                UserCreate::new(name.as_str(), "Proxy Person")
+                    .role(Role::Admin)
+                    .time_zone("Europe/Berlin")
+                    .locale("en_GB")
+                    .tags(["proxy"])
+                    .user_address(UserAddress {
+                        city: Some("Berlin".into()),
+                        ..Default::default()
+                    })
+                    .invitation_disabled(true),
+            )
+            .await
+            .unwrap();
+        let got = users.get(&created.id).expand_contacts().await.unwrap();
+        assert_eq!(got.username.as_str(), name);
+        assert_eq!(got.contacts.unwrap().len(), 1);
+        users
+            .update(
+                name.as_str(),
+                UserUpdate::new().full_name("Proxy P").locale("de_DE"),
+            )
+            .await
+            .unwrap();
+        let admins = users
+            .list()
+            .limit(5)
+            .query("role:admin")
+            .sort(UserSort::FullName)
+            .order(SortOrder::Desc)
+            .send()
+            .await
+            .unwrap();
+        assert!(admins
+            .items
+            .iter()
+            .all(|u| u.role.as_ref().unwrap().name == Role::Admin));
+        let all: Vec<_> = users.list().limit(7).stream().collect().await;
+        assert!(all.len() > 30, "{}", all.len());
+        assert!(all.iter().all(|u| u.is_ok()));
+        // user0001 is on schedule-01's rotation and escalation (seeded by scripts/test.sh).
+        assert!(!users
+            .schedules("user0001@example.com")
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(!users
+            .escalations("user0001@example.com")
+            .await
+            .unwrap()
+            .is_empty());
+        assert!(!users
+            .teams("user0001@example.com")
+            .await
+            .unwrap()
+            .is_empty());
+        users.forwarding_rules(name.as_str()).await.unwrap();
+        // Error answers must match the spec too.
+        let dup = users
+            .create(UserCreate::new(name.as_str(), "Again"))
+            .await
+            .unwrap_err();
+        assert_eq!(status(&dup), 422);
+        let blocked = users.delete("user0001@example.com").await.unwrap_err();
+        assert_eq!(status(&blocked), 422);
+        users.delete(&created.id).await.unwrap();
+        let gone = users.get(name.as_str()).await.unwrap_err();
+        assert!(matches!(gone, Error::NotFound(_)));
+        violations.assert_none();
+    }
+
+    #[tokio::test]
+    async fn teams_roles_contacts_schedules() {
+        let (c, violations) = common::prism_proxy_client();
+        let cfg = || Domain::Configuration;
+        let team = unique("proxy-team");
+        let role = unique("Proxy Role");
+        let user = format!("{}@example.com", unique("member"));
+        c.send(create(&user, "Member", "User")).await.unwrap();
+        let calls = [
+            ApiRequest::post(cfg())
+                .path("v2/teams")
+                .json(&json!({"name": team, "description": "via proxy",
+                    "members": [{"user": {"username": user}, "role": "admin"}]})),
+            ApiRequest::get(cfg()).path("v2/teams"),
+            ApiRequest::get(cfg())
+                .path("v2/teams")
+                .segment("team", &team)
+                .query("identifierType", "name"),
+            ApiRequest::post(cfg())
+                .path("v2/teams")
+                .segment("team", &team)
+                .path("roles")
+                .query("teamIdentifierType", "name")
+                .json(&json!({"name": "responder", "rights": [{"right": "manage-members", "granted": true}]})),
+            ApiRequest::get(cfg())
+                .path("v2/teams")
+                .segment("team", &team)
+                .path("roles")
+                .query("teamIdentifierType", "name"),
+            ApiRequest::get(cfg())
+                .path("v2/teams")
+                .segment("team", &team)
+                .path("roles")
+                .segment("role", "responder")
+                .query("teamIdentifierType", "name")
+                .query("identifierType", "name"),
+            ApiRequest::post(cfg())
+                .path("v2/teams")
+                .segment("team", &team)
+                .path("members")
+                .query("teamIdentifierType", "name")
+                .json(&json!({"user": {"username": "user0002@example.com"}, "role": "responder"})),
+            ApiRequest::delete(cfg())
+                .path("v2/teams")
+                .segment("team", &team)
+                .path("members")
+                .segment("member", "user0002@example.com")
+                .query("teamIdentifierType", "name"),
+            ApiRequest::post(cfg())
+                .path("v2/roles")
+                .json(&json!({"name": role, "extendedRole": "user", "grantedRights": ["logs-page-access"], "disallowedRights": []})),
+            ApiRequest::get(cfg()).path("v2/roles"),
+            ApiRequest::get(cfg())
+                .path("v2/roles")
+                .segment("role", &role)
+                .query("identifierType", "name"),
+            ApiRequest::put(cfg())
+                .path("v2/roles")
+                .segment("role", &role)
+                .query("identifierType", "name")
+                .json(&json!({"grantedRights": ["logs-page-access", "reports-access"]})),
+            ApiRequest::post(cfg())
+                .path("v2/users")
+                .segment("user", &user)
+                .path("contacts")
+                .json(&json!({"method": "sms", "to": "1-5550100"})),
+            ApiRequest::get(cfg())
+                .path("v2/users")
+                .segment("user", &user)
+                .path("contacts"),
+            ApiRequest::get(cfg()).path("v2/schedules"),
+            ApiRequest::get(cfg())
+                .path("v2/schedules")
+                .segment("schedule", "schedule-01")
+                .query("identifierType", "name"),
+            ApiRequest::get(cfg())
+                .path("v2/schedules")
+                .segment("schedule", "schedule-01")
+                .path("rotations")
+                .query("scheduleIdentifierType", "name"),
+            ApiRequest::get(cfg()).path("v2/escalations"),
+            ApiRequest::get(cfg())
+                .path("v2/escalations")
+                .segment("escalation", "schedule-01-escalation")
+                .query("identifierType", "name"),
+            ApiRequest::get(cfg()).path("v2/forwarding-rules"),
+        ];
+        for call in calls {
+            let what = format!("{} {}", call.method(), call.path_str());
+            c.send(call).await.unwrap_or_else(|e| panic!("{what}: {e}"));
+        }
+        // Rotations and escalations read back and written again (the offboarding path).
+        let rot: Value = c
+            .send(
+                ApiRequest::get(cfg())
+                    .path("v2/schedules")
+                    .segment("schedule", "schedule-01")
+                    .path("rotations")
+                    .query("scheduleIdentifierType", "name"),
+            )
+            .await
+            .unwrap()
+            .json()
+            .unwrap();
+        let rid = rot["data"][0]["id"].as_str().unwrap();
+        c.send(
+            ApiRequest::get(cfg())
+                .path("v2/schedules")
+                .segment("schedule", "schedule-01")
+                .path("rotations")
+                .segment("rotation", rid)
+                .query("scheduleIdentifierType", "name"),
+        )
+        .await
+        .unwrap();
+        c.send(
+            ApiRequest::patch(cfg())
+                .path("v2/schedules")
+                .segment("schedule", "schedule-01")
+                .path("rotations")
+                .segment("rotation", rid)
+                .query("scheduleIdentifierType", "name")
+                .json(&json!({"participants": rot["data"][0]["participants"]})),
+        )
+        .await
+        .unwrap();
+        let dup = c
+            .send(
+                ApiRequest::post(cfg())
+                    .path("v2/teams")
+                    .json(&json!({"name": team})),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(status(&dup), 409);
+        c.send(
+            ApiRequest::delete(cfg())
+                .path("v2/teams")
+                .segment("team", &team)
+                .query("identifierType", "name"),
+        )
+        .await
+        .unwrap();
+        violations.assert_none();
+    }
+
+    /// The proxy check is live: a create without `role` (the spec requires
+    /// it, the live API and the simulator default to User) is reported.
+    #[tokio::test]
+    async fn proxy_reports_what_the_spec_forbids() {
+        let (c, violations) = common::prism_proxy_client();
+        let name = format!("{}@example.com", unique("norole"));
+        c.send(
+            ApiRequest::post(Domain::Configuration)
+                .path("v2/users")
+                .json(&json!({"username": name, "fullName": "No Role"})),
+        )
+        .await
+        .unwrap();
+        let found = violations.list();
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].contains("role"), "{found:?}");
+    }
 }

@@ -683,7 +683,7 @@ fn team_json(t: &Team, members: bool) -> Value {
 
 fn list_teams(st: &State) -> Out {
     let data: Vec<Value> = st.teams.iter().map(|t| team_json(t, false)).collect();
-    ok(200, json!({ "data": data }))
+    ok(200, json!({ "data": data, "expandable": ["member"] }))
 }
 
 fn parse_members(st: &State, team: Option<usize>, v: &Value) -> Result<Vec<Member>, Fail> {

@@ -66,10 +66,13 @@ impl Violations {
 
 /// A transport that forwards to reqwest and records every request Prism
 /// rejects: an `sl-violations` response header, or a 422/400/404/405 answer
-/// from Prism's validator or router.
+/// from Prism's validator or router. In proxy mode those statuses come from
+/// the upstream server and count only when Prism itself produced them
+/// (`application/problem+json`).
 pub struct PrismCheck {
     inner: opsgenie_users::transport::ReqwestTransport,
     pub violations: std::sync::Arc<Violations>,
+    pub proxy: bool,
 }
 
 #[async_trait::async_trait]
@@ -100,7 +103,13 @@ impl opsgenie_users::transport::Transport for PrismCheck {
                 .lock()
                 .unwrap()
                 .push(format!("{what}: {}", v.to_str().unwrap_or("?")));
-        } else if matches!(status, 400 | 404 | 405 | 422) {
+        } else if matches!(status, 400 | 404 | 405 | 422)
+            && (!self.proxy
+                || resp
+                    .headers()
+                    .get("content-type")
+                    .is_some_and(|c| c.to_str().unwrap_or("").contains("problem+json")))
+        {
             self.violations.0.lock().unwrap().push(format!(
                 "{what}: Prism answered {status}: {}",
                 String::from_utf8_lossy(resp.body())
@@ -122,10 +131,53 @@ pub fn prism_client() -> (Client, std::sync::Arc<Violations>) {
         )
         .expect("transport"),
         violations: violations.clone(),
+        proxy: false,
     };
     let client = Client::builder()
         .api_key(KEY)
         .base_url(prism_url())
+        .transport(transport)
+        .retry_policy(RetryPolicy::none())
+        .rate_limiter(std::sync::Arc::new(opsgenie_users::ratelimit::Unlimited))
+        .build()
+        .expect("client");
+    (client, violations)
+}
+
+/// Prism in proxy mode in front of the simulator, started by
+/// `scripts/test.sh`: `(URL, API key of the simulated account)`.
+///
+/// Panics with instructions when the suite runs without it.
+pub fn prism_proxy() -> (String, String) {
+    let get = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!("{name} is not set: run the suite with scripts/test.sh, which starts the simulator behind `prism proxy`")
+        })
+    };
+    (
+        get("OPSGENIE_PRISM_PROXY_URL"),
+        get("OPSGENIE_PRISM_PROXY_KEY"),
+    )
+}
+
+/// A client that talks to the simulator through `prism proxy` and records
+/// every request or response Prism finds against the spec. Unlike
+/// [`prism_client`], the answers are real-shaped: decode them.
+pub fn prism_proxy_client() -> (Client, std::sync::Arc<Violations>) {
+    let (url, key) = prism_proxy();
+    let violations = std::sync::Arc::new(Violations::default());
+    let transport = PrismCheck {
+        inner: opsgenie_users::transport::ReqwestTransport::new(
+            Duration::from_secs(5),
+            "opsgenie-users-tests",
+        )
+        .expect("transport"),
+        violations: violations.clone(),
+        proxy: true,
+    };
+    let client = Client::builder()
+        .api_key(key)
+        .base_url(url)
         .transport(transport)
         .retry_policy(RetryPolicy::none())
         .rate_limiter(std::sync::Arc::new(opsgenie_users::ratelimit::Unlimited))
