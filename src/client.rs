@@ -53,7 +53,6 @@ impl Region {
 #[derive(Clone)]
 pub(crate) enum Auth {
     Genie(GenieKey),
-    #[allow(dead_code)] // constructed by the SCIM client
     Bearer(BearerToken),
 }
 
@@ -206,7 +205,7 @@ fn build_http(req: &ApiRequest, url: &Url, auth: &HeaderValue) -> Result<http::R
         .method(req.method.clone())
         .uri(url.as_str())
         .header(AUTHORIZATION, auth.clone())
-        .header(ACCEPT, "application/json")
+        .header(ACCEPT, req.accept.unwrap_or("application/json"))
         .header(http::header::USER_AGENT, USER_AGENT);
     if let Some(ct) = req.content_type {
         b = b.header(CONTENT_TYPE, ct);
@@ -350,7 +349,6 @@ impl Client {
     }
 
     /// The shared core, for sibling clients (SCIM) that reuse transport, limiter and retry.
-    #[allow(dead_code)]
     pub(crate) fn core(&self) -> Arc<Core> {
         self.inner.core.clone()
     }

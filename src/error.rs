@@ -78,6 +78,94 @@ pub struct ApiError {
     pub content_type: Option<String>,
     /// The body, cut to at most 2 KiB (lossy UTF-8).
     pub raw_body: String,
+    /// What a SCIM error body said (`scimType`, `detail`, `status`), for
+    /// answers of the [SCIM client](crate::scim::ScimClient). For those,
+    /// `message` holds the SCIM `detail` (or Atlassian's `error`) and
+    /// `request_id` Atlassian's `traceId`.
+    pub scim: Option<ScimErrorDetail>,
+}
+
+/// The SCIM part of an error answer (`urn:ietf:params:scim:api:messages:2.0:Error`,
+/// RFC 7644 §3.12), or of Atlassian's non-SCIM `{"error", "traceId"}` bodies.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ScimErrorDetail {
+    /// `scimType`, e.g. `uniqueness`, `invalidFilter`, `mutability`.
+    pub scim_type: Option<ScimType>,
+    /// `detail`: the human-readable explanation.
+    pub detail: Option<String>,
+    /// `status` as the body gave it (RFC 7644 says a string; some servers send a number).
+    pub status: Option<String>,
+}
+
+/// The `scimType` of a SCIM error (RFC 7644 §3.12, Table 9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ScimType {
+    /// The filter syntax was invalid or the filter is not supported.
+    InvalidFilter,
+    /// The filter matches more results than the server will return.
+    TooMany,
+    /// A unique attribute value (`userName`, `externalId`, ...) is already in use.
+    Uniqueness,
+    /// An attempt to modify an immutable or read-only attribute.
+    Mutability,
+    /// The body's structure was invalid or did not match the schema.
+    InvalidSyntax,
+    /// The PATCH `path` was invalid.
+    InvalidPath,
+    /// The PATCH `path` filter matched nothing.
+    NoTarget,
+    /// A required value was missing or a value was invalid.
+    InvalidValue,
+    /// The protocol version is not supported.
+    InvalidVers,
+    /// The request carried information the server will not accept there.
+    Sensitive,
+    /// A value this crate does not know.
+    Other(String),
+}
+
+impl ScimType {
+    /// Parses a `scimType` value (exact spelling from RFC 7644; unknown values are kept).
+    pub fn parse(s: &str) -> ScimType {
+        match s {
+            "invalidFilter" => ScimType::InvalidFilter,
+            "tooMany" => ScimType::TooMany,
+            "uniqueness" => ScimType::Uniqueness,
+            "mutability" => ScimType::Mutability,
+            "invalidSyntax" => ScimType::InvalidSyntax,
+            "invalidPath" => ScimType::InvalidPath,
+            "noTarget" => ScimType::NoTarget,
+            "invalidValue" => ScimType::InvalidValue,
+            "invalidVers" => ScimType::InvalidVers,
+            "sensitive" => ScimType::Sensitive,
+            other => ScimType::Other(other.to_string()),
+        }
+    }
+
+    /// The wire spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            ScimType::InvalidFilter => "invalidFilter",
+            ScimType::TooMany => "tooMany",
+            ScimType::Uniqueness => "uniqueness",
+            ScimType::Mutability => "mutability",
+            ScimType::InvalidSyntax => "invalidSyntax",
+            ScimType::InvalidPath => "invalidPath",
+            ScimType::NoTarget => "noTarget",
+            ScimType::InvalidValue => "invalidValue",
+            ScimType::InvalidVers => "invalidVers",
+            ScimType::Sensitive => "sensitive",
+            ScimType::Other(s) => s,
+        }
+    }
+}
+
+impl fmt::Display for ScimType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl ApiError {
@@ -126,6 +214,7 @@ impl ApiError {
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string),
             raw_body: snippet(body),
+            scim: None,
         }
     }
 
@@ -149,6 +238,9 @@ impl fmt::Display for ApiError {
                 write!(f, ": non-JSON body: {}", first.replace('\n', " "))?
             }
             None => {}
+        }
+        if let Some(t) = self.scim.as_ref().and_then(|s| s.scim_type.as_ref()) {
+            write!(f, " (scimType {t})")?;
         }
         for (k, v) in &self.errors {
             write!(f, "; {k}: {v}")?;
@@ -178,8 +270,9 @@ pub(crate) fn snippet(body: &[u8]) -> String {
 #[non_exhaustive]
 pub enum Error {
     /// 401: the key is missing, wrong, revoked, or for another region
-    /// (EU accounts must use [`Region::Eu`](crate::Region::Eu)).
-    #[error("unauthorized (check the API key and region): {0}")]
+    /// (EU accounts must use [`Region::Eu`](crate::Region::Eu)); for the SCIM
+    /// client, the bearer token is wrong or expired (Atlassian tokens expire after a year).
+    #[error("unauthorized (check the API key and region, or the SCIM bearer token): {0}")]
     Unauthorized(Box<ApiError>),
     /// 403: the key lacks a right. User, team and role calls need a key with
     /// **Configuration Access** (Settings > API key management).
@@ -188,6 +281,11 @@ pub enum Error {
     /// 404: no such user, team, role or contact.
     #[error("not found: {0}")]
     NotFound(Box<ApiError>),
+    /// 409 from a SCIM server: a unique attribute (`userName`, `externalId`,
+    /// a group's `displayName`) is already taken. `scim.scim_type` is
+    /// usually [`ScimType::Uniqueness`].
+    #[error("conflict: a unique value is already in use: {0}")]
+    Uniqueness(Box<ApiError>),
     /// 429 after the retry policy gave up.
     #[error("rate limited{}: {error}", .error.rate_limit.as_ref().and_then(|r| r.reason.as_deref()).map(|d| format!(" in domain {d}")).unwrap_or_default())]
     RateLimited {
@@ -272,9 +370,11 @@ impl Error {
     /// The server's answer, for every variant that has one.
     pub fn api_error(&self) -> Option<&ApiError> {
         match self {
-            Error::Unauthorized(e) | Error::Forbidden(e) | Error::NotFound(e) | Error::Api(e) => {
-                Some(e)
-            }
+            Error::Unauthorized(e)
+            | Error::Forbidden(e)
+            | Error::NotFound(e)
+            | Error::Uniqueness(e)
+            | Error::Api(e) => Some(e),
             Error::MemberRejected(e) | Error::DeleteBlocked(e) => Some(e),
             Error::RateLimited { error, .. } => Some(error),
             Error::AmbiguousOutcome { cause, .. } | Error::PartiallyApplied { cause, .. } => {
@@ -297,6 +397,13 @@ impl Error {
     /// The server's `message`, when it sent one.
     pub fn message(&self) -> Option<&str> {
         self.api_error().and_then(|e| e.message.as_deref())
+    }
+
+    /// The SCIM `scimType` of the answer, when a SCIM server sent one.
+    pub fn scim_type(&self) -> Option<&ScimType> {
+        self.api_error()
+            .and_then(|e| e.scim.as_ref())
+            .and_then(|s| s.scim_type.as_ref())
     }
 
     /// True if a write that failed this way may still have been applied by

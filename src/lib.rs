@@ -36,7 +36,7 @@ struct ReadmeDoctests;
 
 pub use api::schedules::{EscalationRef, ScheduleRef};
 pub use client::{Client, ClientBuilder, Region};
-pub use error::{ApiError, Error, RateLimitInfo, Result};
+pub use error::{ApiError, Error, RateLimitInfo, Result, ScimErrorDetail, ScimType};
 pub use ids::{ContactId, NameOrId, RoleId, RoleRef, TeamId, TeamRef, UserId, UserRef, Username};
 pub use ratelimit::Domain;
 pub use request::{ApiRequest, ApiResponse};

@@ -31,6 +31,7 @@ pub struct ApiRequest {
     pub(crate) query: Vec<(String, String)>,
     pub(crate) body: Option<Bytes>,
     pub(crate) content_type: Option<&'static str>,
+    pub(crate) accept: Option<&'static str>,
     pub(crate) domain: Domain,
     pub(crate) idempotent: bool,
     pub(crate) invalid: Option<String>,
@@ -51,6 +52,7 @@ impl ApiRequest {
             query: Vec::new(),
             body: None,
             content_type: None,
+            accept: None,
             domain,
             idempotent,
             invalid: None,
@@ -140,6 +142,12 @@ impl ApiRequest {
                     .get_or_insert(format!("request body does not serialize: {e}"));
             }
         }
+        self
+    }
+
+    /// Sets the `Accept` header (default `application/json`).
+    pub fn accept(mut self, media_type: &'static str) -> Self {
+        self.accept = Some(media_type);
         self
     }
 

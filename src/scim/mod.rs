@@ -1,1 +1,63 @@
-//! SCIM 2.0 client for the Atlassian directory.
+//! SCIM 2.0 client (RFC 7643/7644) for the Atlassian user directory, or any
+//! SCIM server.
+//!
+//! Atlassian Guard provisions Atlassian accounts (and through group-to-product
+//! assignment, Opsgenie access) over SCIM at
+//! `https://api.atlassian.com/scim/directory/{directoryId}`, authenticated by
+//! the directory's bearer token (which expires after a year).
+//!
+//! ```no_run
+//! use opsgenie_users::scim::{Filter, PatchOp, ScimClient, ScimUser, Upserted};
+//! # async fn demo() -> opsgenie_users::Result<()> {
+//! let scim = ScimClient::builder()
+//!     .atlassian_directory("your-directory-id")
+//!     .token("your-scim-token")
+//!     .build()?;
+//!
+//! // create or update, keyed on the identity provider's id
+//! let outcome = scim
+//!     .users()
+//!     .upsert(&ScimUser::new("jane@example.com").external_id("okta-00u1").display_name("Jane Doe"))
+//!     .await?;
+//! let id = outcome.user().id.clone().unwrap_or_default();
+//!
+//! // offboard: deactivate (never delete) and drop group memberships
+//! scim.users().deactivate(&id).strip_groups(true).send().await?;
+//!
+//! // any other change
+//! scim.users().patch(&id, &PatchOp::new().replace("title", "Former SRE")).await?;
+//! let _ = scim.users().list().filter(Filter::user_name_eq("jane@example.com")).send().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! Provider differences the client handles rather than hides:
+//! * PATCH may answer `200` with the resource (Atlassian) or `204` without a
+//!   body (scim2-server): [`Users::patch`] returns `Option`,
+//!   [`Users::patch_and_get`] reads back.
+//! * `DELETE /Users/{id}` deactivates on Atlassian but deletes elsewhere:
+//!   use [`Users::deactivate`] to offboard.
+//! * Error `status` arrives as a string or a number; Atlassian's 401/403
+//!   bodies are `{"error", "traceId"}`: all become typed [`Error`](crate::Error)s,
+//!   409 as [`Error::Uniqueness`](crate::Error::Uniqueness).
+//! * Member removal uses the `members[value eq "id"]` path form.
+
+mod client;
+mod filter;
+mod groups;
+mod list;
+mod models;
+mod patch;
+mod users;
+
+pub use client::{ScimClient, ScimClientBuilder, ATLASSIAN_SCIM_PREFIX, SCIM_JSON};
+pub use filter::{quote, Filter, FilterValue, Op};
+pub use groups::Groups;
+pub use list::{ListBuilder, ScimResource, SortOrder, MAX_PAGE_SIZE};
+pub use models::{
+    AtlassianUser, EnterpriseUser, Extra, GroupRef, ListResponse, Member, Meta, MultiValue, Name,
+    ResourceType, Schema, SchemaAttribute, SchemaExtension, ScimGroup, ScimUser,
+    ServiceProviderConfig, Supported, ATLASSIAN_USER_SCHEMA, ENTERPRISE_USER_SCHEMA, ERROR_SCHEMA,
+    GROUP_SCHEMA, LIST_RESPONSE_SCHEMA, PATCH_OP_SCHEMA, USER_SCHEMA,
+};
+pub use patch::{PatchKind, PatchOp, PatchOperation};
+pub use users::{Deactivate, Deactivated, Upserted, Users};

@@ -1,0 +1,299 @@
+//! Listing and searching: one page, or a lazy [`Stream`] over all of them.
+
+use std::collections::HashSet;
+use std::marker::PhantomData;
+
+use futures::stream::{self, BoxStream, StreamExt};
+use http::Method;
+use serde::de::DeserializeOwned;
+
+use super::client::ScimClient;
+use super::filter::Filter;
+use super::models::{ListResponse, ScimGroup, ScimUser};
+use crate::error::{Error, Result};
+
+/// The largest page the client asks for (Atlassian's maximum).
+pub const MAX_PAGE_SIZE: u32 = 100;
+
+/// A resource that can be listed: it knows its endpoint and id.
+pub trait ScimResource: DeserializeOwned + Send + 'static {
+    /// The endpoint, e.g. `Users`.
+    const ENDPOINT: &'static str;
+    /// The server-assigned id.
+    fn resource_id(&self) -> Option<&str>;
+}
+
+impl ScimResource for ScimUser {
+    const ENDPOINT: &'static str = "Users";
+    fn resource_id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+}
+
+impl ScimResource for ScimGroup {
+    const ENDPOINT: &'static str = "Groups";
+    fn resource_id(&self) -> Option<&str> {
+        self.id.as_deref()
+    }
+}
+
+/// Sort direction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortOrder {
+    /// `ascending`
+    Ascending,
+    /// `descending`
+    Descending,
+}
+
+/// A list or search of `T` (`GET /Users?filter=...&startIndex=...&count=...`).
+///
+/// [`send`](Self::send) fetches one page; [`stream`](Self::stream) walks all
+/// pages lazily, `count` (≤ 100) at a time, and stops when `totalResults` is
+/// reached, a page is empty, or the server stops advancing (a page holding
+/// only resources already seen). When the server answers with a
+/// `nextCursor` (RFC 9865), the stream follows the cursor instead.
+///
+/// ```no_run
+/// # async fn demo(scim: opsgenie_users::scim::ScimClient) -> opsgenie_users::Result<()> {
+/// use futures::TryStreamExt;
+/// use opsgenie_users::scim::Filter;
+/// let mut users = scim.users().list().count(50).stream();
+/// while let Some(user) = users.try_next().await? {
+///     println!("{} active={:?}", user.user_name, user.active);
+/// }
+/// let page = scim.users().list().filter(Filter::user_name_eq("jane@example.com")).send().await?;
+/// println!("{} match", page.total_results.unwrap_or(0));
+/// # Ok(()) }
+/// ```
+#[must_use = "a list does nothing until `send` or `stream`"]
+pub struct ListBuilder<T> {
+    client: ScimClient,
+    filter: Option<Filter>,
+    count: u32,
+    start_index: u64,
+    attributes: Vec<String>,
+    excluded_attributes: Vec<String>,
+    sort_by: Option<String>,
+    sort_order: Option<SortOrder>,
+    cursor: bool,
+    _t: PhantomData<fn() -> T>,
+}
+
+impl<T: ScimResource> ListBuilder<T> {
+    pub(crate) fn new(client: ScimClient) -> Self {
+        ListBuilder {
+            client,
+            filter: None,
+            count: MAX_PAGE_SIZE,
+            start_index: 1,
+            attributes: Vec::new(),
+            excluded_attributes: Vec::new(),
+            sort_by: None,
+            sort_order: None,
+            cursor: false,
+            _t: PhantomData,
+        }
+    }
+
+    /// Only resources matching `filter`.
+    pub fn filter(mut self, filter: Filter) -> Self {
+        self.filter = Some(filter);
+        self
+    }
+
+    /// Page size, clamped to 1..=100 (default 100).
+    pub fn count(mut self, count: u32) -> Self {
+        self.count = count.clamp(1, MAX_PAGE_SIZE);
+        self
+    }
+
+    /// 1-based index of the first resource (default 1).
+    pub fn start_index(mut self, index: u64) -> Self {
+        self.start_index = index.max(1);
+        self
+    }
+
+    /// Return only these attributes (plus `id`).
+    pub fn attributes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, attrs: I) -> Self {
+        self.attributes = attrs.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Leave these attributes out (e.g. `members` of big groups).
+    pub fn excluded_attributes<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        attrs: I,
+    ) -> Self {
+        self.excluded_attributes = attrs.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sort by an attribute (servers that support sorting).
+    pub fn sort_by(mut self, attr: impl Into<String>, order: SortOrder) -> Self {
+        self.sort_by = Some(attr.into());
+        self.sort_order = Some(order);
+        self
+    }
+
+    /// Ask for cursor paging (RFC 9865: the first request carries an empty
+    /// `cursor`). Without it, a `nextCursor` the server sends anyway is still followed.
+    pub fn cursor_paging(mut self, yes: bool) -> Self {
+        self.cursor = yes;
+        self
+    }
+
+    fn request(&self, position: &Position) -> crate::request::ApiRequest {
+        let mut req = self
+            .client
+            .request(Method::GET)
+            .path(T::ENDPOINT)
+            .query("count", self.count);
+        match position {
+            Position::Index(i) => {
+                req = req.query("startIndex", i);
+                if self.cursor && *i == self.start_index {
+                    req = req.query("cursor", "");
+                }
+            }
+            Position::Cursor(c) => req = req.query("cursor", c),
+        }
+        if let Some(f) = &self.filter {
+            if let Some(reason) = f.invalid_reason() {
+                req = req.invalid(reason.to_string());
+            }
+            req = req.query("filter", f.as_str());
+        }
+        if !self.attributes.is_empty() {
+            req = req.query("attributes", self.attributes.join(","));
+        }
+        if !self.excluded_attributes.is_empty() {
+            req = req.query("excludedAttributes", self.excluded_attributes.join(","));
+        }
+        if let Some(s) = &self.sort_by {
+            req = req.query("sortBy", s);
+        }
+        if let Some(o) = self.sort_order {
+            req = req.query(
+                "sortOrder",
+                match o {
+                    SortOrder::Ascending => "ascending",
+                    SortOrder::Descending => "descending",
+                },
+            );
+        }
+        req
+    }
+
+    /// Fetches one page (at `start_index`).
+    pub async fn send(&self) -> Result<ListResponse<T>> {
+        let pos = Position::Index(self.start_index);
+        self.client.send(self.request(&pos)).await?.json()
+    }
+
+    /// Fetches every page and collects the resources.
+    pub async fn all(self) -> Result<Vec<T>> {
+        use futures::TryStreamExt;
+        self.stream().try_collect().await
+    }
+
+    /// Every matching resource, page by page, fetched as the stream is polled.
+    /// An error ends the stream after being yielded. The stream is boxed
+    /// (`Unpin`), so `try_next().await` works without pinning.
+    pub fn stream(self) -> BoxStream<'static, Result<T>> {
+        let start = Position::Index(self.start_index);
+        let state = PageState {
+            list: self,
+            next: Some(start),
+            seen: HashSet::new(),
+        };
+        stream::unfold(state, |mut st| async move {
+            let pos = st.next.take()?;
+            let page = match st.list.client.send(st.list.request(&pos)).await {
+                Ok(resp) => resp.json::<ListResponse<T>>(),
+                Err(e) => Err(e),
+            };
+            let page = match page {
+                Ok(p) => p,
+                Err(e) => return Some((vec![Err(e)], st)),
+            };
+            let items = st.advance(&pos, page);
+            Some((items.into_iter().map(Ok).collect::<Vec<_>>(), st))
+        })
+        .flat_map(stream::iter)
+        .boxed()
+    }
+}
+
+enum Position {
+    Index(u64),
+    Cursor(String),
+}
+
+struct PageState<T> {
+    list: ListBuilder<T>,
+    next: Option<Position>,
+    seen: HashSet<String>,
+}
+
+impl<T: ScimResource> PageState<T> {
+    /// Keeps the new resources of `page` and decides where the next page is.
+    fn advance(&mut self, pos: &Position, page: ListResponse<T>) -> Vec<T> {
+        let received = page.resources.len() as u64;
+        let fresh: Vec<T> = page
+            .resources
+            .into_iter()
+            .filter(|r| match r.resource_id() {
+                Some(id) => self.seen.insert(id.to_string()),
+                None => true,
+            })
+            .collect();
+        if received == 0 {
+            return fresh;
+        }
+        if fresh.is_empty() {
+            tracing::warn!(
+                endpoint = T::ENDPOINT,
+                "SCIM server returned a page of resources already seen; stopping"
+            );
+            return fresh;
+        }
+        self.next = match (pos, page.next_cursor) {
+            (Position::Cursor(prev), Some(c)) if *prev == c => None,
+            (_, Some(c)) if !c.is_empty() => Some(Position::Cursor(c)),
+            (Position::Cursor(_), _) => None,
+            (Position::Index(requested), _) => {
+                let first = page.start_index.unwrap_or(*requested).max(1);
+                let next = first + received;
+                match page.total_results {
+                    Some(total) if next > total => None,
+                    _ if next <= *requested => None,
+                    _ => Some(Position::Index(next)),
+                }
+            }
+        };
+        fresh
+    }
+}
+
+impl<T> std::fmt::Debug for ListBuilder<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ListBuilder")
+            .field("filter", &self.filter)
+            .field("count", &self.count)
+            .field("start_index", &self.start_index)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Maps "no such resource" to `None` for lookups by filter.
+pub(crate) fn at_most_one<T>(mut v: Vec<T>, what: impl FnOnce() -> String) -> Result<Option<T>> {
+    match v.len() {
+        0 => Ok(None),
+        1 => Ok(v.pop()),
+        n => Err(Error::InvalidInput(format!(
+            "{} matched {n} resources, expected at most one",
+            what()
+        ))),
+    }
+}
