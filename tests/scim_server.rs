@@ -394,6 +394,97 @@ async fn server_rejects_unknown_attributes() {
     assert_eq!(e.scim_type(), Some(&ScimType::InvalidSyntax));
 }
 
+// The example's logic, run against the real server.
+#[allow(dead_code)]
+#[path = "../examples/scim_sync.rs"]
+mod scim_sync;
+
+#[tokio::test]
+async fn scim_sync_example_converges_the_directory() {
+    let c = client("sync");
+    let old = c
+        .users()
+        .create(&ScimUser::new("old@example.com").external_id("old"))
+        .await
+        .unwrap();
+    let bob = c
+        .users()
+        .create(
+            &ScimUser::new("bob@example.com")
+                .external_id("bob")
+                .name(Name::new("Bob", "Stone"))
+                .display_name("Bob"),
+        )
+        .await
+        .unwrap();
+    let ops = c
+        .groups()
+        .create(
+            &ScimGroup::new("ops")
+                .member(old.id.clone().unwrap())
+                .member(bob.id.clone().unwrap()),
+        )
+        .await
+        .unwrap();
+    let csv = "externalId,userName,givenName,familyName,displayName,active,groups\n\
+               alice,alice@example.com,Alice,Liddell,Alice,true,ops;dev\n\
+               bob,bob@example.com,Bob,Stone,Robert,true,ops\n\
+               carl,carl@example.com,Carl,,,false,dev\n";
+    let desired = scim_sync::parse_csv(csv).unwrap();
+
+    let dir = scim_sync::fetch(&c).await.unwrap();
+    let plan = scim_sync::plan(&desired, &dir, false);
+    let text: Vec<String> = plan.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        text,
+        [
+            "create user alice@example.com (externalId alice)",
+            r#"update user bob@example.com: {"displayName":"Robert"}"#,
+            "create user carl@example.com (externalId carl)",
+            "deactivate user old@example.com",
+            "create group dev",
+            "add to dev: alice@example.com",
+            "add to ops: alice@example.com",
+            "remove from ops: old@example.com",
+        ]
+    );
+    // planning changed nothing (what --dry-run relies on)
+    assert_eq!(c.users().list().all().await.unwrap().len(), 2);
+
+    assert_eq!(scim_sync::apply(&c, &dir, &plan).await.unwrap(), 8);
+    let after = scim_sync::fetch(&c).await.unwrap();
+    assert!(
+        scim_sync::plan(&desired, &after, false).is_empty(),
+        "converged"
+    );
+    assert_eq!(
+        c.users()
+            .get(old.id.as_deref().unwrap())
+            .await
+            .unwrap()
+            .active,
+        Some(false)
+    );
+    let carl = c
+        .users()
+        .find_by_external_id("carl")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(carl.active, Some(false));
+    let ops = c.groups().get(ops.id.as_deref().unwrap()).await.unwrap();
+    assert_eq!(ops.members.len(), 2);
+    let dev = c
+        .groups()
+        .find_by_display_name("dev")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(dev.members.len(), 1);
+    // nothing was hard-deleted
+    assert_eq!(after.users.len(), 4);
+}
+
 mod escaping {
     use super::*;
     use proptest::prelude::*;

@@ -385,6 +385,36 @@ impl ScimUser {
             .and_then(|e| e.value.as_deref())
     }
 
+    /// The attributes of `self` (top level, as JSON) that `existing` does not
+    /// already have with the same value: the `replace` a PATCH needs to make
+    /// `existing` match. Objects compare by the keys `self` sets (so a
+    /// server-added `name.formatted` is no difference); arrays compare whole.
+    /// `id`, `meta`, `schemas` and the read-only `groups` are never included.
+    ///
+    /// ```
+    /// use opsgenie_users::scim::ScimUser;
+    /// let have = ScimUser::new("a@x.com").display_name("A");
+    /// let want = ScimUser::new("a@x.com").display_name("Ann").title("SRE");
+    /// let c = want.changes_from(&have);
+    /// assert_eq!(c.keys().collect::<Vec<_>>(), ["displayName", "title"]);
+    /// ```
+    pub fn changes_from(&self, existing: &ScimUser) -> serde_json::Map<String, Value> {
+        let want = serde_json::to_value(self).unwrap_or(Value::Null);
+        let have = serde_json::to_value(existing).unwrap_or(Value::Null);
+        let mut out = serde_json::Map::new();
+        if let (Value::Object(want), Value::Object(have)) = (want, have) {
+            for (k, v) in want {
+                if matches!(k.as_str(), "id" | "meta" | "schemas" | "groups") {
+                    continue;
+                }
+                if !have.get(&k).is_some_and(|h| json_contains(h, &v)) {
+                    out.insert(k, v);
+                }
+            }
+        }
+        out
+    }
+
     /// A copy ready to send: `schemas` lists the core URN and the URN of
     /// every extension present; read-only `groups` and `meta` stay as they
     /// are (servers ignore them, RFC 7644 §3.5.1).
@@ -406,6 +436,17 @@ impl ScimUser {
             }
         }
         u
+    }
+}
+
+/// `have` already holds everything `want` says (objects: recursively, by
+/// key; anything else, arrays included: equal).
+fn json_contains(have: &Value, want: &Value) -> bool {
+    match (have, want) {
+        (Value::Object(h), Value::Object(w)) => w
+            .iter()
+            .all(|(k, wv)| h.get(k).is_some_and(|hv| json_contains(hv, wv))),
+        _ => have == want,
     }
 }
 

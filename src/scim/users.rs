@@ -176,7 +176,7 @@ impl<'a> Users<'a> {
         let id = existing.id.clone().ok_or_else(|| {
             Error::InvalidInput("the server returned a user without an id".into())
         })?;
-        let changes = changed_attributes(desired, &existing);
+        let changes = desired.changes_from(&existing);
         if changes.is_empty() {
             return Ok(Upserted::Unchanged(existing));
         }
@@ -201,41 +201,6 @@ impl<'a> Users<'a> {
             id: id.to_string(),
             strip_groups: false,
         }
-    }
-}
-
-/// The attributes of `desired` (top level, as JSON) that `existing` does not
-/// already have with the same value. Read-only and bookkeeping attributes
-/// (`id`, `meta`, `schemas`, `groups`) are never sent.
-pub(crate) fn changed_attributes(
-    desired: &ScimUser,
-    existing: &ScimUser,
-) -> serde_json::Map<String, Value> {
-    let want = serde_json::to_value(desired).unwrap_or(Value::Null);
-    let have = serde_json::to_value(existing).unwrap_or(Value::Null);
-    let mut out = serde_json::Map::new();
-    if let (Value::Object(want), Value::Object(have)) = (want, have) {
-        for (k, v) in want {
-            if matches!(k.as_str(), "id" | "meta" | "schemas" | "groups") {
-                continue;
-            }
-            let same = have.get(&k).is_some_and(|h| contains(h, &v));
-            if !same {
-                out.insert(k, v);
-            }
-        }
-    }
-    out
-}
-
-/// `have` already holds everything `want` says (objects: recursively, by
-/// key; anything else, arrays included: equal).
-fn contains(have: &Value, want: &Value) -> bool {
-    match (have, want) {
-        (Value::Object(h), Value::Object(w)) => w
-            .iter()
-            .all(|(k, wv)| h.get(k).is_some_and(|hv| contains(hv, wv))),
-        _ => have == want,
     }
 }
 
@@ -322,12 +287,12 @@ mod tests {
         let same = ScimUser::new("jane@x.com")
             .external_id("e1")
             .name(Name::new("Jane", "Doe"));
-        assert!(changed_attributes(&same, &existing).is_empty());
+        assert!(same.changes_from(&existing).is_empty());
         let changed = ScimUser::new("jane@x.com")
             .external_id("e1")
             .name(Name::new("Jane", "Roe"))
             .title("SRE");
-        let c = changed_attributes(&changed, &existing);
+        let c = changed.changes_from(&existing);
         assert_eq!(
             Value::Object(c),
             serde_json::json!({"name": {"givenName": "Jane", "familyName": "Roe"}, "title": "SRE"})
