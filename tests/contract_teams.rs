@@ -121,3 +121,28 @@ async fn rotation_and_escalation_calls_match_the_spec() {
         .await;
     v.assert_none();
 }
+
+#[tokio::test]
+async fn offboarding_and_role_listing_match_the_spec() {
+    let (c, v) = common::prism_client();
+    let _ = c.roles().all().await;
+    let _ = c.offboarding().plan("leaver@x.com").await;
+    let plan: opsgenie_users::api::offboard::OffboardingPlan =
+        serde_json::from_value(serde_json::json!({
+            "user": {"id": "u-l", "username": "leaver@x.com"},
+            "teams": [{"id": "t-ops", "name": "ops", "role": "user", "only_admin": false}],
+            "rotations": [{"schedule_id": "s-1", "rotation_id": "rot-1", "slots": 1}],
+            "escalations": [{"id": "e-1", "rules": [0]}],
+            "forwarding_rules": [], "sole_owner": true
+        }))
+        .unwrap();
+    let _ = c
+        .offboarding()
+        .execute(&plan)
+        .successor("successor@x.com")
+        .accept_blockers(true)
+        .send()
+        .await;
+    v.assert_none();
+    assert!(v.answered() >= 6, "{}", v.answered());
+}

@@ -21,6 +21,7 @@ use crate::error::Result;
 use crate::ids::RoleRef;
 use crate::models::common::WriteResult;
 use crate::models::role::{CustomRole, CustomRoleWrite};
+use crate::models::user::Role;
 use crate::ratelimit::Domain;
 use crate::request::ApiRequest;
 
@@ -78,7 +79,7 @@ impl RolesHandler<'_> {
     }
 
     /// Lists the custom roles (`GET /v2/roles`; the built-ins Owner, Admin,
-    /// User, Observer and Stakeholder are not included).
+    /// User, Observer and Stakeholder are not included: see [`all`](Self::all)).
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
@@ -90,6 +91,28 @@ impl RolesHandler<'_> {
     pub async fn list(&self) -> Result<Vec<CustomRole>> {
         let req = ApiRequest::get(Domain::Configuration).path("v2/roles");
         self.client.send(req).await?.data()
+    }
+
+    /// Every role a user can have, as one list: the built-ins (Owner, Admin,
+    /// User, Observer, Stakeholder) followed by the custom roles, by exact name.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+    /// use opsgenie_users::models::user::Role;
+    /// let roles = client.roles().all().await?;
+    /// assert_eq!(roles[0], Role::Owner);
+    /// # Ok(()) }
+    /// ```
+    pub async fn all(&self) -> Result<Vec<Role>> {
+        let mut roles = vec![
+            Role::Owner,
+            Role::Admin,
+            Role::User,
+            Role::Observer,
+            Role::Stakeholder,
+        ];
+        roles.extend(self.list().await?.into_iter().map(|r| Role::Custom(r.name)));
+        Ok(roles)
     }
 
     /// Updates a custom role (`PUT /v2/roles/{role}`; only the fields set

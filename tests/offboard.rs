@@ -1,0 +1,453 @@
+//! The offboarding workflow, request by request: plan -> refuse -> hand over
+//! to a successor -> delete, and a second run of the same plan is a no-op.
+//! The scripted transport fails the test on any request out of order, with
+//! another body, or not expected at all.
+mod common;
+#[path = "support/script.rs"]
+mod script;
+
+use opsgenie_users::api::offboard::{Blocker, OffboardingPlan, OffboardingStep, StepOutcome};
+use opsgenie_users::Error;
+use script::{data, error, get, step, written, Script};
+use serde_json::{json, Value};
+
+fn leaver() -> Value {
+    json!({"id": "u-l", "username": "leaver@x.com", "fullName": "Lea Ver",
+        "role": {"id": "User", "name": "User"}, "blocked": false, "verified": true})
+}
+
+fn rotation_1() -> Value {
+    json!({"id": "rot-1", "name": "weekly", "type": "weekly", "length": 1,
+        "startDate": "2026-01-05T09:00:00Z",
+        "participants": [
+            {"type": "user", "id": "u-l", "username": "leaver@x.com"},
+            {"type": "user", "id": "u-o", "username": "other@x.com"},
+            {"type": "user", "id": "u-l", "username": "leaver@x.com"}
+        ],
+        "timeRestriction": {"type": "time-of-day", "restriction": {"startHour": 9, "endHour": 17, "startMin": 0, "endMin": 0}}})
+}
+
+fn escalation_1() -> Value {
+    json!({"id": "e-1", "name": "sre_escalation", "ownerTeam": {"id": "t-sre", "name": "sre"},
+        "rules": [
+            {"condition": "if-not-acked", "notifyType": "default",
+             "delay": {"timeAmount": 0, "timeUnit": "minutes"},
+             "recipient": {"type": "user", "id": "u-l", "username": "leaver@x.com"}},
+            {"condition": "if-not-acked", "notifyType": "all",
+             "delay": {"timeAmount": 10, "timeUnit": "minutes"},
+             "recipient": {"type": "team", "id": "t-sre", "name": "sre"}}
+        ],
+        "repeat": {"waitInterval": 5, "count": 2, "resetRecipientStates": false, "closeAlertAfterAll": false}})
+}
+
+/// The reads `plan("leaver@x.com")` makes, in order.
+fn plan_reads() -> Vec<script::Step> {
+    vec![
+        get("/v2/users/leaver@x.com", data(leaver())),
+        get(
+            "/v2/users/u-l/teams",
+            data(json!([{"id": "t-sre", "name": "sre"}, {"id": "t-ops", "name": "ops"}])),
+        ),
+        get(
+            "/v2/teams/t-sre?identifierType=id",
+            data(json!({"id": "t-sre", "name": "sre", "members": [
+            {"user": {"id": "u-o", "username": "other@x.com"}, "role": "user"},
+            {"user": {"id": "u-l", "username": "leaver@x.com"}, "role": "admin"}]})),
+        ),
+        get(
+            "/v2/teams/t-ops?identifierType=id",
+            data(json!({"id": "t-ops", "name": "ops", "members": [
+            {"user": {"id": "u-l", "username": "leaver@x.com"}, "role": "user"},
+            {"user": {"id": "u-o", "username": "other@x.com"}, "role": "admin"}]})),
+        ),
+        get(
+            "/v2/users/u-l/schedules",
+            data(json!([{"id": "s-1", "name": "sre_schedule", "enabled": true}])),
+        ),
+        get(
+            "/v2/schedules/s-1/rotations?scheduleIdentifierType=id",
+            data(json!([rotation_1(),
+            {"id": "rot-2", "name": "backup", "type": "daily",
+             "participants": [{"type": "user", "id": "u-o", "username": "other@x.com"}]}])),
+        ),
+        get("/v2/users/u-l/escalations", data(json!([escalation_1()]))),
+        get(
+            "/v2/users/u-l/forwarding-rules",
+            data(json!([{"id": "f-1", "alias": "vacation",
+            "fromUser": {"id": "u-l", "username": "leaver@x.com"}, "toUser": {"id": "u-o", "username": "other@x.com"},
+            "startDate": "2026-02-01T00:00:00Z"}])),
+        ),
+    ]
+}
+
+#[tokio::test]
+async fn plan_refuse_hand_over_delete_then_noop() {
+    // 1. Plan: reads only.
+    let (c, script) = Script::client(plan_reads());
+    let plan = c.offboarding().plan("leaver@x.com").await.unwrap();
+    script.assert_done();
+    assert_eq!(script.take_seen().len(), 8);
+    assert_eq!(
+        serde_json::to_value(&plan).unwrap(),
+        json!({
+            "user": {"id": "u-l", "username": "leaver@x.com", "role": "User"},
+            "teams": [
+                {"id": "t-sre", "name": "sre", "role": "admin", "only_admin": true},
+                {"id": "t-ops", "name": "ops", "role": "user", "only_admin": false}
+            ],
+            "rotations": [{"schedule_id": "s-1", "schedule_name": "sre_schedule",
+                "rotation_id": "rot-1", "rotation_name": "weekly", "slots": 2}],
+            "escalations": [{"id": "e-1", "name": "sre_escalation", "rules": [0]}],
+            "forwarding_rules": [{"id": "f-1", "alias": "vacation", "from_user": true}],
+            "sole_owner": false
+        })
+    );
+    assert_eq!(
+        plan.blockers(),
+        vec![
+            Blocker::Rotation {
+                schedule_id: "s-1".into(),
+                rotation_id: "rot-1".into()
+            },
+            Blocker::Escalation {
+                escalation_id: "e-1".into()
+            },
+        ]
+    );
+    assert_eq!(
+        plan.warnings(),
+        [
+            "team sre is left without an admin",
+            "forwarding rule vacation from the user stops"
+        ]
+    );
+    // The plan survives a JSON round trip (a tool stores it for approval).
+    let plan: OffboardingPlan =
+        serde_json::from_value(serde_json::to_value(&plan).unwrap()).unwrap();
+
+    // 2. Without a successor the blockers remain: refused, nothing sent.
+    let err = c.offboarding().execute(&plan).send().await.unwrap_err();
+    match &err {
+        Error::Blocked { blockers, .. } => assert_eq!(
+            blockers,
+            &[
+                "in rotation rot-1 of schedule s-1",
+                "notified by escalation e-1"
+            ]
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert!(script.take_seen().is_empty(), "a refused run sends nothing");
+
+    // 3. With a successor: hand over, leave teams, delete.
+    let mut handed_rotation = rotation_1();
+    handed_rotation["participants"] = json!([
+        {"type": "user", "id": "u-s"},
+        {"type": "user", "id": "u-o", "username": "other@x.com"},
+        {"type": "user", "id": "u-s"}
+    ]);
+    let mut handed_rules = escalation_1()["rules"].clone();
+    handed_rules[0]["recipient"] = json!({"type": "user", "id": "u-s"});
+    script.push(vec![
+        get("/v2/users/u-l", data(leaver())),
+        get(
+            "/v2/users/successor@x.com",
+            data(json!({"id": "u-s", "username": "successor@x.com"})),
+        ),
+        get(
+            "/v2/schedules/s-1/rotations/rot-1?scheduleIdentifierType=id",
+            data(rotation_1()),
+        ),
+        step(
+            "PATCH",
+            "/v2/schedules/s-1/rotations/rot-1?scheduleIdentifierType=id",
+            Some(json!({"participants": handed_rotation["participants"]})),
+            200,
+            written("Updated"),
+        ),
+        get(
+            "/v2/escalations/e-1?identifierType=id",
+            data(escalation_1()),
+        ),
+        step(
+            "PATCH",
+            "/v2/escalations/e-1?identifierType=id",
+            Some(json!({"rules": handed_rules})),
+            200,
+            written("Updated"),
+        ),
+        step(
+            "DELETE",
+            "/v2/teams/t-sre/members/u-l?teamIdentifierType=id&memberIdentifierType=id",
+            None,
+            200,
+            written("Removed"),
+        ),
+        step(
+            "DELETE",
+            "/v2/teams/t-ops/members/u-l?teamIdentifierType=id&memberIdentifierType=id",
+            None,
+            200,
+            written("Removed"),
+        ),
+        step("DELETE", "/v2/users/u-l", None, 200, written("Deleted")),
+    ]);
+    let report = c
+        .offboarding()
+        .execute(&plan)
+        .successor("successor@x.com")
+        .send()
+        .await
+        .unwrap();
+    script.assert_done();
+    assert!(report.deleted);
+    assert_eq!(report.successor.as_ref().map(|s| s.as_str()), Some("u-s"));
+    assert!(
+        report.steps.iter().all(|s| s.outcome == StepOutcome::Done),
+        "{report:?}"
+    );
+    assert_eq!(
+        report
+            .steps
+            .iter()
+            .map(|s| s.step.to_string())
+            .collect::<Vec<_>>(),
+        [
+            "hand over rotation rot-1 of schedule s-1",
+            "hand over escalation e-1",
+            "leave team sre",
+            "leave team ops",
+            "delete the user"
+        ]
+    );
+    script.take_seen();
+
+    // 4. The same plan again: the user is gone, nothing is written.
+    script.push(vec![step(
+        "GET",
+        "/v2/users/u-l",
+        None,
+        404,
+        error("User not found"),
+    )]);
+    let again = c
+        .offboarding()
+        .execute(&plan)
+        .successor("successor@x.com")
+        .send()
+        .await
+        .unwrap();
+    script.assert_done();
+    assert_eq!(script.take_seen(), ["GET /v2/users/u-l"]);
+    assert!(again.is_noop() && again.deleted);
+    assert_eq!(again.steps.len(), 5);
+}
+
+#[tokio::test]
+async fn dry_run_reads_but_never_writes() {
+    let (c, script) = Script::client(plan_reads());
+    let plan = c.offboarding().plan("leaver@x.com").await.unwrap();
+    script.push(vec![
+        get("/v2/users/u-l", data(leaver())),
+        get(
+            "/v2/users/successor@x.com",
+            data(json!({"id": "u-s", "username": "successor@x.com"})),
+        ),
+        get(
+            "/v2/schedules/s-1/rotations/rot-1?scheduleIdentifierType=id",
+            data(rotation_1()),
+        ),
+        get(
+            "/v2/escalations/e-1?identifierType=id",
+            data(escalation_1()),
+        ),
+    ]);
+    let report = c
+        .offboarding()
+        .execute(&plan)
+        .successor("successor@x.com")
+        .dry_run(true)
+        .send()
+        .await
+        .unwrap();
+    script.assert_done();
+    assert!(report.dry_run && !report.deleted);
+    assert!(
+        report
+            .steps
+            .iter()
+            .all(|s| s.outcome == StepOutcome::WouldDo),
+        "{report:?}"
+    );
+}
+
+/// A plan with one team membership and nothing blocking.
+fn simple_plan() -> OffboardingPlan {
+    serde_json::from_value(json!({
+        "user": {"id": "u-l", "username": "leaver@x.com"},
+        "teams": [{"id": "t-ops", "name": "ops", "role": "user", "only_admin": false}],
+        "rotations": [], "escalations": [], "forwarding_rules": [], "sole_owner": false
+    }))
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_refused_delete_is_typed_and_already_done_steps_succeed() {
+    let plan = simple_plan();
+    let (c, script) = Script::client(vec![
+        get("/v2/users/u-l", data(leaver())),
+        step(
+            "DELETE",
+            "/v2/teams/t-ops/members/u-l?teamIdentifierType=id&memberIdentifierType=id",
+            None,
+            200,
+            written("Removed"),
+        ),
+        step(
+            "DELETE",
+            "/v2/users/u-l",
+            None,
+            422,
+            error("User is in escalation [sre_escalation], can not be deleted"),
+        ),
+    ]);
+    let err = c.offboarding().execute(&plan).send().await.unwrap_err();
+    script.assert_done();
+    match &err {
+        Error::PartiallyApplied {
+            applied,
+            not_applied,
+            cause,
+            ..
+        } => {
+            assert_eq!(applied, &["leave team ops: Done"]);
+            assert_eq!(not_applied, &["delete the user"]);
+            match &**cause {
+                Error::DeleteBlocked(e) => assert_eq!(e.status.as_u16(), 422),
+                other => panic!("{other:?}"),
+            }
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        err.message(),
+        Some("User is in escalation [sre_escalation], can not be deleted")
+    );
+
+    // Run again after the blocker was cleared by hand: the team was already
+    // left (404 counts as done), a 428 is refused the same way when nothing
+    // was written before it.
+    script.push(vec![
+        get("/v2/users/u-l", data(leaver())),
+        step(
+            "DELETE",
+            "/v2/teams/t-ops/members/u-l?teamIdentifierType=id&memberIdentifierType=id",
+            None,
+            404,
+            error("Member not found"),
+        ),
+        step(
+            "DELETE",
+            "/v2/users/u-l",
+            None,
+            428,
+            error("User is used by schedule sre_schedule"),
+        ),
+    ]);
+    let err = c.offboarding().execute(&plan).send().await.unwrap_err();
+    script.assert_done();
+    assert!(
+        matches!(&err, Error::DeleteBlocked(e) if e.status.as_u16() == 428),
+        "{err:?}"
+    );
+    assert_eq!(err.message(), Some("User is used by schedule sre_schedule"));
+
+    // Keeping the user: leaves teams only.
+    script.push(vec![
+        get("/v2/users/u-l", data(leaver())),
+        step(
+            "DELETE",
+            "/v2/teams/t-ops/members/u-l?teamIdentifierType=id&memberIdentifierType=id",
+            None,
+            404,
+            error("Member not found"),
+        ),
+    ]);
+    let report = c
+        .offboarding()
+        .execute(&plan)
+        .delete(false)
+        .send()
+        .await
+        .unwrap();
+    script.assert_done();
+    assert_eq!(report.steps.len(), 1);
+    assert_eq!(
+        report.steps[0].step,
+        OffboardingStep::LeaveTeam {
+            team_id: "t-ops".into(),
+            team_name: "ops".into()
+        }
+    );
+    assert!(report.is_noop() && !report.deleted);
+}
+
+#[tokio::test]
+async fn the_sole_owner_blocks_even_with_a_successor() {
+    let owner =
+        json!({"id": "u-l", "username": "leaver@x.com", "role": {"id": "Owner", "name": "Owner"}});
+    let (c, script) = Script::client(vec![
+        get("/v2/users/leaver@x.com", data(owner.clone())),
+        get("/v2/users/u-l/teams", data(json!([]))),
+        get("/v2/users/u-l/schedules", data(json!([]))),
+        get("/v2/users/u-l/escalations", data(json!([]))),
+        get("/v2/users/u-l/forwarding-rules", data(json!([]))),
+        get(
+            "/v2/users?offset=0&limit=100&query=role%3AOwner",
+            json!({
+            "data": [owner, {"id": "u-a", "username": "admin@x.com", "role": {"id": "Admin", "name": "Admin"}}],
+            "totalCount": 2, "took": 0.1, "requestId": "r"}),
+        ),
+    ]);
+    let plan = c.offboarding().plan("leaver@x.com").await.unwrap();
+    script.assert_done();
+    script.take_seen();
+    assert!(plan.sole_owner);
+    assert_eq!(plan.blockers(), [Blocker::SoleOwner]);
+    let err = c
+        .offboarding()
+        .execute(&plan)
+        .successor("successor@x.com")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Blocked { blockers, .. } if blockers == &["the account's only Owner"]),
+        "{err:?}"
+    );
+    assert!(script.take_seen().is_empty());
+
+    // Accepting the blocker sends the delete, and the server's refusal comes back typed.
+    script.push(vec![
+        get(
+            "/v2/users/u-l",
+            data(json!({"id": "u-l", "username": "leaver@x.com"})),
+        ),
+        step(
+            "DELETE",
+            "/v2/users/u-l",
+            None,
+            422,
+            error("The only owner can not be deleted"),
+        ),
+    ]);
+    let err = c
+        .offboarding()
+        .execute(&plan)
+        .accept_blockers(true)
+        .send()
+        .await
+        .unwrap_err();
+    script.assert_done();
+    assert!(matches!(err, Error::DeleteBlocked(_)), "{err:?}");
+}
