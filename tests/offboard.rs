@@ -80,6 +80,35 @@ fn plan_reads() -> Vec<script::Step> {
     ]
 }
 
+/// The first reads of an execution with a successor: the user still
+/// exists, the successor's id, the rotation to rewrite.
+fn handover_start() -> Vec<script::Step> {
+    vec![
+        get("/v2/users/u-l", data(leaver())),
+        get(
+            "/v2/users/successor@x.com",
+            data(json!({"id": "u-s", "username": "successor@x.com"})),
+        ),
+        get(
+            "/v2/schedules/s-1/rotations/rot-1?scheduleIdentifierType=id",
+            data(rotation_1()),
+        ),
+    ]
+}
+
+/// Executes `plan` with the successor `successor@x.com`.
+async fn hand_over(
+    c: &opsgenie_users::Client,
+    plan: &OffboardingPlan,
+) -> opsgenie_users::api::offboard::OffboardingReport {
+    c.offboarding()
+        .execute(plan)
+        .successor("successor@x.com")
+        .send()
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn plan_refuse_hand_over_delete_then_noop() {
     // 1. Plan: reads only.
@@ -148,16 +177,8 @@ async fn plan_refuse_hand_over_delete_then_noop() {
     ]);
     let mut handed_rules = escalation_1()["rules"].clone();
     handed_rules[0]["recipient"] = json!({"type": "user", "id": "u-s"});
+    script.push(handover_start());
     script.push(vec![
-        get("/v2/users/u-l", data(leaver())),
-        get(
-            "/v2/users/successor@x.com",
-            data(json!({"id": "u-s", "username": "successor@x.com"})),
-        ),
-        get(
-            "/v2/schedules/s-1/rotations/rot-1?scheduleIdentifierType=id",
-            data(rotation_1()),
-        ),
         step(
             "PATCH",
             "/v2/schedules/s-1/rotations/rot-1?scheduleIdentifierType=id",
@@ -192,13 +213,7 @@ async fn plan_refuse_hand_over_delete_then_noop() {
         ),
         step("DELETE", "/v2/users/u-l", None, 200, written("Deleted")),
     ]);
-    let report = c
-        .offboarding()
-        .execute(&plan)
-        .successor("successor@x.com")
-        .send()
-        .await
-        .unwrap();
+    let report = hand_over(&c, &plan).await;
     script.assert_done();
     assert!(report.deleted);
     assert_eq!(report.successor.as_ref().map(|s| s.as_str()), Some("u-s"));
@@ -230,13 +245,7 @@ async fn plan_refuse_hand_over_delete_then_noop() {
         404,
         error("User not found"),
     )]);
-    let again = c
-        .offboarding()
-        .execute(&plan)
-        .successor("successor@x.com")
-        .send()
-        .await
-        .unwrap();
+    let again = hand_over(&c, &plan).await;
     script.assert_done();
     assert_eq!(script.take_seen(), ["GET /v2/users/u-l"]);
     assert!(again.is_noop() && again.deleted);
@@ -247,21 +256,11 @@ async fn plan_refuse_hand_over_delete_then_noop() {
 async fn dry_run_reads_but_never_writes() {
     let (c, script) = Script::client(plan_reads());
     let plan = c.offboarding().plan("leaver@x.com").await.unwrap();
-    script.push(vec![
-        get("/v2/users/u-l", data(leaver())),
-        get(
-            "/v2/users/successor@x.com",
-            data(json!({"id": "u-s", "username": "successor@x.com"})),
-        ),
-        get(
-            "/v2/schedules/s-1/rotations/rot-1?scheduleIdentifierType=id",
-            data(rotation_1()),
-        ),
-        get(
-            "/v2/escalations/e-1?identifierType=id",
-            data(escalation_1()),
-        ),
-    ]);
+    script.push(handover_start());
+    script.push(vec![get(
+        "/v2/escalations/e-1?identifierType=id",
+        data(escalation_1()),
+    )]);
     let report = c
         .offboarding()
         .execute(&plan)
@@ -289,6 +288,20 @@ fn simple_plan() -> OffboardingPlan {
         "rotations": [], "escalations": [], "forwarding_rules": [], "sole_owner": false
     }))
     .unwrap()
+}
+
+/// The user still exists; leaving team ops answers 404 (already left).
+fn left_ops_already() -> Vec<script::Step> {
+    vec![
+        get("/v2/users/u-l", data(leaver())),
+        step(
+            "DELETE",
+            "/v2/teams/t-ops/members/u-l?teamIdentifierType=id&memberIdentifierType=id",
+            None,
+            404,
+            error("Member not found"),
+        ),
+    ]
 }
 
 #[tokio::test]
@@ -337,23 +350,14 @@ async fn a_refused_delete_is_typed_and_already_done_steps_succeed() {
     // Run again after the blocker was cleared by hand: the team was already
     // left (404 counts as done), a 428 is refused the same way when nothing
     // was written before it.
-    script.push(vec![
-        get("/v2/users/u-l", data(leaver())),
-        step(
-            "DELETE",
-            "/v2/teams/t-ops/members/u-l?teamIdentifierType=id&memberIdentifierType=id",
-            None,
-            404,
-            error("Member not found"),
-        ),
-        step(
-            "DELETE",
-            "/v2/users/u-l",
-            None,
-            428,
-            error("User is used by schedule sre_schedule"),
-        ),
-    ]);
+    script.push(left_ops_already());
+    script.push(vec![step(
+        "DELETE",
+        "/v2/users/u-l",
+        None,
+        428,
+        error("User is used by schedule sre_schedule"),
+    )]);
     let err = c.offboarding().execute(&plan).send().await.unwrap_err();
     script.assert_done();
     assert!(
@@ -363,16 +367,7 @@ async fn a_refused_delete_is_typed_and_already_done_steps_succeed() {
     assert_eq!(err.message(), Some("User is used by schedule sre_schedule"));
 
     // Keeping the user: leaves teams only.
-    script.push(vec![
-        get("/v2/users/u-l", data(leaver())),
-        step(
-            "DELETE",
-            "/v2/teams/t-ops/members/u-l?teamIdentifierType=id&memberIdentifierType=id",
-            None,
-            404,
-            error("Member not found"),
-        ),
-    ]);
+    script.push(left_ops_already());
     let report = c
         .offboarding()
         .execute(&plan)

@@ -586,20 +586,16 @@ impl ExecuteOffboarding<'_, '_> {
             deleted: false,
         };
         // The user gone: the plan was executed before.
-        match c.users().get(plan.user_ref()).send().await {
-            Ok(_) => {}
-            Err(e) if is_gone(&e) => {
-                report.steps = steps
-                    .into_iter()
-                    .map(|step| StepReport {
-                        step,
-                        outcome: StepOutcome::AlreadyDone,
-                    })
-                    .collect();
-                report.deleted = true;
-                return Ok(report);
-            }
-            Err(e) => return Err(e),
+        if gone_is_none(c.users().get(plan.user_ref()).send().await)?.is_none() {
+            report.steps = steps
+                .into_iter()
+                .map(|step| StepReport {
+                    step,
+                    outcome: StepOutcome::AlreadyDone,
+                })
+                .collect();
+            report.deleted = true;
+            return Ok(report);
         }
         let successor = match &self.successor {
             Some(s) => {
@@ -660,6 +656,23 @@ impl ExecuteOffboarding<'_, '_> {
         Ok(report)
     }
 
+    /// Whether a handover should write: `Err` carries the outcome when not
+    /// (the user is no longer named, no successor, or a dry run).
+    fn handover_gate<'s>(
+        &self,
+        still_named: bool,
+        successor: Option<&'s UserId>,
+    ) -> std::result::Result<&'s UserId, StepOutcome> {
+        if !still_named {
+            return Err(StepOutcome::AlreadyDone);
+        }
+        let s = successor.ok_or_else(|| StepOutcome::Skipped("no successor given".into()))?;
+        if self.dry_run {
+            return Err(StepOutcome::WouldDo);
+        }
+        Ok(s)
+    }
+
     async fn run_step(
         &self,
         step: &OffboardingStep,
@@ -667,7 +680,13 @@ impl ExecuteOffboarding<'_, '_> {
     ) -> Result<StepOutcome> {
         let c = self.client;
         let plan = self.plan;
-        let no_successor = || StepOutcome::Skipped("no successor given".into());
+        let replace = |p: Participant, s: &UserId| {
+            if plan.is_user(&p) {
+                Participant::user_id(s.as_str())
+            } else {
+                p
+            }
+        };
         match step {
             OffboardingStep::HandOverRotation {
                 schedule_id,
@@ -676,90 +695,66 @@ impl ExecuteOffboarding<'_, '_> {
                 let rotations = c
                     .schedules()
                     .rotations(ScheduleRef::id(schedule_id.clone()));
-                let rotation = match rotations.get(rotation_id).await {
-                    Ok(r) => r,
-                    Err(e) if is_gone(&e) => return Ok(StepOutcome::AlreadyDone),
-                    Err(e) => return Err(e),
-                };
-                if !rotation.participants.iter().any(|p| plan.is_user(p)) {
+                let Some(rotation) = gone_is_none(rotations.get(rotation_id).await)? else {
                     return Ok(StepOutcome::AlreadyDone);
-                }
-                let Some(s) = successor else {
-                    return Ok(no_successor());
                 };
-                if self.dry_run {
-                    return Ok(StepOutcome::WouldDo);
-                }
+                let named = rotation.participants.iter().any(|p| plan.is_user(p));
+                let s = match self.handover_gate(named, successor) {
+                    Ok(s) => s,
+                    Err(outcome) => return Ok(outcome),
+                };
                 let participants = rotation
                     .participants
                     .into_iter()
-                    .map(|p| {
-                        if plan.is_user(&p) {
-                            Participant::user_id(s.as_str())
-                        } else {
-                            p
-                        }
-                    })
+                    .map(|p| replace(p, s))
                     .collect();
-                rotations
-                    .set_participants(rotation_id, participants)
-                    .await?;
-                Ok(StepOutcome::Done)
+                written(rotations.set_participants(rotation_id, participants).await)
             }
             OffboardingStep::HandOverEscalation { escalation_id } => {
                 let esc = c.escalations();
-                let e = match esc.get(EscalationRef::id(escalation_id.clone())).await {
-                    Ok(e) => e,
-                    Err(e) if is_gone(&e) => return Ok(StepOutcome::AlreadyDone),
-                    Err(e) => return Err(e),
-                };
-                if !e.rules.iter().any(|r| plan.is_user(&r.recipient)) {
+                let id = EscalationRef::id(escalation_id.clone());
+                let Some(e) = gone_is_none(esc.get(id.clone()).await)? else {
                     return Ok(StepOutcome::AlreadyDone);
-                }
-                let Some(s) = successor else {
-                    return Ok(no_successor());
                 };
-                if self.dry_run {
-                    return Ok(StepOutcome::WouldDo);
-                }
+                let named = e.rules.iter().any(|r| plan.is_user(&r.recipient));
+                let s = match self.handover_gate(named, successor) {
+                    Ok(s) => s,
+                    Err(outcome) => return Ok(outcome),
+                };
                 let rules = e
                     .rules
                     .into_iter()
                     .map(|mut r| {
-                        if plan.is_user(&r.recipient) {
-                            r.recipient = Participant::user_id(s.as_str());
-                        }
+                        r.recipient = replace(r.recipient, s);
                         r
                     })
                     .collect();
-                esc.set_rules(EscalationRef::id(escalation_id.clone()), rules)
-                    .await?;
-                Ok(StepOutcome::Done)
+                written(esc.set_rules(id, rules).await)
             }
-            OffboardingStep::LeaveTeam { team_id, .. } => {
-                if self.dry_run {
-                    return Ok(StepOutcome::WouldDo);
-                }
-                match c
-                    .teams()
+            _ if self.dry_run => Ok(StepOutcome::WouldDo),
+            OffboardingStep::LeaveTeam { team_id, .. } => written(
+                c.teams()
                     .remove_member(TeamRef::from(team_id), plan.user_ref())
-                    .await
-                {
-                    Ok(_) => Ok(StepOutcome::Done),
-                    Err(e) if is_gone(&e) => Ok(StepOutcome::AlreadyDone),
-                    Err(e) => Err(e),
-                }
-            }
-            OffboardingStep::DeleteUser => {
-                if self.dry_run {
-                    return Ok(StepOutcome::WouldDo);
-                }
-                match c.users().delete(plan.user_ref()).await {
-                    Ok(_) => Ok(StepOutcome::Done),
-                    Err(e) if is_gone(&e) => Ok(StepOutcome::AlreadyDone),
-                    Err(e) => Err(e),
-                }
-            }
+                    .await,
+            ),
+            OffboardingStep::DeleteUser => written(c.users().delete(plan.user_ref()).await),
         }
     }
+}
+
+/// A read whose 404 means "no longer there".
+fn gone_is_none<T>(r: Result<T>) -> Result<Option<T>> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if is_gone(&e) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// A write: done, or already done when the target is gone (404).
+fn written<T>(r: Result<T>) -> Result<StepOutcome> {
+    Ok(match gone_is_none(r)? {
+        Some(_) => StepOutcome::Done,
+        None => StepOutcome::AlreadyDone,
+    })
 }
