@@ -1,76 +1,104 @@
-//! Quickstart: connect, then create, get, list, update and delete a user.
+//! Quickstart: create, get, list (as a stream), update and delete a user.
 //!
-//! Needs an API key with Configuration Access (Read, Create/Update, Delete).
-//! Run: `OPSGENIE_API_KEY=... cargo run --example quickstart` (add `--eu` for EU accounts,
-//! or set `OPSGENIE_API_URL`).
+//! With `OPSGENIE_API_KEY` set it talks to your account (`OPSGENIE_API_URL`
+//! overrides the base URL; `--eu` picks `https://api.eu.opsgenie.com`). It
+//! creates `quickstart-<random>@example.com` with invitations disabled and
+//! deletes it again. The key needs Configuration Access with Read,
+//! Create/Update and Delete.
+//!
+//! Without a key it starts the built-in simulator (seeded with 25 users and
+//! 2 teams) and runs the same steps against it:
+//!
+//! ```sh
+//! cargo run --features sim --example quickstart
+//! OPSGENIE_API_KEY=... cargo run --features sim --example quickstart -- --eu
+//! ```
 
+use futures::TryStreamExt;
 use opsgenie_users::api::users::{UserCreate, UserUpdate};
 use opsgenie_users::models::user::Role;
+use opsgenie_users::sim::{Seed, Server};
 use opsgenie_users::{Client, Region};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let eu = std::env::args().any(|a| a == "--eu");
-    let key = match std::env::var("OPSGENIE_API_KEY") {
-        Ok(k) if !k.trim().is_empty() => k,
+    // Keep the simulator alive until the end of `main` when we use it.
+    let (client, _simulator) = match std::env::var("OPSGENIE_API_KEY") {
+        Ok(key) if !key.trim().is_empty() => {
+            let mut b = Client::builder().api_key(key.trim());
+            b = match std::env::var("OPSGENIE_API_URL") {
+                Ok(url) if !url.trim().is_empty() => b.base_url(url.trim()),
+                _ if eu => b.region(Region::Eu),
+                _ => b,
+            };
+            (b.build()?, None)
+        }
         _ => {
-            eprintln!("Set OPSGENIE_API_KEY to an Opsgenie API key with Configuration Access");
-            eprintln!(
-                "(and OPSGENIE_API_URL=https://api.eu.opsgenie.com or --eu for EU accounts)."
-            );
-            return Ok(());
+            println!("OPSGENIE_API_KEY is not set: using the built-in simulator.");
+            println!("(Set OPSGENIE_API_KEY, and OPSGENIE_API_URL or --eu for EU accounts, to use your account.)");
+            let sim = Server::builder()
+                .seed(Seed::new().users(25).teams(2))
+                .start()
+                .await?;
+            (sim.client(), Some(sim))
         }
     };
-    let mut builder = Client::builder().api_key(key);
-    builder = match std::env::var("OPSGENIE_API_URL") {
-        Ok(url) if !url.is_empty() => builder.base_url(url),
-        _ if eu => builder.region(Region::Eu),
-        _ => builder,
-    };
-    let client = builder.build()?;
-    println!("connected to {}", client.base_url());
-
+    println!("API: {}", client.base_url());
     let users = client.users();
-    // A throwaway user, created without an invitation e-mail and deleted at the end.
-    let username = format!("quickstart-{}@example.com", fastrand::u32(..));
+
+    // 1. Create (no invitation e-mail).
+    let username = format!("quickstart-{:06x}@example.com", fastrand::u32(..0xff_ffff));
     let created = users
-        .create_checked(
+        .create(
             UserCreate::new(username.as_str(), "Quickstart User")
-                .role(Role::Observer)
-                .time_zone("US/Arizona")
+                .role(Role::User)
                 .invitation_disabled(true),
         )
         .await?;
-    println!("created {} ({})", created.user.username, created.write.id);
-    for m in &created.mismatches {
-        println!("  did not stick: {} {m:?}", m.field());
+    println!("created  {} (id {})", created.username, created.id);
+
+    // 2. Get, with the contacts expanded.
+    let user = users.get(&created.id).expand_contacts().await?;
+    println!(
+        "get      {} role={} contacts={}",
+        user.username,
+        user.role
+            .as_ref()
+            .map(|r| r.name.to_string())
+            .unwrap_or_default(),
+        user.contacts.as_ref().map_or(0, Vec::len)
+    );
+
+    // 3. List every user as a stream: pages of 100 are fetched as you go.
+    let mut stream = users.list().limit(100).stream();
+    let mut count = 0usize;
+    while let Some(u) = stream.try_next().await? {
+        if count < 3 {
+            println!("list     {}", u.username);
+        }
+        count += 1;
     }
+    println!("list     {count} users in total");
 
-    let jane = users.get(&created.write.id).expand_contacts().await?;
-    println!(
-        "got {}: role {:?}, time zone {:?}, {} contacts",
-        jane.username,
-        jane.role_name(),
-        jane.time_zone,
-        jane.contacts.as_ref().map_or(0, Vec::len)
-    );
-
-    let page = users.list().limit(10).send().await?;
-    println!(
-        "first page: {} of {:?} users",
-        page.items.len(),
-        page.total_count
-    );
-
+    // 4. Update (only the fields set are sent).
     users
         .update(
-            &jane.id,
-            UserUpdate::new().full_name("Quickstart User (renamed)"),
+            &created.id,
+            UserUpdate::new()
+                .full_name("Quickstart User (renamed)")
+                .time_zone("Europe/Berlin"),
         )
         .await?;
-    println!("teams: {:?}", users.teams(&jane.id).await?);
+    let user = users.get(&created.id).await?;
+    println!(
+        "updated  fullName={:?} timeZone={:?}",
+        user.full_name.unwrap_or_default(),
+        user.time_zone.unwrap_or_default()
+    );
 
-    users.delete(&jane.id).await?;
-    println!("deleted {}", jane.username);
+    // 5. Delete.
+    users.delete(&created.id).await?;
+    println!("deleted  {}", created.username);
     Ok(())
 }
