@@ -446,3 +446,127 @@ async fn the_sole_owner_blocks_even_with_a_successor() {
     script.assert_done();
     assert!(matches!(err, Error::DeleteBlocked(_)), "{err:?}");
 }
+
+/// The whole workflow against the embedded simulator: real-shaped answers,
+/// the server's own 422 while the user is still referenced, and the state
+/// read back from the server at the end.
+#[tokio::test]
+async fn offboarding_against_the_simulator() {
+    use opsgenie_users::api::users::UserCreate;
+    use opsgenie_users::models::team::{TeamCreate, TeamRole};
+    use opsgenie_users::sim::Server;
+    use opsgenie_users::{ApiRequest, Domain};
+
+    let server = Server::start().await.unwrap();
+    let c = server.client();
+    let leaver = c
+        .users()
+        .create(UserCreate::new("leaver@x.com", "Lea Ver"))
+        .await
+        .unwrap();
+    let succ = c
+        .users()
+        .create(UserCreate::new("successor@x.com", "Suc Cessor"))
+        .await
+        .unwrap();
+    let other = c
+        .users()
+        .create(UserCreate::new("other@x.com", "Oth Er"))
+        .await
+        .unwrap();
+    c.teams()
+        .create(
+            TeamCreate::new("sre")
+                .member("leaver@x.com", TeamRole::Admin)
+                .member("other@x.com", TeamRole::User),
+        )
+        .await
+        .unwrap();
+    let user = |id: &opsgenie_users::UserId| json!({"type": "user", "id": id.as_str()});
+    c.send(ApiRequest::post(Domain::Configuration).path("v2/schedules").json(&json!({
+        "name": "payments_rota", "timezone": "Europe/Berlin",
+        "rotations": [{"name": "weekly", "type": "weekly", "startDate": "2026-01-05T09:00:00Z",
+            "participants": [user(&leaver.id), user(&other.id)]}]
+    })))
+    .await
+    .unwrap();
+    c.send(
+        ApiRequest::post(Domain::Configuration)
+            .path("v2/escalations")
+            .json(&json!({
+                "name": "payments_escalation",
+                "rules": [{"condition": "if-not-acked", "notifyType": "default",
+                    "delay": {"timeAmount": 0}, "recipient": user(&leaver.id)}]
+            })),
+    )
+    .await
+    .unwrap();
+
+    let plan = c.offboarding().plan("leaver@x.com").await.unwrap();
+    assert_eq!(plan.user.id, leaver.id);
+    assert_eq!(plan.teams.len(), 1);
+    assert!(plan.teams[0].only_admin);
+    assert_eq!(plan.rotations.len(), 1);
+    assert_eq!(plan.rotations[0].slots, 1);
+    assert_eq!(plan.escalations[0].rules, [0]);
+    assert!(!plan.sole_owner);
+
+    // Accepting the blockers without a successor: the server refuses the delete.
+    let err = c
+        .offboarding()
+        .execute(&plan)
+        .accept_blockers(true)
+        .send()
+        .await
+        .unwrap_err();
+    match &err {
+        Error::PartiallyApplied { cause, .. } => {
+            assert!(matches!(**cause, Error::DeleteBlocked(_)), "{cause:?}")
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        err.message().is_some(),
+        "the server's message is kept: {err:?}"
+    );
+    assert!(server.user("leaver@x.com").is_some());
+
+    let report = hand_over(&c, &plan).await;
+    assert!(report.deleted);
+    // The team was already left by the refused run.
+    assert_eq!(
+        report.steps[2].outcome,
+        StepOutcome::AlreadyDone,
+        "{report:?}"
+    );
+    assert!(server.user("leaver@x.com").is_none());
+    let schedules = server.schedules();
+    let rotation = &schedules
+        .iter()
+        .find(|s| s.name == "payments_rota")
+        .unwrap()
+        .rotations[0];
+    let ids: Vec<_> = rotation
+        .participants
+        .iter()
+        .map(|p| p.id.clone().unwrap())
+        .collect();
+    assert_eq!(ids, [succ.id.to_string(), other.id.to_string()]);
+    let escalations = server.escalations();
+    let esc = escalations
+        .iter()
+        .find(|e| e.name == "payments_escalation")
+        .unwrap();
+    assert_eq!(esc.rules[0].recipient.id.as_deref(), Some(succ.id.as_str()));
+    assert_eq!(esc.rules[0].condition, "if-not-acked");
+
+    server.clear_requests();
+    assert!(hand_over(&c, &plan).await.is_noop());
+    let methods: Vec<_> = server
+        .requests()
+        .iter()
+        .map(|r| r.method.to_string())
+        .collect();
+    assert_eq!(methods, ["GET"], "a second run only looks the user up");
+    server.shutdown().await;
+}
