@@ -1222,3 +1222,29 @@ async fn every_documented_status_maps_to_its_error() {
     );
     bad.delete_async().await;
 }
+
+#[test]
+fn call_futures_are_send() {
+    // Handlers borrow the client; their futures must still be spawnable.
+    fn is_send<T: Send>(_: &T) {}
+    let c = common::client("http://127.0.0.1:9");
+    is_send(&c.teams().get(TeamRef::name("x")));
+    is_send(
+        &c.teams()
+            .change_member_role(TeamRef::name("x"), "a@x.com", TeamRole::Admin),
+    );
+    is_send(
+        &c.teams()
+            .apply_members(TeamRef::name("x"), &Default::default())
+            .send(),
+    );
+    is_send(&c.roles().all());
+    is_send(&c.contacts("a@x.com").list());
+    let plan: opsgenie_users::api::offboard::OffboardingPlan = serde_json::from_value(json!({
+        "user": {"id": "u", "username": "u@x.com"}, "teams": [], "rotations": [],
+        "escalations": [], "forwarding_rules": [], "sole_owner": false
+    }))
+    .unwrap();
+    is_send(&c.offboarding().plan("a@x.com"));
+    is_send(&c.offboarding().execute(&plan).send());
+}

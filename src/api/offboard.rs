@@ -372,7 +372,24 @@ impl<'c> Offboarding<'c> {
         Ok(plan)
     }
 
-    /// Prepares the execution of `plan`; see [`ExecuteOffboarding`].
+    /// Prepares the execution of `plan`; see [`ExecuteOffboarding::send`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+    /// let plan = client.offboarding().plan("leaver@example.com").await?;
+    /// // First show what would happen: reads only.
+    /// let preview = client
+    ///     .offboarding()
+    ///     .execute(&plan)
+    ///     .successor("successor@example.com")
+    ///     .dry_run(true)
+    ///     .send()
+    ///     .await?;
+    /// for s in &preview.steps {
+    ///     println!("{}: {:?}", s.step, s.outcome);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn execute<'p>(&self, plan: &'p OffboardingPlan) -> ExecuteOffboarding<'c, 'p> {
         ExecuteOffboarding {
             client: self.client,

@@ -48,6 +48,13 @@ pub struct SchedulesHandler<'c> {
 
 impl<'c> SchedulesHandler<'c> {
     /// The rotations of one schedule.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+    /// let rotations = client.schedules().rotations(opsgenie_users::ScheduleRef::name("sre_schedule"));
+    /// let all = rotations.list().await?;
+    /// # Ok(()) }
+    /// ```
     pub fn rotations(&self, schedule: ScheduleRef) -> RotationsHandler<'c> {
         RotationsHandler {
             client: self.client,
@@ -105,6 +112,10 @@ impl RotationsHandler<'_> {
     /// Replaces the rotation's participants (`PATCH`, body
     /// `{"participants": [...]}`; nothing else about the rotation is sent, so
     /// nothing else changes). Idempotent: the list is absolute.
+    ///
+    /// Spec note: the OpenAPI file describes participants as `{type, id}`;
+    /// the live API answers with `username` / `name` too. Participants read
+    /// from a rotation are written back with every field they came with.
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {

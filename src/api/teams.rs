@@ -129,7 +129,9 @@ impl<'c> TeamsHandler<'c> {
     /// sent; [`TeamUpdate::members`] replaces the whole member list.
     ///
     /// The endpoint takes an id only: a [`TeamRef::Name`] is first resolved
-    /// with a GET, then the PATCH goes to the id (with `identifierType=id`).
+    /// with a GET, then the PATCH goes to the id (with `identifierType=id`,
+    /// which the OpenAPI file does not list for this operation; it is sent
+    /// anyway so no call relies on a server-side default).
     /// Setting the same values again changes nothing, so the call is retried
     /// like other idempotent requests.
     ///
@@ -231,6 +233,11 @@ impl<'c> TeamsHandler<'c> {
 
     /// Removes a member (`DELETE /v2/teams/{team}/members/{user}` with
     /// `teamIdentifierType` and `memberIdentifierType` = `id` | `username`).
+    ///
+    /// Spec note: the official OpenAPI file lists only `teamIdentifierType`
+    /// here; the API documentation and the live API also take
+    /// `memberIdentifierType`, which this call always sends so a username is
+    /// never mistaken for an id.
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
@@ -693,15 +700,4 @@ impl TeamRolesHandler<'_> {
         let req = self.one(ApiRequest::delete(Domain::Configuration), &role);
         write_result(&self.client.send(req).await?)
     }
-}
-
-#[allow(dead_code)]
-fn _assert_send(c: &Client) {
-    fn is_send<T: Send>(_: T) {}
-    is_send(c.teams().get(TeamRef::name("x")));
-    is_send(
-        c.teams()
-            .apply_members(TeamRef::name("x"), &MemberDiff::default())
-            .send(),
-    );
 }
