@@ -690,3 +690,110 @@ async fn from_client_shares_the_rest_clients_settings() {
     )
     .is_err());
 }
+
+/// The client against the crate's simulator, which answers the Atlassian
+/// way: PATCH 200 with the resource, DELETE of a user deactivates, 401 as
+/// `{error, traceId}`, only the `eq` filters Atlassian supports.
+#[cfg(feature = "sim")]
+mod atlassian_flavour {
+    use super::*;
+    use opsgenie_users::sim::Server;
+
+    #[tokio::test]
+    async fn patch_returns_the_user_and_delete_only_deactivates() {
+        let sim = Server::start().await.unwrap();
+        let c = ScimClient::builder()
+            .base_url(sim.scim_url())
+            .token(sim.scim_token())
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let u = c
+            .users()
+            .create(&ScimUser::new("jane@example.com").external_id("okta-1"))
+            .await
+            .unwrap();
+        let id = u.id.unwrap();
+        let patched = c
+            .users()
+            .patch(&id, &PatchOp::new().replace("title", "SRE"))
+            .await
+            .unwrap()
+            .expect("Atlassian answers PATCH with the resource");
+        assert_eq!(patched.title.as_deref(), Some("SRE"));
+
+        c.users().delete(&id).await.unwrap();
+        let after = c.users().get(&id).await.unwrap();
+        assert_eq!(
+            after.active,
+            Some(false),
+            "DELETE deactivated, did not delete"
+        );
+
+        let e = c
+            .users()
+            .list()
+            .filter(Filter::eq("title", "SRE"))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(e.scim_type(), Some(&ScimType::InvalidFilter));
+        let found = c
+            .users()
+            .find_by_user_name("jane@example.com")
+            .await
+            .unwrap();
+        assert_eq!(found.unwrap().id.as_deref(), Some(id.as_str()));
+
+        let bad = ScimClient::builder()
+            .base_url(sim.scim_url())
+            .token("wrong")
+            .retry_policy(RetryPolicy::none())
+            .build()
+            .unwrap();
+        let e = bad.users().get(&id).await.unwrap_err();
+        assert!(matches!(e, Error::Unauthorized(_)), "{e:?}");
+        assert!(e.request_id().is_some(), "traceId is kept: {e:?}");
+        assert_eq!(e.message(), Some("Unauthorized"));
+    }
+}
+
+#[tokio::test]
+async fn only_idempotent_patches_are_retried() {
+    let server = MockServer::start_async().await;
+    let replace = server
+        .mock_async(|when, then| {
+            when.method(PATCH).path(p("/Users/u-r"));
+            then.status(503).body("busy");
+        })
+        .await;
+    let add = server
+        .mock_async(|when, then| {
+            when.method(PATCH).path(p("/Groups/g-a"));
+            then.status(503).body("busy");
+        })
+        .await;
+    let c = ScimClient::builder()
+        .base_url(format!("{}{BASE}", server.base_url()))
+        .token(TOKEN)
+        .retry_policy(
+            RetryPolicy::default()
+                .max_attempts(3)
+                .base_delay(Duration::from_millis(1))
+                .max_backoff(Duration::from_millis(2)),
+        )
+        .build()
+        .unwrap();
+    // replace/remove: same effect when repeated, so retried
+    let e = c
+        .users()
+        .patch("u-r", &PatchOp::deactivate_user())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Api(_)), "{e:?}");
+    assert_eq!(replace.calls_async().await, 3);
+    // add: may append twice, so sent once and reported as ambiguous
+    let e = c.groups().add_members("g-a", ["u-1"]).await.unwrap_err();
+    assert!(matches!(e, Error::AmbiguousOutcome { .. }), "{e:?}");
+    assert_eq!(add.calls_async().await, 1);
+}

@@ -55,6 +55,16 @@ fn client(name: &str) -> ScimClient {
     client_with_token(&tenant(name), &token())
 }
 
+/// Creates a user with just a `userName` and returns its id.
+async fn new_user(c: &ScimClient, user_name: &str) -> String {
+    c.users()
+        .create(&ScimUser::new(user_name))
+        .await
+        .unwrap()
+        .id
+        .expect("id")
+}
+
 #[tokio::test]
 async fn user_lifecycle_with_extensions() {
     let c = client("users");
@@ -126,10 +136,7 @@ async fn user_lifecycle_with_extensions() {
 #[tokio::test]
 async fn duplicate_user_name_is_a_uniqueness_error() {
     let c = client("dup");
-    c.users()
-        .create(&ScimUser::new("dup@example.com"))
-        .await
-        .unwrap();
+    new_user(&c, "dup@example.com").await;
     // userName is caseExact=false: another casing is the same name
     let e = c
         .users()
@@ -227,16 +234,43 @@ async fn list_with_filter_and_paging_across_more_than_100_users() {
 }
 
 #[tokio::test]
+async fn sorting_and_attribute_projection() {
+    let c = client("sort");
+    for n in ["bea", "al", "cy"] {
+        c.users()
+            .create(&ScimUser::new(n).display_name(n.to_uppercase()))
+            .await
+            .unwrap();
+    }
+    let users = c
+        .users()
+        .list()
+        .sort_by("userName", opsgenie_users::scim::SortOrder::Descending)
+        .attributes(["userName"])
+        .all()
+        .await
+        .unwrap();
+    let names: Vec<_> = users.iter().map(|u| u.user_name.as_str()).collect();
+    assert_eq!(names, ["cy", "bea", "al"]);
+    assert!(users
+        .iter()
+        .all(|u| u.display_name.is_none() && u.id.is_some()));
+    let without = c
+        .users()
+        .list()
+        .excluded_attributes(["displayName"])
+        .send()
+        .await
+        .unwrap();
+    assert!(without.resources.iter().all(|u| u.display_name.is_none()));
+}
+
+#[tokio::test]
 async fn groups_with_members_add_and_remove() {
     let c = client("groups");
     let mut ids = Vec::new();
     for name in ["a", "b", "c"] {
-        let u = c
-            .users()
-            .create(&ScimUser::new(format!("{name}@example.com")))
-            .await
-            .unwrap();
-        ids.push(u.id.unwrap());
+        ids.push(new_user(&c, &format!("{name}@example.com")).await);
     }
     let g = c
         .groups()
@@ -288,18 +322,8 @@ async fn groups_with_members_add_and_remove() {
 #[tokio::test]
 async fn deactivate_strips_group_memberships_found_by_scanning() {
     let c = client("deactivate");
-    let u = c
-        .users()
-        .create(&ScimUser::new("leaver@example.com"))
-        .await
-        .unwrap();
-    let stay = c
-        .users()
-        .create(&ScimUser::new("stayer@example.com"))
-        .await
-        .unwrap();
-    let uid = u.id.unwrap();
-    let sid = stay.id.unwrap();
+    let uid = new_user(&c, "leaver@example.com").await;
+    let sid = new_user(&c, "stayer@example.com").await;
     let g1 = c
         .groups()
         .create(&ScimGroup::new("one").member(&uid).member(&sid))
@@ -352,10 +376,7 @@ async fn upsert_creates_updates_and_leaves_alone() {
         other => panic!("{other:?}"),
     }
     // a user created without externalId by someone else is adopted after the 409
-    c.users()
-        .create(&ScimUser::new("kim@example.com"))
-        .await
-        .unwrap();
+    new_user(&c, "kim@example.com").await;
     let adopted = c
         .users()
         .upsert(&ScimUser::new("kim@example.com").external_id("idp-kim"))
@@ -515,7 +536,7 @@ mod escaping {
                 let c = client("prop");
                 // decoys an injected `or userName pr` or a broken quote would match
                 for d in ["decoy", "decoy\"", "decoy\\"] {
-                    c.users().create(&ScimUser::new(d)).await.unwrap();
+                    new_user(&c, d).await;
                 }
                 let name = format!("{s}#x");
                 let created = c.users().create(&ScimUser::new(name.clone())).await.unwrap();

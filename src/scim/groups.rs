@@ -2,7 +2,7 @@
 
 use super::client::ScimClient;
 use super::filter::Filter;
-use super::list::{at_most_one, ListBuilder};
+use super::list::ListBuilder;
 use super::models::ScimGroup;
 use super::patch::PatchOp;
 use crate::error::{Error, Result};
@@ -101,10 +101,10 @@ impl<'a> Groups<'a> {
 
     /// The group with this `displayName`, if any.
     pub async fn find_by_display_name(&self, name: &str) -> Result<Option<ScimGroup>> {
-        let filter = Filter::display_name_eq(name);
-        let text = filter.to_string();
-        let page = self.list().filter(filter).count(2).send().await?;
-        at_most_one(page.resources, || format!("SCIM filter `{text}`"))
+        self.list()
+            .filter(Filter::display_name_eq(name))
+            .one()
+            .await
     }
 }
 

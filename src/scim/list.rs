@@ -191,6 +191,25 @@ impl<T: ScimResource> ListBuilder<T> {
         self.client.send(self.request(&pos)).await?.json()
     }
 
+    /// The single match of the filter, if any; more than one match is an
+    /// error (lookups by a unique key must not pick one at random).
+    pub async fn one(self) -> Result<Option<T>> {
+        let what = self
+            .filter
+            .as_ref()
+            .map(|f| format!("SCIM filter `{f}`"))
+            .unwrap_or_else(|| format!("listing {}", T::ENDPOINT));
+        let page = self.count(2).start_index(1).send().await?;
+        let mut v = page.resources;
+        match v.len() {
+            0 => Ok(None),
+            1 => Ok(v.pop()),
+            n => Err(Error::InvalidInput(format!(
+                "{what} matched {n} resources, expected at most one"
+            ))),
+        }
+    }
+
     /// Fetches every page and collects the resources.
     pub async fn all(self) -> Result<Vec<T>> {
         use futures::TryStreamExt;
@@ -283,17 +302,5 @@ impl<T> std::fmt::Debug for ListBuilder<T> {
             .field("count", &self.count)
             .field("start_index", &self.start_index)
             .finish_non_exhaustive()
-    }
-}
-
-/// Maps "no such resource" to `None` for lookups by filter.
-pub(crate) fn at_most_one<T>(mut v: Vec<T>, what: impl FnOnce() -> String) -> Result<Option<T>> {
-    match v.len() {
-        0 => Ok(None),
-        1 => Ok(v.pop()),
-        n => Err(Error::InvalidInput(format!(
-            "{} matched {n} resources, expected at most one",
-            what()
-        ))),
     }
 }

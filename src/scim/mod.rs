@@ -40,6 +40,34 @@
 //!   bodies are `{"error", "traceId"}`: all become typed [`Error`](crate::Error)s,
 //!   409 as [`Error::Uniqueness`](crate::Error::Uniqueness).
 //! * Member removal uses the `members[value eq "id"]` path form.
+//!
+//! # Tested against scim2-server 0.8.3
+//!
+//! `tests/scim_server.rs` runs the client against the real server (with
+//! Atlassian's schema files). What it accepted, rejected, and how the client
+//! deals with it:
+//!
+//! | RFC 7644 feature | scim2-server | client |
+//! |---|---|---|
+//! | PATCH result (§3.5.2) | `204` no body (`200` + resource only with `?attributes=`) | [`Users::patch`] returns `None`; [`Users::patch_and_get`] reads back |
+//! | Error `status` (§3.12) | JSON string `"409"` | string or number accepted, kept as text in [`ScimErrorDetail`](crate::ScimErrorDetail) |
+//! | Duplicate `userName` | `409` `scimType: uniqueness`, case-insensitive | [`Error::Uniqueness`](crate::Error::Uniqueness) |
+//! | Bad token | `401` SCIM error, `WWW-Authenticate: Bearer` | [`Error::Unauthorized`](crate::Error::Unauthorized) |
+//! | Filters incl. `and`/`or`, `pr`, value paths | all accepted | [`Filter`] builds any; Atlassian takes only `eq` on `userName`/`externalId`/`displayName` |
+//! | Filter string escapes | JSON rules (control characters must be `\uXXXX`) | values written as JSON strings (property test against the server) |
+//! | `remove` with a `value` | `400 invalidValue` | [`PatchOp::remove_members`] uses the path form |
+//! | `remove` whose filter matches nothing | `204` | same call is safe to repeat (retried like `replace`) |
+//! | `op: "Replace"` capitalised | accepted | always sends lowercase, reads either |
+//! | Unknown attributes in a body | `400 invalidSyntax` | kept in `extra` on read; sending them is the caller's choice |
+//! | `readOnly` `id`/`meta`/`groups` in a PUT body | ignored | sent back as read (round trip) |
+//! | `id` in a PATCH | `400 mutability` | not produced by [`ScimUser::changes_from`] |
+//! | `startIndex`/`count` | any `count` up to 1000 | `count` capped at 100 (Atlassian's maximum); stops on total, empty page, or a page of seen ids |
+//! | Cursor paging (RFC 9865) | off by default | `nextCursor` followed when sent |
+//! | `sortBy`/`sortOrder`, `attributes`, `excludedAttributes` | accepted | [`ListBuilder`] options |
+//! | `User.groups` | never filled | [`Deactivate::strip_groups`] scans groups when it is empty |
+//! | Deleting a user | removes it; group memberships stay dangling | [`Users::delete`] documented per provider |
+//! | HTTP/1.0, no keep-alive | every request on a new connection | nothing to do (reqwest handles it) |
+//! | `POST /.search`, Bulk, ETag `If-Match` (`412`) | supported | not used by the client |
 
 mod client;
 mod filter;

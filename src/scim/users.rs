@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use super::client::ScimClient;
 use super::filter::Filter;
-use super::list::{at_most_one, ListBuilder};
+use super::list::ListBuilder;
 use super::models::ScimUser;
 use super::patch::PatchOp;
 use crate::error::{Error, Result};
@@ -123,9 +123,7 @@ impl<'a> Users<'a> {
     }
 
     async fn find_one(&self, filter: Filter) -> Result<Option<ScimUser>> {
-        let text = filter.to_string();
-        let page = self.list().filter(filter).count(2).send().await?;
-        at_most_one(page.resources, || format!("SCIM filter `{text}`"))
+        self.list().filter(filter).one().await
     }
 
     /// Creates or updates the user keyed on `externalId` (not e-mail: a
