@@ -608,8 +608,12 @@ impl Users {
                                 recovered: false,
                                 request_id: w.request_id.or_else(|| resp.request_id()),
                             }),
+                            // Accepted but not visible yet: applied asynchronously.
                             Ok(None) => Err(Error::AmbiguousOutcome {
-                                operation: format!("create user {}", user.username),
+                                operation: format!(
+                                    "create user {} (accepted without an id, not found by username yet)",
+                                    user.username
+                                ),
                                 cause: Box::new(Error::Api(Box::new(crate::ApiError::from_parts(
                                     resp.status,
                                     &resp.headers,
