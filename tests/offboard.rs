@@ -570,3 +570,42 @@ async fn offboarding_against_the_simulator() {
     assert_eq!(methods, ["GET"], "a second run only looks the user up");
     server.shutdown().await;
 }
+
+#[tokio::test]
+async fn plan_skips_a_team_or_schedule_deleted_meanwhile() {
+    let (c, script) = Script::client(vec![
+        get("/v2/users/u-l", data(leaver())),
+        get(
+            "/v2/users/u-l/teams",
+            data(json!([{"id": "t-gone", "name": "gone"}])),
+        ),
+        step(
+            "GET",
+            "/v2/teams/t-gone?identifierType=id",
+            None,
+            404,
+            error("Team not found"),
+        ),
+        get(
+            "/v2/users/u-l/schedules",
+            data(json!([{"id": "s-gone", "name": "gone"}])),
+        ),
+        step(
+            "GET",
+            "/v2/schedules/s-gone/rotations?scheduleIdentifierType=id",
+            None,
+            404,
+            error("Schedule not found"),
+        ),
+        get("/v2/users/u-l/escalations", data(json!([]))),
+        get("/v2/users/u-l/forwarding-rules", data(json!([]))),
+    ]);
+    let plan = c
+        .offboarding()
+        .plan(opsgenie_users::UserRef::id("u-l"))
+        .await
+        .unwrap();
+    script.assert_done();
+    assert!(plan.teams.is_empty() && plan.rotations.is_empty());
+    assert!(plan.blockers().is_empty() && plan.warnings().is_empty());
+}

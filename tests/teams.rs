@@ -1248,3 +1248,181 @@ fn call_futures_are_send() {
     is_send(&c.offboarding().plan("a@x.com"));
     is_send(&c.offboarding().execute(&plan).send());
 }
+
+/// Every handler against the embedded simulator's real-shaped answers:
+/// decoding, the stakeholder refusal, the role-change fallback (the server
+/// ignores a re-add), membership sync, team roles, custom roles, contacts.
+#[tokio::test]
+async fn against_the_simulator() {
+    use opsgenie_users::api::users::UserCreate;
+    use opsgenie_users::models::user::Role;
+    use opsgenie_users::sim::Server;
+
+    let server = Server::start().await.unwrap();
+    let c = server.client();
+    for (u, role) in [
+        ("ann@x.com", Role::User),
+        ("bob@x.com", Role::User),
+        ("viewer@x.com", Role::Stakeholder),
+    ] {
+        c.users()
+            .create(UserCreate::new(u, "Some One").role(role))
+            .await
+            .unwrap();
+    }
+    let created = c
+        .teams()
+        .create(TeamCreate::new("payments").member("ann@x.com", TeamRole::Admin))
+        .await
+        .unwrap();
+    let team = TeamRef::id(created.id().unwrap());
+
+    // A stakeholder is refused by the server, typed, with its message.
+    let err = c
+        .teams()
+        .add_member(team.clone(), "viewer@x.com", TeamRole::User)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::MemberRejected(_)), "{err:?}");
+    assert!(err.message().is_some_and(|m| !m.is_empty()));
+
+    c.teams()
+        .add_member(TeamRef::name("payments"), "bob@x.com", TeamRole::User)
+        .await
+        .unwrap();
+    let ch = c
+        .teams()
+        .change_member_role(team.clone(), "bob@x.com", TeamRole::Admin)
+        .await
+        .unwrap();
+    assert_eq!(ch.method, RoleChangeMethod::Readded);
+    let t = c.teams().get(TeamRef::name("payments")).await.unwrap();
+    assert_eq!(t.admins().count(), 2);
+
+    // Sync to {ann: user}: additive first, then with removals.
+    let desired = [DesiredMember::new("ann@x.com", TeamRole::User)];
+    let diff = c
+        .teams()
+        .diff_members(team.clone(), &desired)
+        .await
+        .unwrap();
+    let r = c
+        .teams()
+        .apply_members(team.clone(), &diff)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!((r.role_changed.len(), r.kept_unlisted.len()), (1, 1));
+    let diff = c
+        .teams()
+        .diff_members(team.clone(), &desired)
+        .await
+        .unwrap();
+    c.teams()
+        .apply_members(team.clone(), &diff)
+        .remove_unlisted(true)
+        .send()
+        .await
+        .unwrap();
+    assert!(c
+        .teams()
+        .diff_members(team.clone(), &desired)
+        .await
+        .unwrap()
+        .is_empty());
+    let members = c.teams().members(team.clone()).await.unwrap();
+    assert_eq!(members.len(), 1);
+    assert_eq!(members[0].role, TeamRole::User);
+
+    let roles = c.teams().roles(team.clone());
+    roles
+        .create(TeamRoleWrite::new("Lead").right(TeamRight::granted("manage-members")))
+        .await
+        .unwrap();
+    assert_eq!(
+        roles.get(RoleRef::name("Lead")).await.unwrap().rights,
+        [TeamRight::granted("manage-members")]
+    );
+    roles
+        .update(
+            RoleRef::name("Lead"),
+            TeamRoleWrite::update().name("Leader"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(roles.list().await.unwrap()[0].name, "Leader");
+    roles.delete(RoleRef::name("Leader")).await.unwrap();
+
+    c.roles()
+        .create(
+            CustomRoleWrite::new("ReadOnlyOps")
+                .extended_role(ExtendedRole::Observer)
+                .grant("logs-page-access"),
+        )
+        .await
+        .unwrap();
+    let got = c.roles().get(RoleRef::name("ReadOnlyOps")).await.unwrap();
+    assert_eq!(got.extended_role, Some(ExtendedRole::Observer));
+    assert!(matches!(
+        c.roles().get(RoleRef::name("readonlyops")).await,
+        Err(Error::NotFound(_))
+    ));
+    let all = c.roles().all().await.unwrap();
+    assert_eq!(all.last(), Some(&Role::Custom("ReadOnlyOps".into())));
+    c.roles()
+        .delete(RoleRef::id(got.id.as_str()))
+        .await
+        .unwrap();
+
+    let contacts = c.contacts("ann@x.com");
+    let id = contacts
+        .create(ContactCreate::new(ContactMethod::Sms, "1-5555550100"))
+        .await
+        .unwrap();
+    let id = id.id().unwrap().to_string();
+    contacts.disable(id.as_str()).await.unwrap();
+    assert_eq!(
+        contacts
+            .get(id.as_str())
+            .await
+            .unwrap()
+            .status
+            .map(|s| s.enabled),
+        Some(false)
+    );
+    contacts.enable(id.as_str()).await.unwrap();
+    contacts.update(id.as_str(), "1-5555550199").await.unwrap();
+    assert!(contacts
+        .list()
+        .await
+        .unwrap()
+        .iter()
+        .any(|c| c.to == "1-5555550199"));
+    contacts.delete(id.as_str()).await.unwrap();
+
+    c.teams()
+        .update(
+            TeamRef::name("payments"),
+            TeamUpdate::new().description("Payments on-call"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        c.teams()
+            .get(team.clone())
+            .await
+            .unwrap()
+            .description
+            .as_deref(),
+        Some("Payments on-call")
+    );
+    assert!(c
+        .teams()
+        .list()
+        .await
+        .unwrap()
+        .iter()
+        .any(|t| t.name == "payments"));
+    c.teams().delete(team).await.unwrap();
+    server.shutdown().await;
+}

@@ -279,7 +279,10 @@ impl<'c> Offboarding<'c> {
         };
 
         for t in c.users().teams(me_ref.clone()).await? {
-            let team = c.teams().get(TeamRef::from(&t.id)).await?;
+            // A team deleted since the listing is no membership to plan for.
+            let Some(team) = gone_is_none(c.teams().get(TeamRef::from(&t.id)).await)? else {
+                continue;
+            };
             let Some(m) = team
                 .member(&me_ref)
                 .or_else(|| team.member(&UserRef::Username(plan.user.username.clone())))
@@ -300,8 +303,8 @@ impl<'c> Offboarding<'c> {
                 .schedules()
                 .rotations(ScheduleRef::id(s.id.clone()))
                 .list()
-                .await?;
-            for r in rotations {
+                .await;
+            for r in gone_is_none(rotations)?.unwrap_or_default() {
                 let slots = r.participants.iter().filter(|p| plan.is_user(p)).count();
                 if slots > 0 {
                     plan.rotations.push(PlannedRotation {
