@@ -221,3 +221,351 @@ async fn roles_converges_custom_roles_from_a_file() {
     assert_eq!(auditor.extended_role, "observer");
     let _ = std::fs::remove_file(file);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn offboard_plans_refuses_hands_over_and_deletes() {
+    let server = Server::builder()
+        .seed(Seed::new().users(10).teams(2).schedules(2))
+        .start()
+        .await
+        .unwrap();
+    let leaver = server.user("user0001@example.com").unwrap();
+    let rotation_has = |user: &str| {
+        let id = server.user(user).map(|u| u.id).unwrap_or_default();
+        server
+            .schedules()
+            .into_iter()
+            .find(|s| s.name == "schedule-01")
+            .unwrap()
+            .rotations[0]
+            .participants
+            .iter()
+            .any(|p| p.id.as_deref() == Some(id.as_str()))
+    };
+    assert!(rotation_has("user0001@example.com"));
+
+    // Dry run: the plan and the steps, nothing written.
+    let dry = run(
+        Some(&server),
+        "offboard",
+        &[
+            "user0001@example.com",
+            "--successor",
+            "user0004@example.com",
+        ],
+    )
+    .await;
+    assert!(dry.status.success(), "{}\n{}", stdout(&dry), stderr(&dry));
+    let text = stdout(&dry);
+    assert!(text.contains("blocker: in rotation"), "{text}");
+    assert!(text.contains("dry run: nothing was changed"), "{text}");
+    assert!(server.user(&leaver.id).is_some());
+    assert!(rotation_has("user0001@example.com"));
+
+    // --yes without a successor: refused, still nothing written.
+    let refused = run(
+        Some(&server),
+        "offboard",
+        &["user0001@example.com", "--yes"],
+    )
+    .await;
+    assert_eq!(refused.status.code(), Some(1), "{}", stdout(&refused));
+    assert!(server.user(&leaver.id).is_some());
+    assert!(server
+        .team("team-01")
+        .unwrap()
+        .members
+        .iter()
+        .any(|m| m.user_id == leaver.id));
+
+    // --yes with a successor: handed over, out of the teams, deleted.
+    let done = run(
+        Some(&server),
+        "offboard",
+        &[
+            "user0001@example.com",
+            "--successor",
+            "user0004@example.com",
+            "--yes",
+        ],
+    )
+    .await;
+    assert!(
+        done.status.success(),
+        "{}\n{}",
+        stdout(&done),
+        stderr(&done)
+    );
+    assert!(stdout(&done).contains("deleted user0001@example.com"));
+    assert!(server.user(&leaver.id).is_none());
+    assert!(rotation_has("user0004@example.com"));
+    let successor = server.user("user0004@example.com").unwrap();
+    let esc = server
+        .escalations()
+        .into_iter()
+        .find(|e| e.name == "schedule-01-escalation")
+        .unwrap();
+    assert!(esc.rules.iter().any(|r| r.recipient.is_user(&successor.id)));
+    assert!(!server
+        .team("team-01")
+        .unwrap()
+        .members
+        .iter()
+        .any(|m| m.user_id == leaver.id));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn offboard_scim_deactivate_keeps_the_opsgenie_user() {
+    let server = Server::builder()
+        .seed(Seed::new().users(10).teams(2).schedules(2))
+        .start()
+        .await
+        .unwrap();
+    let scim = opsgenie_users::scim::ScimClient::builder()
+        .base_url(server.scim_url())
+        .token(server.scim_token())
+        .build()
+        .unwrap();
+    let mut u = opsgenie_users::scim::ScimUser::new("user0005@example.com");
+    u.active = Some(true);
+    scim.users().create(&u).await.unwrap();
+    let out = run(
+        Some(&server),
+        "offboard",
+        &["user0005@example.com", "--yes", "--scim-deactivate"],
+    )
+    .await;
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let user = server.user("user0005@example.com").expect("not deleted");
+    assert!(server
+        .teams()
+        .iter()
+        .all(|t| t.members.iter().all(|m| m.user_id != user.id)));
+    let directory = server.scim_users();
+    assert_eq!(directory.len(), 1);
+    assert!(!directory[0].active());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn export_is_complete_resumable_and_maps_roles() {
+    let server = Server::builder()
+        .seed(Seed::new().users(25).teams(2))
+        .start()
+        .await
+        .unwrap();
+    let c = server.client();
+    c.roles()
+        .create(
+            opsgenie_users::models::role::CustomRoleWrite::new("Responder")
+                .extended_role(opsgenie_users::models::role::ExtendedRole::User)
+                .grant("logs-page-access"),
+        )
+        .await
+        .unwrap();
+    c.users()
+        .update(
+            "user0003@example.com",
+            opsgenie_users::api::users::UserUpdate::new().role("Responder"),
+        )
+        .await
+        .unwrap();
+    c.teams()
+        .roles(opsgenie_users::TeamRef::name("team-01"))
+        .create(
+            opsgenie_users::models::team::TeamRoleWrite::new("Lead").right(
+                opsgenie_users::models::team::TeamRight::granted("manage-members"),
+            ),
+        )
+        .await
+        .unwrap();
+
+    let out = temp_file("export.jsonl", "");
+    let path = out.to_str().unwrap();
+    let first = run(Some(&server), "export", &["--out", path, "--max", "10"]).await;
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert!(
+        stdout(&first).contains("exported 10 user(s)"),
+        "{}",
+        stdout(&first)
+    );
+    // An interruption in the middle of a line.
+    let mut f = std::fs::OpenOptions::new().append(true).open(&out).unwrap();
+    std::io::Write::write_all(&mut f, br#"{"type":"user","usern"#).unwrap();
+    drop(f);
+    let second = run(Some(&server), "export", &["--out", path]).await;
+    assert!(
+        stdout(&second).contains("exported 16 user(s)"),
+        "{}",
+        stdout(&second)
+    );
+    assert!(
+        stdout(&second).contains("(10 already there)"),
+        "{}",
+        stdout(&second)
+    );
+
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every line is whole JSON"))
+        .collect();
+    let users: Vec<&serde_json::Value> = lines.iter().filter(|l| l["type"] == "user").collect();
+    let names: std::collections::BTreeSet<&str> = users
+        .iter()
+        .map(|u| u["username"].as_str().unwrap())
+        .collect();
+    assert_eq!(users.len(), 26);
+    assert_eq!(names.len(), 26, "nobody twice");
+    assert_eq!(
+        lines.iter().filter(|l| l["type"] == "customRole").count(),
+        1
+    );
+    assert_eq!(lines.iter().filter(|l| l["type"] == "teamRole").count(), 1);
+    let by = |name: &str| *users.iter().find(|u| u["username"] == name).unwrap();
+    assert_eq!(by("owner@example.com")["jsmRole"], "product or site admin");
+    assert_eq!(
+        by("user0010@example.com")["jsmRole"],
+        "Operations global admin"
+    );
+    assert_eq!(by("user0001@example.com")["jsmRole"], "Agent");
+    assert_eq!(by("user0003@example.com")["jsmRole"], "custom (Responder)");
+    assert_eq!(by("user0003@example.com")["roleKind"], "custom");
+    let u1 = by("user0001@example.com");
+    assert_eq!(
+        u1["id"],
+        server.user("user0001@example.com").unwrap().id.as_str()
+    );
+    assert_eq!(u1["email"], "user0001@example.com");
+    assert_eq!(
+        u1["teams"][0],
+        serde_json::json!({"team": "team-01", "role": "admin"})
+    );
+    assert_eq!(u1["contacts"][0]["method"], "email");
+
+    let csv_out = temp_file("export.csv", "");
+    let csv_path = csv_out.to_str().unwrap();
+    let csv_run = run(
+        Some(&server),
+        "export",
+        &["--format", "csv", "--out", csv_path],
+    )
+    .await;
+    assert!(csv_run.status.success(), "{}", stderr(&csv_run));
+    let mut reader = csv::Reader::from_path(&csv_out).unwrap();
+    assert_eq!(reader.records().count(), 26);
+    let roles = std::fs::read_to_string(csv_out.with_extension("roles.csv")).unwrap();
+    assert!(
+        roles.contains("customRole,,Responder,user,logs-page-access,,custom"),
+        "{roles}"
+    );
+    for p in [out, csv_out.with_extension("roles.csv"), csv_out] {
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_sync_converges_under_rate_limits() {
+    let server = Server::builder()
+        .seed(Seed::new().users(6).teams(2))
+        .limit(
+            opsgenie_users::Domain::Configuration,
+            opsgenie_users::sim::Limit::new(600, 4),
+        )
+        .start()
+        .await
+        .unwrap();
+    let file = temp_file(
+        "users.csv",
+        "username,fullName,role,teams\n\
+         user0001@example.com,Ada Lovelace 1,User,team-01:admin\n\
+         user0002@example.com,Ben Renamed,Admin,team-02\n\
+         user0003@example.com,,,team-02\n\
+         new1@example.com,New One,Admin,team-01;team-02:admin\n\
+         NEW2@Example.com,\"Quote, Person\",admin,\n\
+         new3@example.com,New Three,User,team-99\n",
+    );
+    let path = file.to_str().unwrap();
+    let before = server.users().len();
+
+    let dry = run(Some(&server), "bulk_sync", &[path, "--dry-run"]).await;
+    assert!(
+        stdout(&dry).contains("would create new1@example.com"),
+        "{}",
+        stdout(&dry)
+    );
+    assert_eq!(server.users().len(), before, "a dry run writes nothing");
+
+    let out = run(
+        Some(&server),
+        "bulk_sync",
+        &[path, "--no-invite", "--prune"],
+    )
+    .await;
+    let text = stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "one row names a missing team:\n{text}\n{}",
+        stderr(&out)
+    );
+    assert!(
+        text.contains("created=3 updated=1 unchanged=2 failed=1 memberships added=3 changed=1 removed=1 not_stuck=1"),
+        "{text}"
+    );
+    assert!(text.contains("team team-99 does not exist"), "{text}");
+    assert!(
+        text.contains("did not stick: new2@example.com: role"),
+        "{text}"
+    );
+    let throttled = server.throttled_total();
+    assert!(
+        text.contains(&format!("429s={throttled} ")),
+        "server sent {throttled}:\n{text}"
+    );
+
+    let new1 = server.user("new1@example.com").unwrap();
+    assert_eq!(new1.role.name, "Admin");
+    assert!(new1.invitation_disabled);
+    assert_eq!(
+        server.user("new2@example.com").unwrap().full_name,
+        "Quote, Person"
+    );
+    assert_eq!(server.user("new2@example.com").unwrap().role.name, "User");
+    let u2 = server.user("user0002@example.com").unwrap();
+    assert_eq!(
+        (u2.full_name.as_str(), u2.role.name.as_str()),
+        ("Ben Renamed", "Admin")
+    );
+    let role_in = |team: &str, user: &str| {
+        let id = server.user(user).unwrap().id;
+        server
+            .team(team)
+            .unwrap()
+            .members
+            .into_iter()
+            .find(|m| m.user_id == id)
+            .map(|m| m.role)
+    };
+    assert_eq!(
+        role_in("team-01", "new1@example.com").as_deref(),
+        Some("user")
+    );
+    assert_eq!(
+        role_in("team-02", "new1@example.com").as_deref(),
+        Some("admin")
+    );
+    assert_eq!(
+        role_in("team-02", "user0002@example.com").as_deref(),
+        Some("user")
+    );
+    assert_eq!(role_in("team-01", "user0003@example.com"), None, "pruned");
+    assert_eq!(
+        role_in("team-02", "user0003@example.com").as_deref(),
+        Some("user")
+    );
+    assert_eq!(
+        role_in("team-01", "user0001@example.com").as_deref(),
+        Some("admin")
+    );
+    let _ = std::fs::remove_file(file);
+}

@@ -1,0 +1,310 @@
+//! Export every user with role, teams (and team role), contacts, plus the
+//! custom user roles and custom team roles, to JSON lines or CSV: for audits
+//! and for the migration off Opsgenie (end of support 2027-04-05).
+//!
+//! Each user carries an identity map (Opsgenie id, username, e-mail) and the
+//! counterpart of their role in Jira Service Management as Atlassian
+//! documents it: User -> Agent, Admin -> Operations global admin, Owner ->
+//! product or site admin, Stakeholder -> Stakeholder, a custom role stays
+//! custom (recreate it). Observer has no documented counterpart: review.
+//!
+//! Key rights: Configuration Access with Read.
+//!
+//! ```sh
+//! OPSGENIE_API_KEY=... cargo run --example export -- --out users.jsonl
+//! OPSGENIE_API_KEY=... cargo run --example export -- --format csv --out users.csv
+//! ```
+//!
+//! Resumable: the output file is appended to, and users already in it are
+//! skipped, so an interrupted export continues where it stopped (a half-written
+//! last line is cut off first). `--max N` stops after N new users (batches).
+//! JSON lines hold `{"type": "customRole" | "teamRole" | "user", ...}`
+//! records; CSV holds the users and writes the roles to `<out>.roles.csv`.
+//!
+//! Against the simulator: start `cargo run --features sim --example sim_server -- --users 300 --teams 4`,
+//! export the `OPSGENIE_API_URL` and `OPSGENIE_API_KEY` it prints, then run the commands above.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::OpenOptions;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use futures::TryStreamExt;
+use opsgenie_users::api::users::UserSort;
+use opsgenie_users::models::user::{Role, User};
+use opsgenie_users::{Client, TeamRef};
+use serde_json::{json, Value};
+
+/// The Jira Service Management counterpart of an Opsgenie account role.
+fn jsm_role(role: &Role) -> String {
+    match role {
+        Role::User => "Agent".into(),
+        Role::Admin => "Operations global admin".into(),
+        Role::Owner => "product or site admin".into(),
+        Role::Stakeholder => "Stakeholder".into(),
+        Role::Observer => "review (no documented counterpart)".into(),
+        Role::Custom(name) => format!("custom ({name})"),
+    }
+}
+
+/// Cuts a half-written last line and returns the usernames already exported.
+fn resume(path: &Path, csv: bool) -> std::io::Result<(BTreeSet<String>, bool)> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Ok((BTreeSet::new(), false));
+    };
+    let complete = match text.rfind('\n') {
+        Some(i) => &text[..=i],
+        None => "",
+    };
+    if complete.len() != text.len() {
+        std::fs::write(path, complete)?;
+    }
+    let mut done = BTreeSet::new();
+    let mut has_roles = false;
+    if csv {
+        let mut r = csv::Reader::from_reader(complete.as_bytes());
+        for row in r.records().flatten() {
+            if let Some(u) = row.get(1) {
+                done.insert(u.to_string());
+            }
+        }
+        has_roles = !complete.is_empty();
+    } else {
+        for line in complete.lines() {
+            let Ok(v) = serde_json::from_str::<Value>(line) else {
+                continue;
+            };
+            match v["type"].as_str() {
+                Some("user") => {
+                    if let Some(u) = v["username"].as_str() {
+                        done.insert(u.to_string());
+                    }
+                }
+                Some(_) => has_roles = true,
+                None => {}
+            }
+        }
+    }
+    Ok((done, has_roles))
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut csv_out = false;
+    let mut out: Option<PathBuf> = None;
+    let mut max = usize::MAX;
+    let mut it = std::env::args().skip(1);
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--format" => match it.next().as_deref() {
+                Some("csv") => csv_out = true,
+                Some("jsonl") => csv_out = false,
+                other => return Err(format!("--format csv|jsonl, got {other:?}").into()),
+            },
+            "--out" => out = it.next().map(PathBuf::from),
+            "--max" => max = it.next().ok_or("--max needs a number")?.parse()?,
+            other => return Err(format!(
+                "unknown argument {other}; usage: export --out FILE [--format jsonl|csv] [--max N]"
+            )
+            .into()),
+        }
+    }
+    let out = out.ok_or("usage: export --out FILE [--format jsonl|csv] [--max N]")?;
+    let client = Client::from_env()?;
+    let (done, has_roles) = resume(&out, csv_out)?;
+
+    // Roles and memberships: a handful of calls, then one call per user.
+    let custom_roles = client.roles().list().await?;
+    let mut memberships: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    let mut team_roles = Vec::new();
+    for t in client.teams().list().await? {
+        let team = client.teams().get(TeamRef::id(t.id.as_str())).await?;
+        for m in &team.members {
+            if let Some(id) = &m.user.id {
+                memberships
+                    .entry(id.as_str().to_string())
+                    .or_default()
+                    .push((team.name.clone(), m.role.to_string()));
+            }
+        }
+        for r in client
+            .teams()
+            .roles(TeamRef::id(t.id.as_str()))
+            .list()
+            .await?
+        {
+            team_roles.push((team.name.clone(), r));
+        }
+    }
+
+    let mut file = OpenOptions::new().create(true).append(true).open(&out)?;
+    if csv_out {
+        let mut w = csv::Writer::from_path(out.with_extension("roles.csv"))?;
+        w.write_record([
+            "kind",
+            "team",
+            "name",
+            "extendedRole",
+            "granted",
+            "disallowed",
+            "jsmRole",
+        ])?;
+        for r in &custom_roles {
+            let rights = |v: &[opsgenie_users::models::role::Right]| {
+                v.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(";")
+            };
+            w.write_record([
+                "customRole",
+                "",
+                &r.name,
+                r.extended_role.as_ref().map(|e| e.as_str()).unwrap_or(""),
+                &rights(&r.granted_rights),
+                &rights(&r.disallowed_rights),
+                "custom",
+            ])?;
+        }
+        for (team, r) in &team_roles {
+            let granted: Vec<&str> = r
+                .rights
+                .iter()
+                .filter(|x| x.granted)
+                .map(|x| x.right.as_str())
+                .collect();
+            let denied: Vec<&str> = r
+                .rights
+                .iter()
+                .filter(|x| !x.granted)
+                .map(|x| x.right.as_str())
+                .collect();
+            w.write_record([
+                "teamRole",
+                team,
+                &r.name,
+                "",
+                &granted.join(";"),
+                &denied.join(";"),
+                "custom",
+            ])?;
+        }
+        w.flush()?;
+        if !has_roles {
+            writeln!(
+                file,
+                "id,username,email,fullName,role,jsmRole,teams,contacts,blocked,verified,createdAt"
+            )?;
+        }
+    } else if !has_roles {
+        for r in &custom_roles {
+            writeln!(
+                file,
+                "{}",
+                json!({
+                    "type": "customRole", "id": r.id.as_str(), "name": r.name,
+                    "extendedRole": r.extended_role.as_ref().map(|e| e.as_str()),
+                    "grantedRights": r.granted_rights.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
+                    "disallowedRights": r.disallowed_rights.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
+                    "jsmRole": "custom",
+                })
+            )?;
+        }
+        for (team, r) in &team_roles {
+            writeln!(
+                file,
+                "{}",
+                json!({"type": "teamRole", "team": team, "name": r.name, "rights": r.rights})
+            )?;
+        }
+    }
+
+    // Users, in a stable order, one line each, flushed as we go.
+    let (mut exported, mut skipped) = (0usize, 0usize);
+    let mut users = client
+        .users()
+        .list()
+        .limit(100)
+        .sort(UserSort::Username)
+        .stream();
+    while let Some(u) = users.try_next().await? {
+        if done.contains(u.username.as_str()) {
+            skipped += 1;
+            continue;
+        }
+        if exported == max {
+            break;
+        }
+        let full: User = client.users().get(&u.id).expand_contacts().await?;
+        let role = full
+            .role
+            .as_ref()
+            .map(|r| r.name.clone())
+            .unwrap_or(Role::User);
+        let teams = memberships
+            .get(full.id.as_str())
+            .cloned()
+            .unwrap_or_default();
+        let contacts: Vec<(String, String, bool)> = full
+            .contacts
+            .unwrap_or_default()
+            .into_iter()
+            .map(|c| {
+                (
+                    c.method.map(|m| m.to_string()).unwrap_or_default(),
+                    c.to.unwrap_or_default(),
+                    c.enabled.unwrap_or(true),
+                )
+            })
+            .collect();
+        let created = full.created_at.map(|t| t.to_string()).unwrap_or_default();
+        if csv_out {
+            let mut w = csv::WriterBuilder::new()
+                .has_headers(false)
+                .from_writer(Vec::new());
+            w.write_record([
+                full.id.as_str(),
+                full.username.as_str(),
+                full.username.as_str(),
+                full.full_name.as_deref().unwrap_or(""),
+                role.as_str(),
+                &jsm_role(&role),
+                &teams
+                    .iter()
+                    .map(|(t, r)| format!("{t}:{r}"))
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                &contacts
+                    .iter()
+                    .map(|(m, to, _)| format!("{m}:{to}"))
+                    .collect::<Vec<_>>()
+                    .join(";"),
+                &full.blocked.unwrap_or(false).to_string(),
+                &full.verified.unwrap_or(false).to_string(),
+                &created,
+            ])?;
+            file.write_all(&w.into_inner()?)?;
+        } else {
+            writeln!(
+                file,
+                "{}",
+                json!({
+                    "type": "user",
+                    "id": full.id.as_str(), "username": full.username.as_str(), "email": full.username.as_str(),
+                    "fullName": full.full_name, "role": role.as_str(),
+                    "roleKind": if role.is_builtin() { "builtin" } else { "custom" },
+                    "jsmRole": jsm_role(&role),
+                    "teams": teams.iter().map(|(t, r)| json!({"team": t, "role": r})).collect::<Vec<_>>(),
+                    "contacts": contacts.iter().map(|(m, to, on)| json!({"method": m, "to": to, "enabled": on})).collect::<Vec<_>>(),
+                    "blocked": full.blocked, "verified": full.verified, "createdAt": created,
+                })
+            )?;
+        }
+        file.flush()?;
+        exported += 1;
+    }
+    println!(
+        "exported {exported} user(s) to {} ({skipped} already there); {} custom role(s), {} team role(s)",
+        out.display(),
+        custom_roles.len(),
+        team_roles.len()
+    );
+    Ok(())
+}
