@@ -38,6 +38,19 @@ fn raw_query(
     move |req| req.uri().query().unwrap_or("") == expected
 }
 
+/// The existence lookup a lost create makes: `GET /v2/users/jo@x.com` finds user `UID`.
+async fn mock_lookup_found(server: &MockServer) -> httpmock::Mock<'_> {
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2/users/jo@x.com")
+                .header("authorization", common::auth());
+            then.status(200)
+                .json_body(json!({"data": user_json(UID, "jo@x.com")}));
+        })
+        .await
+}
+
 // ---------------------------------------------------------------- create
 
 #[tokio::test]
@@ -277,13 +290,7 @@ impl Transport for ResetOnPost {
 async fn create_after_connection_reset_or_timeout_recovers_by_username() {
     for hang in [None, Some(Duration::from_secs(30))] {
         let server = MockServer::start_async().await;
-        let get = server
-            .mock_async(|when, then| {
-                when.method(GET).path("/v2/users/jo@x.com");
-                then.status(200)
-                    .json_body(json!({"data": user_json(UID, "jo@x.com")}));
-            })
-            .await;
+        let get = mock_lookup_found(&server).await;
         let c = Client::builder()
             .api_key(common::KEY)
             .base_url(server.base_url())
@@ -1012,6 +1019,31 @@ async fn list_errors_are_typed() {
     }
 }
 
+/// Users `id-{i}` / `u{i}@x.com` for `i` in `range`.
+fn numbered_users(range: std::ops::Range<usize>) -> Vec<Value> {
+    range
+        .map(|i| user_json(&format!("id-{i}"), &format!("u{i}@x.com")))
+        .collect()
+}
+
+/// `GET /v2/users?offset=..&limit=..` (exact query) answers `body`.
+async fn mock_page(
+    server: &MockServer,
+    offset: usize,
+    limit: usize,
+    body: Value,
+) -> httpmock::Mock<'_> {
+    server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2/users")
+                .is_true(raw_query(format!("offset={offset}&limit={limit}")))
+                .header("authorization", common::auth());
+            then.status(200).json_body(body);
+        })
+        .await
+}
+
 /// Serves `total` users in pages of `limit`, with `next` links on another
 /// host (which must not be followed) on every page but the last.
 async fn serve_pages(server: &MockServer, total: usize, limit: usize) -> Vec<httpmock::Mock<'_>> {
@@ -1019,9 +1051,7 @@ async fn serve_pages(server: &MockServer, total: usize, limit: usize) -> Vec<htt
     let mut offset = 0;
     loop {
         let n = limit.min(total.saturating_sub(offset));
-        let data: Vec<Value> = (offset..offset + n)
-            .map(|i| user_json(&format!("id-{i}"), &format!("u{i}@x.com")))
-            .collect();
+        let data = numbered_users(offset..offset + n);
         let mut body = json!({"data": data, "totalCount": total, "took": 0.1,
             "paging": {"first": format!("https://api.opsgenie.com/v2/users?limit={limit}&offset=0")}});
         if offset + n < total {
@@ -1030,18 +1060,7 @@ async fn serve_pages(server: &MockServer, total: usize, limit: usize) -> Vec<htt
                 offset + n
             ));
         }
-        let (o, l) = (offset.to_string(), limit.to_string());
-        mocks.push(
-            server
-                .mock_async(|when, then| {
-                    when.method(GET)
-                        .path("/v2/users")
-                        .is_true(raw_query(format!("offset={o}&limit={l}")))
-                        .header("authorization", common::auth());
-                    then.status(200).json_body(body);
-                })
-                .await,
-        );
+        mocks.push(mock_page(server, offset, limit, body).await);
         offset += n;
         if offset >= total {
             break;
@@ -1078,29 +1097,22 @@ async fn stream_of_0_1_and_1050_users() {
 #[tokio::test]
 async fn stream_of_exactly_100_users_stops_on_the_empty_page() {
     let server = MockServer::start_async().await;
-    let data: Vec<Value> = (0..100)
-        .map(|i| user_json(&format!("id-{i}"), &format!("u{i}@x.com")))
-        .collect();
-    let first = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v2/users")
-                .query_param("offset", "0");
-            then.status(200)
-                .json_body(json!({"data": data, "totalCount": 100,
-                "paging": {"next": "https://api.opsgenie.com/v2/users?limit=100&offset=100"}}));
-        })
-        .await;
-    let second = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v2/users")
-                .query_param("offset", "100");
-            then.status(200)
-                .json_body(json!({"data": [], "totalCount": 100,
-                "paging": {"next": "https://api.opsgenie.com/v2/users?limit=100&offset=200"}}));
-        })
-        .await;
+    let first = mock_page(
+        &server,
+        0,
+        100,
+        json!({"data": numbered_users(0..100), "totalCount": 100,
+        "paging": {"next": "https://api.opsgenie.com/v2/users?limit=100&offset=100"}}),
+    )
+    .await;
+    let second = mock_page(
+        &server,
+        100,
+        100,
+        json!({"data": [], "totalCount": 100,
+        "paging": {"next": "https://api.opsgenie.com/v2/users?limit=100&offset=200"}}),
+    )
+    .await;
     let users: Vec<_> = common::client(&server.base_url())
         .users()
         .list_all()
@@ -1115,30 +1127,23 @@ async fn stream_of_exactly_100_users_stops_on_the_empty_page() {
 #[tokio::test]
 async fn stream_terminates_when_the_server_repeats_next() {
     let server = MockServer::start_async().await;
-    let page = |from: usize| -> Vec<Value> {
-        (from..from + 2)
-            .map(|i| user_json(&format!("id-{i}"), &format!("u{i}@x.com")))
-            .collect()
-    };
-    let p0 = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v2/users")
-                .query_param("offset", "0");
-            then.status(200).json_body(json!({"data": page(0),
-                "paging": {"next": "https://api.opsgenie.com/v2/users?limit=2&offset=2"}}));
-        })
-        .await;
-    let p2 = server
-        .mock_async(|when, then| {
-            when.method(GET)
-                .path("/v2/users")
-                .query_param("offset", "2");
-            // Broken server: next points at this same page again.
-            then.status(200).json_body(json!({"data": page(2),
-                "paging": {"next": "https://api.opsgenie.com/v2/users?limit=2&offset=2"}}));
-        })
-        .await;
+    let p0 = mock_page(
+        &server,
+        0,
+        2,
+        json!({"data": numbered_users(0..2),
+        "paging": {"next": "https://api.opsgenie.com/v2/users?limit=2&offset=2"}}),
+    )
+    .await;
+    // Broken server: next points at this same page again.
+    let p2 = mock_page(
+        &server,
+        2,
+        2,
+        json!({"data": numbered_users(2..4),
+        "paging": {"next": "https://api.opsgenie.com/v2/users?limit=2&offset=2"}}),
+    )
+    .await;
     let users: Vec<_> = common::client(&server.base_url())
         .users()
         .list()
@@ -1199,13 +1204,7 @@ async fn create_accepted_without_id_finds_it_by_username() {
                 .json_body(json!({"result": "Accepted", "requestId": "r-202"}));
         })
         .await;
-    let get = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v2/users/jo@x.com");
-            then.status(200)
-                .json_body(json!({"data": user_json(UID, "jo@x.com")}));
-        })
-        .await;
+    let get = mock_lookup_found(&server).await;
     let out = common::client(&server.base_url())
         .users()
         .create(UserCreate::new("Jo@X.com", "Jo"))
@@ -1228,13 +1227,7 @@ async fn create_with_a_truncated_success_body_is_recovered() {
                 .body(r#"{"result":"Created","data":{"id":"4"#);
         })
         .await;
-    let get = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v2/users/jo@x.com");
-            then.status(200)
-                .json_body(json!({"data": user_json(UID, "jo@x.com")}));
-        })
-        .await;
+    let get = mock_lookup_found(&server).await;
     let out = common::client(&server.base_url())
         .users()
         .create(UserCreate::new("jo@x.com", "Jo"))

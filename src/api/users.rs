@@ -70,6 +70,77 @@ pub struct Users {
     client: Client,
 }
 
+/// The optional fields [`UserCreate`] and [`UserUpdate`] share; each is
+/// sent only when set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct OptionalFields {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    skype_username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    time_zone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    locale: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_address: Option<UserAddress>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tags: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    details: Option<BTreeMap<String, Vec<String>>>,
+}
+
+impl OptionalFields {
+    fn requested(&self, full_name: Option<String>, role: Option<Role>) -> Requested {
+        Requested {
+            full_name,
+            role,
+            skype_username: self.skype_username.clone(),
+            time_zone: self.time_zone.clone(),
+            locale: self.locale.clone(),
+            user_address: self.user_address.clone(),
+            tags: self.tags.clone(),
+            details: self.details.clone(),
+        }
+    }
+}
+
+/// The optional-field setters [`UserCreate`] and [`UserUpdate`] share (on an
+/// update, tags and details replace the current ones).
+macro_rules! optional_user_setters {
+    () => {
+        /// Skype username.
+        pub fn skype_username(mut self, v: impl Into<String>) -> Self {
+            self.optional.skype_username = Some(v.into());
+            self
+        }
+        /// IANA time zone, e.g. `Europe/Berlin` (on create, default: the account's).
+        pub fn time_zone(mut self, v: impl Into<String>) -> Self {
+            self.optional.time_zone = Some(v.into());
+            self
+        }
+        /// Locale, e.g. `en_US` (on create, default: the account's).
+        pub fn locale(mut self, v: impl Into<String>) -> Self {
+            self.optional.locale = Some(v.into());
+            self
+        }
+        /// Postal address.
+        pub fn user_address(mut self, v: UserAddress) -> Self {
+            self.optional.user_address = Some(v);
+            self
+        }
+        /// Tags.
+        pub fn tags<I: IntoIterator<Item = S>, S: Into<String>>(mut self, tags: I) -> Self {
+            self.optional.tags = Some(tags.into_iter().map(Into::into).collect());
+            self
+        }
+        /// Custom properties: key to list of values.
+        pub fn details(mut self, v: BTreeMap<String, Vec<String>>) -> Self {
+            self.optional.details = Some(v);
+            self
+        }
+    };
+}
+
 /// The fields of a new user (`POST /v2/users`). `username` and `fullName` are
 /// required; every other field is sent only when set, except `role`, which
 /// is always sent (default [`Role::User`], what the server would pick anyway;
@@ -94,18 +165,8 @@ pub struct UserCreate {
     username: Username,
     full_name: String,
     role: UserRole,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    skype_username: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    time_zone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    locale: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    user_address: Option<UserAddress>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tags: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    details: Option<BTreeMap<String, Vec<String>>>,
+    #[serde(flatten)]
+    optional: OptionalFields,
     #[serde(skip_serializing_if = "Option::is_none")]
     invitation_disabled: Option<bool>,
 }
@@ -118,12 +179,7 @@ impl UserCreate {
             username: username.into(),
             full_name: full_name.into(),
             role: UserRole::new(Role::User),
-            skype_username: None,
-            time_zone: None,
-            locale: None,
-            user_address: None,
-            tags: None,
-            details: None,
+            optional: OptionalFields::default(),
             invitation_disabled: None,
         }
     }
@@ -133,36 +189,7 @@ impl UserCreate {
         self.role = UserRole::new(role);
         self
     }
-    /// Skype username.
-    pub fn skype_username(mut self, v: impl Into<String>) -> Self {
-        self.skype_username = Some(v.into());
-        self
-    }
-    /// IANA time zone (default: the account's).
-    pub fn time_zone(mut self, v: impl Into<String>) -> Self {
-        self.time_zone = Some(v.into());
-        self
-    }
-    /// Locale, e.g. `en_US` (default: the account's).
-    pub fn locale(mut self, v: impl Into<String>) -> Self {
-        self.locale = Some(v.into());
-        self
-    }
-    /// Postal address.
-    pub fn user_address(mut self, v: UserAddress) -> Self {
-        self.user_address = Some(v);
-        self
-    }
-    /// Tags.
-    pub fn tags<I: IntoIterator<Item = S>, S: Into<String>>(mut self, tags: I) -> Self {
-        self.tags = Some(tags.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Custom properties: key to list of values.
-    pub fn details(mut self, v: BTreeMap<String, Vec<String>>) -> Self {
-        self.details = Some(v);
-        self
-    }
+    optional_user_setters!();
     /// `true`: no invitation e-mail is sent (quiet bulk onboarding).
     pub fn invitation_disabled(mut self, yes: bool) -> Self {
         self.invitation_disabled = Some(yes);
@@ -174,16 +201,8 @@ impl UserCreate {
     }
 
     fn requested(&self) -> Requested {
-        Requested {
-            full_name: Some(self.full_name.clone()),
-            role: Some(self.role.name.clone()),
-            skype_username: self.skype_username.clone(),
-            time_zone: self.time_zone.clone(),
-            locale: self.locale.clone(),
-            user_address: self.user_address.clone(),
-            tags: self.tags.clone(),
-            details: self.details.clone(),
-        }
+        self.optional
+            .requested(Some(self.full_name.clone()), Some(self.role.name.clone()))
     }
 }
 
@@ -207,18 +226,8 @@ pub struct UserUpdate {
     full_name: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     role: Option<UserRole>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    skype_username: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    time_zone: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    locale: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    user_address: Option<UserAddress>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    tags: Option<Vec<String>>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    details: Option<BTreeMap<String, Vec<String>>>,
+    #[serde(flatten)]
+    optional: OptionalFields,
 }
 
 impl UserUpdate {
@@ -236,52 +245,17 @@ impl UserUpdate {
         self.role = Some(UserRole::new(role));
         self
     }
-    /// Skype username.
-    pub fn skype_username(mut self, v: impl Into<String>) -> Self {
-        self.skype_username = Some(v.into());
-        self
-    }
-    /// IANA time zone.
-    pub fn time_zone(mut self, v: impl Into<String>) -> Self {
-        self.time_zone = Some(v.into());
-        self
-    }
-    /// Locale, e.g. `en_GB`.
-    pub fn locale(mut self, v: impl Into<String>) -> Self {
-        self.locale = Some(v.into());
-        self
-    }
-    /// Postal address.
-    pub fn user_address(mut self, v: UserAddress) -> Self {
-        self.user_address = Some(v);
-        self
-    }
-    /// Tags (replace the current ones).
-    pub fn tags<I: IntoIterator<Item = S>, S: Into<String>>(mut self, tags: I) -> Self {
-        self.tags = Some(tags.into_iter().map(Into::into).collect());
-        self
-    }
-    /// Custom properties (replace the current ones).
-    pub fn details(mut self, v: BTreeMap<String, Vec<String>>) -> Self {
-        self.details = Some(v);
-        self
-    }
+    optional_user_setters!();
     /// True when no field is set (the PATCH would change nothing).
     pub fn is_empty(&self) -> bool {
         *self == Self::default()
     }
 
     fn requested(&self) -> Requested {
-        Requested {
-            full_name: self.full_name.clone(),
-            role: self.role.as_ref().map(|r| r.name.clone()),
-            skype_username: self.skype_username.clone(),
-            time_zone: self.time_zone.clone(),
-            locale: self.locale.clone(),
-            user_address: self.user_address.clone(),
-            tags: self.tags.clone(),
-            details: self.details.clone(),
-        }
+        self.optional.requested(
+            self.full_name.clone(),
+            self.role.as_ref().map(|r| r.name.clone()),
+        )
     }
 }
 
