@@ -33,9 +33,9 @@
 //! SCIM_BASE_URL=http://127.0.0.1:8080/tenant SCIM_TOKEN=... cargo run --example scim_sync -- users.csv
 //! ```
 //!
-//! The CSV is parsed by hand (quoted fields with `""` escapes, no embedded
-//! newlines), which is all this format needs; `tests/scim_server.rs` runs
-//! `plan` and `apply` against scim2-server.
+//! The CSV is read with the `csv` crate (a dev-dependency, shared with the
+//! other examples); `tests/scim_server.rs` runs `parse_csv`, `plan` and
+//! `apply` against scim2-server.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
@@ -70,101 +70,59 @@ impl DesiredUser {
     }
 }
 
-/// Splits one CSV line: commas separate fields, a quoted field may hold
-/// commas and `""` for a quote.
-fn split_csv_line(line: &str) -> Result<Vec<String>, String> {
-    let mut fields = Vec::new();
-    let mut cur = String::new();
-    let mut chars = line.chars().peekable();
-    let mut quoted = false;
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', false) if cur.is_empty() => quoted = true,
-            ('"', true) if chars.peek() == Some(&'"') => {
-                chars.next();
-                cur.push('"');
-            }
-            ('"', true) => {
-                quoted = false;
-                if !matches!(chars.peek(), None | Some(',')) {
-                    return Err("text after a closing quote".into());
-                }
-            }
-            (',', false) => fields.push(std::mem::take(&mut cur)),
-            (c, _) => cur.push(c),
-        }
-    }
-    if quoted {
-        return Err("unterminated quote".into());
-    }
-    fields.push(cur);
-    Ok(fields)
+/// A CSV row as written; `active` and `groups` are interpreted by [`parse_csv`].
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Row {
+    external_id: String,
+    user_name: String,
+    #[serde(default)]
+    given_name: String,
+    #[serde(default)]
+    family_name: String,
+    #[serde(default)]
+    display_name: String,
+    #[serde(default)]
+    active: String,
+    #[serde(default)]
+    groups: String,
 }
 
 /// Parses the CSV text (see the top of the file for the columns).
 pub fn parse_csv(text: &str) -> Result<Vec<DesiredUser>, String> {
-    const COLUMNS: [&str; 7] = [
-        "externalId",
-        "userName",
-        "givenName",
-        "familyName",
-        "displayName",
-        "active",
-        "groups",
-    ];
-    let mut lines = text
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty());
-    let (_, header) = lines.next().ok_or("the CSV is empty")?;
-    let header = split_csv_line(header.trim_start_matches('\u{feff}'))?;
-    let index: HashMap<&str, usize> = header
-        .iter()
-        .enumerate()
-        .map(|(i, h)| (h.trim(), i))
-        .collect();
-    for c in COLUMNS {
-        if !index.contains_key(c) {
-            return Err(format!("the CSV header lacks the column {c:?}"));
-        }
-    }
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
     let mut out = Vec::new();
     let mut seen = BTreeSet::new();
-    for (n, line) in lines {
-        let f = split_csv_line(line).map_err(|e| format!("line {}: {e}", n + 1))?;
-        let get = |c: &str| {
-            f.get(index[c])
-                .map(|s| s.trim().to_string())
-                .unwrap_or_default()
-        };
+    for (n, row) in reader.deserialize::<Row>().enumerate() {
+        let line = n + 2;
+        let row = row.map_err(|e| format!("line {line}: {e}"))?;
         let user = DesiredUser {
-            external_id: get("externalId"),
-            user_name: get("userName"),
-            given_name: get("givenName"),
-            family_name: get("familyName"),
-            display_name: get("displayName"),
-            active: match get("active").to_ascii_lowercase().as_str() {
+            active: match row.active.to_ascii_lowercase().as_str() {
                 "" | "true" | "yes" | "1" => true,
                 "false" | "no" | "0" => false,
-                other => return Err(format!("line {}: active={other:?}", n + 1)),
+                other => return Err(format!("line {line}: active={other:?}")),
             },
-            groups: get("groups")
+            groups: row
+                .groups
                 .split(';')
                 .map(str::trim)
                 .filter(|g| !g.is_empty())
                 .map(String::from)
                 .collect(),
+            external_id: row.external_id,
+            user_name: row.user_name,
+            given_name: row.given_name,
+            family_name: row.family_name,
+            display_name: row.display_name,
         };
         if user.external_id.is_empty() || user.user_name.is_empty() {
-            return Err(format!(
-                "line {}: externalId and userName are required",
-                n + 1
-            ));
+            return Err(format!("line {line}: externalId and userName are required"));
         }
         if !seen.insert(user.external_id.clone()) {
             return Err(format!(
-                "line {}: duplicate externalId {:?}",
-                n + 1,
+                "line {line}: duplicate externalId {:?}",
                 user.external_id
             ));
         }
@@ -503,15 +461,19 @@ mod tests {
 
     #[test]
     fn csv_quotes_and_errors() {
-        assert_eq!(
-            split_csv_line(r#"a,"b, c","d""e",,"#).unwrap(),
-            ["a", "b, c", "d\"e", "", ""]
-        );
-        assert!(split_csv_line(r#""open"#).is_err());
-        let users = parse_csv("externalId,userName,givenName,familyName,displayName,active,groups\n1,a@x,A,B,\"B, A\",false,g1; g2\n").unwrap();
+        let users = parse_csv(
+            "externalId,userName,givenName,familyName,displayName,active,groups\n\
+             1,a@x,A,B,\"B, A\",false,g1; g2\n\
+             2,b@x,,,\"say \"\"hi\"\"\",,\n",
+        )
+        .unwrap();
         assert_eq!(users[0].display_name, "B, A");
         assert!(!users[0].active);
         assert_eq!(users[0].groups, ["g1", "g2"]);
+        assert_eq!(users[1].display_name, "say \"hi\"");
+        assert!(users[1].active && users[1].groups.is_empty());
         assert!(parse_csv("userName\nx").is_err());
+        assert!(parse_csv("externalId,userName\n1,a\n1,b").is_err());
+        assert!(parse_csv("externalId,userName,active\n1,a,maybe").is_err());
     }
 }
