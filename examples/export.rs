@@ -103,10 +103,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             },
             "--out" => out = it.next().map(PathBuf::from),
             "--max" => max = it.next().ok_or("--max needs a number")?.parse()?,
-            other => return Err(format!(
+            other => {
+                return Err(format!(
                 "unknown argument {other}; usage: export --out FILE [--format jsonl|csv] [--max N]"
             )
-            .into()),
+                .into())
+            }
         }
     }
     let out = out.ok_or("usage: export --out FILE [--format jsonl|csv] [--max N]")?;

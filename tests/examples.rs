@@ -36,7 +36,11 @@ async fn run(server: Option<&Server>, name: &str, args: &[&str]) -> Output {
         cmd.env("OPSGENIE_API_KEY", s.api_key())
             .env("OPSGENIE_API_URL", s.url())
             .env("OPSGENIE_SCIM_URL", s.scim_url())
-            .env("OPSGENIE_SCIM_TOKEN", s.scim_token());
+            .env("OPSGENIE_SCIM_TOKEN", s.scim_token())
+            // scim_sync's names.
+            .env_remove("ATLASSIAN_DIRECTORY_ID")
+            .env("SCIM_BASE_URL", s.scim_url())
+            .env("SCIM_TOKEN", s.scim_token());
     }
     tokio::task::spawn_blocking(move || cmd.output().expect("example runs"))
         .await
@@ -567,5 +571,32 @@ async fn bulk_sync_converges_under_rate_limits() {
         role_in("team-01", "user0001@example.com").as_deref(),
         Some("admin")
     );
+    let _ = std::fs::remove_file(file);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn scim_sync_converges_the_simulated_directory() {
+    let server = Server::start().await.unwrap();
+    let file = temp_file(
+        "scim.csv",
+        "externalId,userName,givenName,familyName,displayName,active,groups\n\
+         okta-1,jane@example.com,Jane,Doe,Jane Doe,true,opsgenie-responders\n\
+         okta-2,sam@example.com,Sam,Lee,\"Lee, Sam\",true,opsgenie-responders;sre\n",
+    );
+    let path = file.to_str().unwrap();
+    let out = run(Some(&server), "scim_sync", &[path]).await;
+    assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+    let users = server.scim_users();
+    assert_eq!(users.len(), 2);
+    assert!(users.iter().all(|u| u.active()));
+    let groups = server.scim_groups();
+    let members = |name: &str| {
+        groups
+            .iter()
+            .find(|g| g.name() == Some(name))
+            .map(|g| g.member_ids().len())
+    };
+    assert_eq!(members("opsgenie-responders"), Some(2));
+    assert_eq!(members("sre"), Some(1));
     let _ = std::fs::remove_file(file);
 }
