@@ -1,6 +1,6 @@
 //! Teams, team members, custom team roles, and membership as a set.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::{Deserialize, Serialize};
 
@@ -409,13 +409,27 @@ pub fn diff_members(desired: &[DesiredMember], actual: &[TeamMember]) -> Result<
         }
     };
     let mut actual_by_key: BTreeMap<String, &TeamMember> = BTreeMap::new();
+    let mut by_id: HashMap<&str, &TeamMember> = HashMap::new();
+    let mut by_username: HashMap<String, &TeamMember> = HashMap::new();
     for m in actual {
         actual_by_key.insert(key_of(&m.user), m);
+        if let Some(i) = &m.user.id {
+            by_id.entry(i.as_str()).or_insert(m);
+        }
+        if let Some(n) = &m.user.username {
+            by_username
+                .entry(n.as_str().to_ascii_lowercase())
+                .or_insert(m);
+        }
     }
     let mut seen: BTreeSet<String> = BTreeSet::new();
     let mut diff = MemberDiff::default();
     for d in desired {
-        let matched = actual.iter().find(|m| m.user.is(&d.user));
+        // Same matching as `MemberUser::is`, through the indexes.
+        let matched = match &d.user {
+            UserRef::Id(i) => by_id.get(i.as_str()).copied(),
+            UserRef::Username(n) => by_username.get(&n.as_str().to_ascii_lowercase()).copied(),
+        };
         let key = match matched {
             Some(m) => key_of(&m.user),
             None => key_of(&MemberUser::from(&d.user)),
