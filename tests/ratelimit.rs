@@ -8,7 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use httpmock::prelude::*;
-use opsgenie_users::ratelimit::testing::{run_load, RateLimitedServer};
+use opsgenie_users::ratelimit::testing::Scenario;
 use opsgenie_users::ratelimit::{
     AdaptiveLimiter, BucketKey, Feedback, LimitSource, LimiterConfig, Limits, RateLimiter,
 };
@@ -18,107 +18,54 @@ use tokio::time::Instant;
 
 const MIN: Duration = Duration::from_secs(60);
 
-fn create(i: u64) -> ApiRequest {
-    ApiRequest::post(Domain::Configuration)
-        .path("v2/users")
-        .json(&serde_json::json!({"username": format!("user{i}@example.com"), "fullName": format!("User {i}")}))
-}
-
-fn sim_client(server: &RateLimitedServer, limiter: Arc<AdaptiveLimiter>) -> Client {
-    Client::builder()
-        .api_key("sim-key")
-        .base_url("http://127.0.0.1:9")
-        .transport(server.clone())
-        .rate_limiter(limiter)
-        .build()
-        .unwrap()
-}
-
-/// Requests accepted in each whole minute from `start`.
-fn per_minute(server: &RateLimitedServer, start: Instant, minutes: u32) -> Vec<usize> {
-    (0..minutes)
-        .map(|m| server.accepted_between(start + MIN * m, start + MIN * (m + 1)))
-        .collect()
+fn secs(s: u64) -> Duration {
+    Duration::from_secs(s)
 }
 
 #[tokio::test(start_paused = true)]
 async fn known_limit_no_throttle_and_at_least_97_percent_of_quota() {
     let limits = Limits::per_minute(600).and_per_second(10);
-    let server = RateLimitedServer::new(limits);
-    let limiter = Arc::new(AdaptiveLimiter::new(
-        LimiterConfig::default().limit(Domain::Configuration, limits),
-    ));
-    let client = sim_client(&server, limiter.clone());
-    let start = Instant::now();
-    let report = run_load(&client, 16, start + MIN * 10, create).await;
-    let accepted = server.accepted();
-    println!(
-        "known limit: {report:?}, accepted {accepted} of 6000, minutes {:?}",
-        per_minute(&server, start, 10)
-    );
-    assert_eq!(server.throttled(), 0);
-    assert_eq!(report.failed, 0);
-    assert!(accepted as f64 >= 0.97 * 6000.0, "{accepted}");
-    let stats = limiter.stats();
-    assert_eq!(stats.len(), 1);
-    assert_eq!(stats[0].throttled, 0);
-    assert_eq!(stats[0].per_minute, Some(600.0));
+    let r = Scenario::new(limits).configured(limits).run().await;
+    println!("known limit: {r:?}");
+    assert_eq!(r.throttled, 0);
+    assert_eq!(r.load.failed, 0);
+    assert!(r.accepted as f64 >= 0.97 * 6000.0, "{}", r.accepted);
+    assert_eq!(r.stats.len(), 1);
+    assert_eq!(r.stats[0].throttled, 0);
+    assert_eq!(r.stats[0].per_minute, Some(600.0));
 }
 
 #[tokio::test(start_paused = true)]
 async fn wrong_configured_limit_is_learned_quickly() {
-    let server = RateLimitedServer::new(Limits::per_minute(74));
-    let limiter = Arc::new(AdaptiveLimiter::new(
-        LimiterConfig::default().limit(Domain::Configuration, Limits::per_minute(120)),
-    ));
-    let client = sim_client(&server, limiter.clone());
-    let start = Instant::now();
-    let report = run_load(&client, 16, start + MIN * 10, create).await;
-    let minutes = per_minute(&server, start, 10);
-    println!(
-        "configured 120, real 74: {report:?}, throttled {}, minutes {minutes:?}",
-        server.throttled()
-    );
-    assert!(server.throttled() <= 10, "{} throttles", server.throttled());
+    let r = Scenario::new(Limits::per_minute(74))
+        .configured(Limits::per_minute(120))
+        .run()
+        .await;
+    println!("configured 120, real 74: {r:?}");
+    assert!(r.throttled <= 10, "{} throttles", r.throttled);
     // From 180 s on, every rolling minute gets >= 90 % of the real quota.
-    for s in (180..=540).step_by(10) {
-        let from = start + Duration::from_secs(s);
-        let n = server.accepted_between(from, from + MIN);
-        assert!(n as f64 >= 0.9 * 74.0, "minute from {s}s: {n}");
-    }
-    assert_eq!(report.failed, 0);
-    let stats = limiter.stats();
-    assert_eq!(stats[0].throttled as usize, server.throttled());
+    let worst = r.min_rolling_minute(secs(180), secs(540));
+    assert!(
+        worst as f64 >= 0.9 * 74.0,
+        "worst minute after 180 s: {worst}"
+    );
+    assert_eq!(r.load.failed, 0);
+    assert_eq!(r.stats[0].throttled as usize, r.throttled);
 }
 
 #[tokio::test(start_paused = true)]
 async fn rate_climbs_back_after_a_limit_increase() {
-    let server = RateLimitedServer::new(Limits::per_minute(74));
-    let limiter = Arc::new(AdaptiveLimiter::default());
-    let client = sim_client(&server, limiter.clone());
-    let start = Instant::now();
-    let raise = start + MIN * 5;
-    let s2 = server.clone();
-    tokio::spawn(async move {
-        tokio::time::sleep_until(raise).await;
-        s2.set_limits(Limits::per_minute(148));
-    });
-    let report = run_load(&client, 16, start + MIN * 12, create).await;
-    let minutes = per_minute(&server, start, 12);
-    println!(
-        "74 -> 148 at 5 min: {report:?}, throttled {}, minutes {minutes:?}",
-        server.throttled()
-    );
+    let raise = secs(300);
+    let r = Scenario::new(Limits::per_minute(74))
+        .change_at(raise, Limits::per_minute(148))
+        .duration(secs(720))
+        .run()
+        .await;
     // Within 5 minutes of the increase, a full minute at >= 90 % of the new limit.
-    let reached = (0..=240).step_by(5).find(|s| {
-        let from = raise + Duration::from_secs(*s);
-        server.accepted_between(from, from + MIN) as f64 >= 0.9 * 148.0
-    });
-    println!(
-        "reached 90 % of the new limit within {:?} s (+60 s window) of the increase",
-        reached
-    );
+    let reached = r.first_minute_with(134, raise, raise + secs(240));
+    println!("74 -> 148 at 300 s: {r:?}, a minute at >= 90 % starts {reached:?} after start");
     assert!(reached.is_some());
+    assert_eq!(r.load.failed, 0);
 }
 
 // ---- the limiter on its own: FIFO, cancellation ---------------------------

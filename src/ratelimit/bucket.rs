@@ -183,20 +183,17 @@ impl Window {
             .div_f64(cfg.target.min(cfg.stated_target).clamp(0.05, 1.0));
         self.expire(now, keep);
         let eff = self.effective(now, cfg)?;
-        let in_window = self
+        // The log is ordered by grant time: the slots still inside the
+        // window are a suffix of it.
+        let first = self
             .log
-            .iter()
-            .filter(|s| now.saturating_duration_since(s.at) < eff.window)
-            .count();
+            .partition_point(|s| now.saturating_duration_since(s.at) >= eff.window);
+        let in_window = self.log.len() - first;
         let mut at: Option<Instant> = None;
         if in_window >= eff.cap as usize {
-            let recent: Vec<&Slot> = self
-                .log
-                .iter()
-                .filter(|s| now.saturating_duration_since(s.at) < eff.window)
-                .collect();
-            let idx = in_window - eff.cap as usize;
-            at = Some(recent[idx].at + eff.window);
+            // Room comes back when the slot `in_window - cap` places into the
+            // window leaves it.
+            at = Some(self.log[first + in_window - eff.cap as usize].at + eff.window);
         }
         if let Some(tat) = self.tat {
             let tau = eff.interval * (eff.burst() - 1);
@@ -221,7 +218,8 @@ impl Window {
     }
 
     fn release(&mut self, now: Instant, id: u64, cfg: &LimiterConfig) {
-        if let Some(pos) = self.log.iter().position(|s| s.id == id) {
+        // Recent slots are at the back.
+        if let Some(pos) = self.log.iter().rposition(|s| s.id == id) {
             self.log.remove(pos);
             if let (Some(tat), Some(eff)) = (self.tat, self.effective(now, cfg)) {
                 self.tat = Some(tat.checked_sub(eff.interval).unwrap_or(now).max(now));
@@ -230,7 +228,7 @@ impl Window {
     }
 
     fn mark(&mut self, id: u64, state: SlotState) {
-        if let Some(s) = self.log.iter_mut().find(|s| s.id == id) {
+        if let Some(s) = self.log.iter_mut().rev().find(|s| s.id == id) {
             s.state = state;
         }
     }
@@ -419,7 +417,7 @@ impl BucketState {
 /// CUBIC-like ramp: slow near the old limit, faster the longer no 429 comes).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Probe {
-    /// Time after a 429 before probing starts (default 60 s).
+    /// Time after a 429 before probing starts (default 45 s).
     pub hold: Duration,
     /// Time unit of the ramp (default 30 s).
     pub step: Duration,
@@ -430,7 +428,7 @@ pub struct Probe {
 impl Default for Probe {
     fn default() -> Self {
         Probe {
-            hold: Duration::from_secs(60),
+            hold: Duration::from_secs(45),
             step: Duration::from_secs(30),
             gain: 0.02,
         }
@@ -608,10 +606,10 @@ mod tests {
     #[test]
     fn probe_holds_then_ramps_up_convexly() {
         let p = Probe::default();
-        assert_eq!(p.grow(100.0, Duration::from_secs(59)), 100.0);
-        assert!((p.grow(100.0, Duration::from_secs(90)) - 102.0).abs() < 1e-9);
-        assert!((p.grow(100.0, Duration::from_secs(120)) - 108.0).abs() < 1e-9);
-        assert!((p.grow(100.0, Duration::from_secs(270)) - 198.0).abs() < 1e-9);
+        assert_eq!(p.grow(100.0, Duration::from_secs(44)), 100.0);
+        assert!((p.grow(100.0, Duration::from_secs(75)) - 102.0).abs() < 1e-9);
+        assert!((p.grow(100.0, Duration::from_secs(105)) - 108.0).abs() < 1e-9);
+        assert!((p.grow(100.0, Duration::from_secs(255)) - 198.0).abs() < 1e-9);
     }
 
     #[test]
@@ -627,7 +625,7 @@ mod tests {
                 limit: 100.0,
                 at: now,
             });
-            let e = w.effective(now + Duration::from_secs(270), &cfg).unwrap();
+            let e = w.effective(now + Duration::from_secs(255), &cfg).unwrap();
             assert!(
                 (e.estimate - expect).abs() < 1e-9,
                 "{source:?}: {}",

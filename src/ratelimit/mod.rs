@@ -341,7 +341,7 @@ impl LimiterConfig {
 pub struct BucketStats {
     /// The bucket.
     pub key: BucketKey,
-    /// Requests granted (and not given back).
+    /// Requests sent: slots granted and not given back (429s included).
     pub sent: u64,
     /// 429 answers.
     pub throttled: u64,

@@ -216,6 +216,46 @@ pub async fn run_load<F>(client: &Client, workers: usize, until: Instant, make: 
 where
     F: Fn(u64) -> ApiRequest + Send + Sync + 'static,
 {
+    drive(client, workers, u64::MAX, Some(until), make).await
+}
+
+/// What [`run_batch`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BatchReport {
+    /// Calls that returned a success.
+    pub succeeded: u64,
+    /// Calls that returned an error (including rate-limit errors after the retries).
+    pub failed: u64,
+    /// Time from the first call to the last answer (simulated under a paused clock).
+    pub elapsed: Duration,
+}
+
+/// Sends `make(0)` .. `make(n - 1)` through `client` from `workers` tasks and
+/// waits for all of them.
+pub async fn run_batch<F>(client: &Client, workers: usize, n: u64, make: F) -> BatchReport
+where
+    F: Fn(u64) -> ApiRequest + Send + Sync + 'static,
+{
+    let start = Instant::now();
+    let r = drive(client, workers, n, None, make).await;
+    BatchReport {
+        succeeded: r.succeeded,
+        failed: r.failed,
+        elapsed: start.elapsed(),
+    }
+}
+
+/// `workers` tasks sending `make(0..n)` until done or `until`.
+async fn drive<F>(
+    client: &Client,
+    workers: usize,
+    n: u64,
+    until: Option<Instant>,
+    make: F,
+) -> LoadReport
+where
+    F: Fn(u64) -> ApiRequest + Send + Sync + 'static,
+{
     let make = Arc::new(make);
     let next = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
@@ -226,11 +266,16 @@ where
         tasks.push(tokio::spawn(async move {
             let mut r = LoadReport::default();
             loop {
-                if Instant::now() >= until {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= n || until.is_some_and(|u| Instant::now() >= u) {
                     return r;
                 }
-                let req = make(next.fetch_add(1, Ordering::Relaxed));
-                match tokio::time::timeout_at(until, client.send(req)).await {
+                let call = client.send(make(i));
+                let result = match until {
+                    Some(u) => tokio::time::timeout_at(u, call).await,
+                    None => Ok(call.await),
+                };
+                match result {
                     Ok(Ok(_)) => r.succeeded += 1,
                     Ok(Err(_)) => r.failed += 1,
                     Err(_) => {
@@ -250,4 +295,220 @@ where
         }
     }
     total
+}
+
+/// A bulk-create simulation: the real [`Client`] with an
+/// [`AdaptiveLimiter`](super::AdaptiveLimiter) against a [`RateLimitedServer`].
+/// Run it under a paused tokio clock (`#[tokio::test(start_paused = true)]`
+/// or `Builder::start_paused`) to simulate minutes in milliseconds.
+///
+/// ```
+/// use std::time::Duration;
+/// use opsgenie_users::ratelimit::Limits;
+/// use opsgenie_users::ratelimit::testing::Scenario;
+///
+/// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
+/// // The user believes 120/min, the server enforces 74/min.
+/// let report = Scenario::new(Limits::per_minute(74))
+///     .configured(Limits::per_minute(120))
+///     .duration(Duration::from_secs(300))
+///     .run()
+///     .await;
+/// assert!(report.throttled <= 10);
+/// println!("{:?}", report.per_minute);
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    server: Limits,
+    configured: Option<Limits>,
+    change: Option<(Duration, Limits)>,
+    workers: usize,
+    duration: Duration,
+    latency: Duration,
+}
+
+/// What a [`Scenario`] measured.
+#[derive(Clone)]
+pub struct ScenarioReport {
+    /// Requests the server accepted in each whole minute.
+    pub per_minute: Vec<usize>,
+    /// Requests the server accepted in total.
+    pub accepted: usize,
+    /// 429 answers in total.
+    pub throttled: usize,
+    /// What the callers saw.
+    pub load: LoadReport,
+    /// The limiter's statistics at the end.
+    pub stats: Vec<super::BucketStats>,
+    server: RateLimitedServer,
+    start: Instant,
+}
+
+impl std::fmt::Debug for ScenarioReport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ScenarioReport")
+            .field("per_minute", &self.per_minute)
+            .field("accepted", &self.accepted)
+            .field("throttled", &self.throttled)
+            .field("load", &self.load)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Scenario {
+    /// A server enforcing `server` limits; the client knows nothing; 16
+    /// workers for 10 minutes, 40 ms latency each way.
+    pub fn new(server: Limits) -> Self {
+        Scenario {
+            server,
+            configured: None,
+            change: None,
+            workers: 16,
+            duration: Duration::from_secs(600),
+            latency: Duration::from_millis(40),
+        }
+    }
+
+    /// The limits the client is configured with (right or wrong).
+    pub fn configured(mut self, limits: Limits) -> Self {
+        self.configured = Some(limits);
+        self
+    }
+
+    /// The server switches to `limits` at `at` after the start.
+    pub fn change_at(mut self, at: Duration, limits: Limits) -> Self {
+        self.change = Some((at, limits));
+        self
+    }
+
+    /// Concurrent callers.
+    pub fn workers(mut self, n: usize) -> Self {
+        self.workers = n.max(1);
+        self
+    }
+
+    /// How long the load runs.
+    pub fn duration(mut self, d: Duration) -> Self {
+        self.duration = d;
+        self
+    }
+
+    /// One-way network latency.
+    pub fn latency(mut self, d: Duration) -> Self {
+        self.latency = d;
+        self
+    }
+
+    fn client(&self, server: &RateLimitedServer) -> (Client, Arc<super::AdaptiveLimiter>) {
+        let mut cfg = super::LimiterConfig::default();
+        if let Some(l) = self.configured {
+            cfg = cfg.limit(Domain::Configuration, l);
+        }
+        let limiter = Arc::new(super::AdaptiveLimiter::new(cfg));
+        let client = Client::builder()
+            .api_key("simulated-key")
+            .base_url("http://127.0.0.1:9")
+            .transport(server.clone())
+            .rate_limiter(limiter.clone())
+            .build()
+            .unwrap_or_else(|e| panic!("static client configuration: {e}"));
+        (client, limiter)
+    }
+
+    /// Runs user creates (`POST /v2/users`) until the duration is over.
+    pub async fn run(&self) -> ScenarioReport {
+        use super::RateLimiter as _;
+        let server = RateLimitedServer::with_latency(self.server, self.latency);
+        let (client, limiter) = self.client(&server);
+        let start = Instant::now();
+        if let Some((at, limits)) = self.change {
+            let s = server.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep_until(start + at).await;
+                s.set_limits(limits);
+            });
+        }
+        let load = run_load(&client, self.workers, start + self.duration, create_user).await;
+        let minutes = (self.duration.as_secs() / 60) as u32;
+        let per_minute = (0..minutes)
+            .map(|m| {
+                let from = start + Duration::from_secs(60 * u64::from(m));
+                server.accepted_between(from, from + Duration::from_secs(60))
+            })
+            .collect();
+        ScenarioReport {
+            per_minute,
+            accepted: server.accepted(),
+            throttled: server.throttled(),
+            load,
+            stats: limiter.stats(),
+            server,
+            start,
+        }
+    }
+
+    /// Sends `n` user creates and waits for all of them.
+    pub async fn run_batch(&self, n: u64) -> (BatchReport, RateLimitedServer) {
+        let server = RateLimitedServer::with_latency(self.server, self.latency);
+        let (client, _) = self.client(&server);
+        let report = run_batch(&client, self.workers, n, create_user).await;
+        (report, server)
+    }
+}
+
+/// The request the scenarios send: a user create.
+pub fn create_user(i: u64) -> ApiRequest {
+    ApiRequest::post(Domain::Configuration)
+        .path("v2/users")
+        .json(&serde_json::json!({
+            "username": format!("user{i}@example.com"),
+            "fullName": format!("User {i}"),
+        }))
+}
+
+impl ScenarioReport {
+    /// Requests accepted in the rolling minute starting `offset` after the start.
+    pub fn minute_from(&self, offset: Duration) -> usize {
+        let from = self.start + offset;
+        self.server
+            .accepted_between(from, from + Duration::from_secs(60))
+    }
+
+    /// The smallest rolling minute starting between `from` and `to` (10 s steps).
+    pub fn min_rolling_minute(&self, from: Duration, to: Duration) -> usize {
+        let mut t = from;
+        let mut min = usize::MAX;
+        while t <= to {
+            min = min.min(self.minute_from(t));
+            t += Duration::from_secs(10);
+        }
+        min
+    }
+
+    /// The earliest offset (10 s steps, up to `to`) from which every rolling
+    /// minute starting before `to` accepts at least `n` requests.
+    pub fn sustained_from(&self, n: usize, to: Duration) -> Option<Duration> {
+        let mut t = Duration::ZERO;
+        while t <= to {
+            if self.min_rolling_minute(t, to) >= n {
+                return Some(t);
+            }
+            t += Duration::from_secs(10);
+        }
+        None
+    }
+
+    /// The first offset (5 s steps from `from`) whose rolling minute accepts
+    /// at least `n` requests.
+    pub fn first_minute_with(&self, n: usize, from: Duration, to: Duration) -> Option<Duration> {
+        let mut t = from;
+        while t <= to {
+            if self.minute_from(t) >= n {
+                return Some(t);
+            }
+            t += Duration::from_secs(5);
+        }
+        None
+    }
 }
