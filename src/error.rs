@@ -399,11 +399,14 @@ impl Error {
         self.api_error().and_then(|e| e.message.as_deref())
     }
 
+    /// The SCIM error body (`scimType`, `detail`, `status`), when a SCIM server answered.
+    pub fn scim_detail(&self) -> Option<&ScimErrorDetail> {
+        self.api_error().and_then(|e| e.scim.as_ref())
+    }
+
     /// The SCIM `scimType` of the answer, when a SCIM server sent one.
     pub fn scim_type(&self) -> Option<&ScimType> {
-        self.api_error()
-            .and_then(|e| e.scim.as_ref())
-            .and_then(|s| s.scim_type.as_ref())
+        self.scim_detail().and_then(|s| s.scim_type.as_ref())
     }
 
     /// True if a write that failed this way may still have been applied by

@@ -405,7 +405,7 @@ async fn errors_map_to_typed_variants() {
 
     let e = c.users().get("gone").await.unwrap_err();
     assert!(matches!(e, Error::NotFound(_)), "{e:?}");
-    let detail = e.api_error().unwrap().scim.clone().unwrap();
+    let detail = e.scim_detail().unwrap();
     assert_eq!(detail.status.as_deref(), Some("404"));
     assert_eq!(detail.detail.as_deref(), Some("no such user"));
 

@@ -121,16 +121,7 @@ async fn user_lifecycle_with_extensions() {
     c.users().delete(&id).await.unwrap();
     let e = c.users().get(&id).await.unwrap_err();
     assert!(matches!(e, Error::NotFound(_)), "{e:?}");
-    assert_eq!(
-        e.api_error()
-            .unwrap()
-            .scim
-            .as_ref()
-            .unwrap()
-            .status
-            .as_deref(),
-        Some("404")
-    );
+    assert_eq!(e.scim_detail().unwrap().status.as_deref(), Some("404"));
 }
 
 #[tokio::test]
@@ -146,13 +137,7 @@ async fn duplicate_user_name_is_a_uniqueness_error() {
     assert!(matches!(e, Error::Uniqueness(_)), "{e:?}");
     assert_eq!(e.scim_type(), Some(&ScimType::Uniqueness));
     assert_eq!(
-        e.api_error()
-            .unwrap()
-            .scim
-            .as_ref()
-            .unwrap()
-            .status
-            .as_deref(),
+        e.scim_detail().unwrap().status.as_deref(),
         Some("409"),
         "scim2-server sends status as a string"
     );
