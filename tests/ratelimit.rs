@@ -36,6 +36,22 @@ async fn known_limit_no_throttle_and_at_least_97_percent_of_quota() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn thousand_creates_at_a_known_limit() {
+    let limits = Limits::per_minute(600).and_per_second(10);
+    let (r, server) = Scenario::new(limits)
+        .configured(limits)
+        .workers(8)
+        .run_batch(1000)
+        .await;
+    let per_minute = r.succeeded as f64 / r.elapsed.as_secs_f64() * 60.0;
+    println!("1000 creates: {r:?}, {per_minute:.1}/min");
+    assert_eq!((r.succeeded, r.failed, server.throttled()), (1000, 0, 0));
+    assert_eq!(server.accepted(), 1000);
+    // The first 10 go at once (per-second burst); the rest at the paced rate.
+    assert!(per_minute >= 0.97 * 600.0, "{per_minute}");
+}
+
+#[tokio::test(start_paused = true)]
 async fn wrong_configured_limit_is_learned_quickly() {
     let r = Scenario::new(Limits::per_minute(74))
         .configured(Limits::per_minute(120))

@@ -199,7 +199,7 @@ impl Transport for RateLimitedServer {
     }
 }
 
-/// What [`run_load`] did.
+/// What [`run_load`] or [`run_batch`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct LoadReport {
     /// Calls that returned a success.
@@ -208,6 +208,8 @@ pub struct LoadReport {
     pub failed: u64,
     /// Calls still waiting or in flight at the deadline (dropped).
     pub cancelled: u64,
+    /// Time from the first call to the last answer (simulated under a paused clock).
+    pub elapsed: Duration,
 }
 
 /// Runs `workers` tasks that send `make(i)` back to back through `client`
@@ -219,30 +221,13 @@ where
     drive(client, workers, u64::MAX, Some(until), make).await
 }
 
-/// What [`run_batch`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct BatchReport {
-    /// Calls that returned a success.
-    pub succeeded: u64,
-    /// Calls that returned an error (including rate-limit errors after the retries).
-    pub failed: u64,
-    /// Time from the first call to the last answer (simulated under a paused clock).
-    pub elapsed: Duration,
-}
-
 /// Sends `make(0)` .. `make(n - 1)` through `client` from `workers` tasks and
 /// waits for all of them.
-pub async fn run_batch<F>(client: &Client, workers: usize, n: u64, make: F) -> BatchReport
+pub async fn run_batch<F>(client: &Client, workers: usize, n: u64, make: F) -> LoadReport
 where
     F: Fn(u64) -> ApiRequest + Send + Sync + 'static,
 {
-    let start = Instant::now();
-    let r = drive(client, workers, n, None, make).await;
-    BatchReport {
-        succeeded: r.succeeded,
-        failed: r.failed,
-        elapsed: start.elapsed(),
-    }
+    drive(client, workers, n, None, make).await
 }
 
 /// `workers` tasks sending `make(0..n)` until done or `until`.
@@ -256,6 +241,7 @@ async fn drive<F>(
 where
     F: Fn(u64) -> ApiRequest + Send + Sync + 'static,
 {
+    let start = Instant::now();
     let make = Arc::new(make);
     let next = Arc::new(AtomicU64::new(0));
     let mut tasks = Vec::new();
@@ -294,6 +280,7 @@ where
             total.cancelled += r.cancelled;
         }
     }
+    total.elapsed = start.elapsed();
     total
 }
 
@@ -449,7 +436,7 @@ impl Scenario {
     }
 
     /// Sends `n` user creates and waits for all of them.
-    pub async fn run_batch(&self, n: u64) -> (BatchReport, RateLimitedServer) {
+    pub async fn run_batch(&self, n: u64) -> (LoadReport, RateLimitedServer) {
         let server = RateLimitedServer::with_latency(self.server, self.latency);
         let (client, _) = self.client(&server);
         let report = run_batch(&client, self.workers, n, create_user).await;
