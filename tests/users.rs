@@ -1456,3 +1456,35 @@ mod against_the_simulator {
         ));
     }
 }
+
+#[tokio::test]
+async fn create_with_lost_answer_and_failed_lookup_is_ambiguous() {
+    let server = MockServer::start_async().await;
+    let post = server
+        .mock_async(|when, then| {
+            when.method(POST).path("/v2/users");
+            then.status(502).body("<html>Bad Gateway</html>");
+        })
+        .await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2/users/jo@x.com");
+            then.status(403)
+                .json_body(json!({"message": "no Read right"}));
+        })
+        .await;
+    let err = common::client(&server.base_url())
+        .users()
+        .create(UserCreate::new("jo@x.com", "Jo"))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::AmbiguousOutcome { operation, cause } => {
+            assert!(operation.contains("lookup failed"), "{operation}");
+            assert_eq!(cause.status().map(|s| s.as_u16()), Some(502));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(post.calls_async().await, 1);
+    assert_eq!(get.calls_async().await, 1);
+}

@@ -594,7 +594,14 @@ impl Users {
                                     &resp.body,
                                 )))),
                             }),
-                            Err(e) => Err(e),
+                            // Accepted, but the id could not be read back.
+                            Err(e) => Err(Error::AmbiguousOutcome {
+                                operation: format!(
+                                    "create user {} (accepted without an id; the lookup failed)",
+                                    user.username
+                                ),
+                                cause: Box::new(e),
+                            }),
                         };
                     }
                 },
@@ -611,10 +618,20 @@ impl Users {
                 recovered: true,
                 request_id: None,
             }),
-            Ok(None) | Err(_) => Err(Error::AmbiguousOutcome {
+            Ok(None) => Err(Error::AmbiguousOutcome {
                 operation: format!("create user {}", user.username),
                 cause: Box::new(lost),
             }),
+            Err(lookup) => {
+                tracing::warn!(username = %user.username, error = %lookup, "create user: the lookup after a lost answer failed too");
+                Err(Error::AmbiguousOutcome {
+                    operation: format!(
+                        "create user {} (the lookup failed: {lookup})",
+                        user.username
+                    ),
+                    cause: Box::new(lost),
+                })
+            }
         }
     }
 
