@@ -354,6 +354,11 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
     Ok(summary.failed.is_empty())
 }
 
+/// A membership write reports no field mismatches.
+fn no_mismatches<T>(_: T) -> Vec<String> {
+    Vec::new()
+}
+
 /// Applies one operation; returns the fields that did not stick.
 async fn apply(client: &Client, op: &Op, no_invite: bool) -> Result<Vec<String>, String> {
     let users = client.users();
@@ -402,7 +407,7 @@ async fn apply(client: &Client, op: &Op, no_invite: bool) -> Result<Vec<String>,
                 role.clone(),
             )
             .await
-            .map(|_| Vec::new())
+            .map(no_mismatches)
             .map_err(|e| e.to_string()),
         Op::ChangeRole {
             team,
@@ -415,12 +420,12 @@ async fn apply(client: &Client, op: &Op, no_invite: bool) -> Result<Vec<String>,
                 role.clone(),
             )
             .await
-            .map(|_| Vec::new())
+            .map(no_mismatches)
             .map_err(|e| e.to_string()),
         Op::Remove { team, username } => teams
             .remove_member(TeamRef::name(team.as_str()), username.as_str())
             .await
-            .map(|_| Vec::new())
+            .map(no_mismatches)
             .map_err(|e| e.to_string()),
     }
 }

@@ -672,33 +672,9 @@ impl Server {
         }
         let mut ps = Vec::new();
         for p in participants {
-            let i = st.find_user(p)?;
-            ps.push(Recipient {
-                kind: "user".into(),
-                id: Some(st.users[i].id.clone()),
-                name: Some(st.users[i].username.clone()),
-            });
+            ps.push(st.user_recipient(st.find_user(p)?));
         }
-        let id = st.uuid();
-        let rid = st.uuid();
-        st.schedules.push(Schedule {
-            id: id.clone(),
-            name: name.to_string(),
-            description: String::new(),
-            timezone: "Etc/UTC".into(),
-            enabled: true,
-            owner_team: None,
-            rotations: vec![Rotation {
-                id: rid,
-                name: "primary".into(),
-                start_date: "2026-01-05T09:00:00Z".into(),
-                end_date: None,
-                kind: "weekly".into(),
-                length: 1,
-                participants: ps,
-            }],
-        });
-        Some(id)
+        Some(st.push_schedule(name, String::new(), ps))
     }
 
     /// Creates an escalation notifying `users` (usernames) in turn, 10
@@ -712,11 +688,7 @@ impl Server {
                 condition: "if-not-acked".into(),
                 notify_type: "default".into(),
                 delay_minutes: 10 * n as i64,
-                recipient: Recipient {
-                    kind: "user".into(),
-                    id: Some(st.users[i].id.clone()),
-                    name: Some(st.users[i].username.clone()),
-                },
+                recipient: st.user_recipient(i),
             });
         }
         let id = st.uuid();

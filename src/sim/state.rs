@@ -81,6 +81,26 @@ pub(crate) fn canonical_tz(tz: &str) -> String {
         .unwrap_or_else(|| tz.to_string())
 }
 
+/// The first of `items` (`(id, name)`) matching the body's `id` or `name`.
+fn by_id_or_name<'a>(
+    mut items: impl Iterator<Item = (&'a String, &'a String)>,
+    obj: &Map<String, Value>,
+    kind: String,
+    field: &str,
+    missing: &str,
+) -> Result<Recipient, Fail> {
+    let id = obj.get("id").and_then(|v| v.as_str());
+    let name = obj.get("name").and_then(|v| v.as_str());
+    let (i, n) = items
+        .find(|(i, n)| Some(i.as_str()) == id || Some(n.as_str()) == name)
+        .ok_or_else(|| field_fail(field, missing))?;
+    Ok(Recipient {
+        kind,
+        id: Some(i.clone()),
+        name: Some(n.clone()),
+    })
+}
+
 pub(crate) fn now_rfc3339() -> String {
     let ts = jiff::Timestamp::now();
     format!("{ts:.3}")
@@ -241,6 +261,44 @@ impl State {
         UserRole::builtin("User")
     }
 
+    /// The user at `idx` as a rotation participant / escalation recipient.
+    pub(crate) fn user_recipient(&self, idx: usize) -> Recipient {
+        Recipient {
+            kind: "user".into(),
+            id: Some(self.users[idx].id.clone()),
+            name: Some(self.users[idx].username.clone()),
+        }
+    }
+
+    /// Adds a schedule with one weekly rotation of `participants`; returns its id.
+    pub(crate) fn push_schedule(
+        &mut self,
+        name: &str,
+        description: String,
+        participants: Vec<Recipient>,
+    ) -> String {
+        let id = self.uuid();
+        let rotation = self.uuid();
+        self.schedules.push(Schedule {
+            id: id.clone(),
+            name: name.to_string(),
+            description,
+            timezone: "Etc/UTC".into(),
+            enabled: true,
+            owner_team: None,
+            rotations: vec![Rotation {
+                id: rotation,
+                name: "primary".into(),
+                start_date: "2026-01-05T09:00:00Z".into(),
+                end_date: None,
+                kind: "weekly".into(),
+                length: 1,
+                participants,
+            }],
+        });
+        id
+    }
+
     pub(crate) fn is_stakeholder(&self, user: usize) -> bool {
         let role = &self.users[user].role;
         role.name == "Stakeholder"
@@ -324,39 +382,15 @@ impl State {
                         "Stakeholder users cannot be added to schedules or escalations",
                     ));
                 }
-                Ok(Recipient {
-                    kind,
-                    id: Some(self.users[idx].id.clone()),
-                    name: Some(self.users[idx].username.clone()),
-                })
+                Ok(self.user_recipient(idx))
             }
             "team" => {
-                let id = obj.get("id").and_then(|v| v.as_str());
-                let name = obj.get("name").and_then(|v| v.as_str());
-                let t = self
-                    .teams
-                    .iter()
-                    .find(|t| Some(t.id.as_str()) == id || Some(t.name.as_str()) == name)
-                    .ok_or_else(|| field_fail(field, "team does not exist"))?;
-                Ok(Recipient {
-                    kind,
-                    id: Some(t.id.clone()),
-                    name: Some(t.name.clone()),
-                })
+                let teams = self.teams.iter().map(|t| (&t.id, &t.name));
+                by_id_or_name(teams, obj, kind, field, "team does not exist")
             }
             "schedule" => {
-                let id = obj.get("id").and_then(|v| v.as_str());
-                let name = obj.get("name").and_then(|v| v.as_str());
-                let s = self
-                    .schedules
-                    .iter()
-                    .find(|s| Some(s.id.as_str()) == id || Some(s.name.as_str()) == name)
-                    .ok_or_else(|| field_fail(field, "schedule does not exist"))?;
-                Ok(Recipient {
-                    kind,
-                    id: Some(s.id.clone()),
-                    name: Some(s.name.clone()),
-                })
+                let schedules = self.schedules.iter().map(|s| (&s.id, &s.name));
+                by_id_or_name(schedules, obj, kind, field, "schedule does not exist")
             }
             "none" | "all" => Ok(Recipient {
                 kind,
@@ -567,33 +601,11 @@ impl State {
         for k in 1..=counts.schedules {
             let participants: Vec<Recipient> = (0..2)
                 .filter_map(|n| users.get((k - 1) * 2 + n))
-                .map(|&u| Recipient {
-                    kind: "user".into(),
-                    id: Some(self.users[u].id.clone()),
-                    name: Some(self.users[u].username.clone()),
-                })
+                .map(|&u| self.user_recipient(u))
                 .collect();
             let first = participants.first().cloned();
-            let sid = self.uuid();
-            let rid = self.uuid();
             let name = format!("schedule-{k:02}");
-            self.schedules.push(Schedule {
-                id: sid.clone(),
-                name: name.clone(),
-                description: format!("Seeded schedule {k}"),
-                timezone: "Etc/UTC".into(),
-                enabled: true,
-                owner_team: None,
-                rotations: vec![Rotation {
-                    id: rid,
-                    name: "primary".into(),
-                    start_date: "2026-01-05T09:00:00Z".into(),
-                    end_date: None,
-                    kind: "weekly".into(),
-                    length: 1,
-                    participants,
-                }],
-            });
+            let sid = self.push_schedule(&name, format!("Seeded schedule {k}"), participants);
             let mut rules = vec![EscalationRule {
                 condition: "if-not-acked".into(),
                 notify_type: "default".into(),
