@@ -458,11 +458,14 @@ pub fn diff_members(desired: &[DesiredMember], actual: &[TeamMember]) -> Result<
             diff.remove.push((*m).clone());
         }
     }
-    let sort_key = |u: &MemberUser| (u.id.clone(), u.username.clone());
-    diff.add.sort_by_key(|m| sort_key(&m.user));
-    diff.remove.sort_by_key(|m| sort_key(&m.user));
-    diff.unchanged.sort_by_key(|m| sort_key(&m.user));
-    diff.change_role.sort_by_key(|c| sort_key(&c.user));
+    // Borrowed keys: sorting allocates nothing.
+    let order = |a: &MemberUser, b: &MemberUser| {
+        (a.id.as_ref(), a.username.as_ref()).cmp(&(b.id.as_ref(), b.username.as_ref()))
+    };
+    diff.add.sort_by(|a, b| order(&a.user, &b.user));
+    diff.remove.sort_by(|a, b| order(&a.user, &b.user));
+    diff.unchanged.sort_by(|a, b| order(&a.user, &b.user));
+    diff.change_role.sort_by(|a, b| order(&a.user, &b.user));
     Ok(diff)
 }
 
