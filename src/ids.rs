@@ -166,13 +166,16 @@ impl UserRef {
             UserRef::Username(u) => u.as_str(),
         }
     }
-    /// Validates and encodes as one path segment.
-    pub fn to_segment(&self) -> Result<String, Error> {
-        let kind = match self {
+    /// `user id` or `username`: how error messages name this identifier.
+    pub fn kind(&self) -> &'static str {
+        match self {
             UserRef::Id(_) => "user id",
             UserRef::Username(_) => "username",
-        };
-        validate(kind, self.as_str())?;
+        }
+    }
+    /// Validates and encodes as one path segment.
+    pub fn to_segment(&self) -> Result<String, Error> {
+        validate(self.kind(), self.as_str())?;
         Ok(encode_segment(self.as_str()))
     }
 }

@@ -17,11 +17,7 @@ type Req = crate::request::ApiRequest;
 
 /// Appends a user identifier as one validated, encoded path segment.
 pub(crate) fn user_segment(req: Req, user: &UserRef) -> Req {
-    let kind = match user {
-        UserRef::Id(_) => "user id",
-        UserRef::Username(_) => "username",
-    };
-    req.segment(kind, user.as_str())
+    req.segment(user.kind(), user.as_str())
 }
 
 /// Appends an id-or-name identifier as one path segment and its type as the

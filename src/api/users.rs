@@ -517,13 +517,7 @@ impl Requested {
 }
 
 fn user_path(method: fn(Domain) -> ApiRequest, user: &UserRef) -> ApiRequest {
-    let kind = match user {
-        UserRef::Id(_) => "user id",
-        UserRef::Username(_) => "username",
-    };
-    method(Domain::Configuration)
-        .path("v2/users")
-        .segment(kind, user.as_str())
+    super::user_segment(method(Domain::Configuration).path("v2/users"), user)
 }
 
 impl Users {
