@@ -34,9 +34,9 @@ use std::time::Instant;
 
 use futures::{StreamExt, TryStreamExt};
 use indicatif::{ProgressBar, ProgressStyle};
-use opsgenie_users::api::users::{UserCreate, UserUpdate};
 use opsgenie_users::models::team::TeamRole;
 use opsgenie_users::models::user::{Role, User};
+use opsgenie_users::models::user::{UserCreate, UserUpdate};
 use opsgenie_users::{Client, TeamRef, UserRef};
 
 #[derive(Debug, Clone, serde::Deserialize)]

@@ -107,7 +107,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(s) = &args.successor {
         exec = exec.successor(s.as_str());
     }
-    let report = exec.send().await?;
+    let report = exec.await?;
     for s in &report.steps {
         let what = match &s.outcome {
             StepOutcome::Done => "done".to_string(),

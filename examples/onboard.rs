@@ -18,10 +18,10 @@
 //! before anything is created, and the created user is read back. Exit
 //! status: 0 done, 1 refused or failed, 2 done but something did not stick.
 
-use opsgenie_users::api::users::UserCreate;
 use opsgenie_users::models::contact::{ContactCreate, ContactMethod};
 use opsgenie_users::models::team::TeamRole;
 use opsgenie_users::models::user::Role;
+use opsgenie_users::models::user::UserCreate;
 use opsgenie_users::{Client, TeamRef};
 
 struct Args {

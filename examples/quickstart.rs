@@ -15,8 +15,8 @@
 //! ```
 
 use futures::TryStreamExt;
-use opsgenie_users::api::users::{UserCreate, UserUpdate};
 use opsgenie_users::models::user::Role;
+use opsgenie_users::models::user::{UserCreate, UserUpdate};
 use opsgenie_users::sim::{Seed, Server};
 use opsgenie_users::{Client, Region};
 

@@ -25,7 +25,7 @@
 use std::collections::BTreeSet;
 
 use opsgenie_users::models::role::{CustomRole, CustomRoleWrite, ExtendedRole, Right};
-use opsgenie_users::{Client, RoleRef};
+use opsgenie_users::{Client, CustomRoleRef};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -118,7 +118,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     client
                         .roles()
                         .update(
-                            RoleRef::id(have.id.as_str()),
+                            CustomRoleRef::id(have.id.as_str()),
                             write(want, CustomRoleWrite::update()),
                         )
                         .await?;

@@ -265,6 +265,15 @@ pub(crate) fn snippet(body: &[u8]) -> String {
     format!("{}…", &text[..end])
 }
 
+/// Displays typed steps or blockers as one `; `-separated line.
+fn join<T: fmt::Display>(items: &[T]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Everything that can go wrong.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -331,24 +340,24 @@ pub enum Error {
     DeleteBlocked(Box<ApiError>),
     /// A multi-step operation was refused before any write because of
     /// blockers the caller did not accept.
-    #[error("{operation} refused: {}", .blockers.join("; "))]
+    #[error("{operation} refused: {}", join(.blockers))]
     Blocked {
         /// What was refused, e.g. `offboard jane@example.com`.
         operation: String,
-        /// What blocks, one line each.
-        blockers: Vec<String>,
+        /// What blocks (each displays as one line).
+        blockers: Vec<crate::api::offboard::Blocker>,
     },
     /// A multi-step operation stopped half-way: `applied` steps took
     /// effect, `not_applied` did not, `cause` is the failure that stopped it.
     #[error("{operation} stopped after {} of {} steps: {cause}; applied: [{}]; not applied: [{}]",
-        .applied.len(), .applied.len() + .not_applied.len(), .applied.join("; "), .not_applied.join("; "))]
+        .applied.len(), .applied.len() + .not_applied.len(), join(.applied), join(.not_applied))]
     PartiallyApplied {
         /// What was attempted.
         operation: String,
-        /// Steps that took effect, in order.
-        applied: Vec<String>,
+        /// Steps that took effect, in order (offboarding steps carry their outcome).
+        applied: Vec<crate::api::Step>,
         /// Steps that did not (the failed one first).
-        not_applied: Vec<String>,
+        not_applied: Vec<crate::api::Step>,
         /// The failure.
         cause: Box<Error>,
     },

@@ -103,12 +103,53 @@ macro_rules! string_id {
             }
         }
 
+        impl From<&$name> for $name {
+            fn from(s: &$name) -> Self {
+                s.clone()
+            }
+        }
+
         impl AsRef<str> for $name {
             fn as_ref(&self) -> &str {
                 &self.0
             }
         }
+
+        impl PartialEq<str> for $name {
+            fn eq(&self, other: &str) -> bool {
+                self.0 == other
+            }
+        }
+
+        impl PartialEq<&str> for $name {
+            fn eq(&self, other: &&str) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PathSegment for $name {
+            fn kind(&self) -> &'static str {
+                $kind
+            }
+            fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
     };
+}
+
+/// An identifier that goes into a path as one encoded segment.
+pub(crate) trait PathSegment {
+    /// How error messages name it (`team`, `rotation id`, ...).
+    fn kind(&self) -> &'static str;
+    /// The raw value.
+    fn as_str(&self) -> &str;
+}
+
+/// An identifier addressed by id or name, sent with an `identifierType`.
+pub(crate) trait NamedSegment: PathSegment {
+    /// `id` or `name`.
+    fn identifier_type(&self) -> &'static str;
 }
 
 string_id!(
@@ -125,12 +166,173 @@ string_id!(
     TeamId, "team id"
 );
 string_id!(
-    /// A custom role's id (user roles and team roles).
-    RoleId, "role id"
+    /// A custom user role's id (`/v2/roles`).
+    CustomRoleId, "role id"
 );
 string_id!(
-    /// A contact's id.
+    /// A custom team role's id (`/v2/teams/{team}/roles`).
+    TeamRoleId, "team role id"
+);
+string_id!(
+    /// A schedule's id.
+    ScheduleId, "schedule id"
+);
+string_id!(
+    /// A schedule rotation's id (rotations are addressed by id only).
+    RotationId, "rotation id"
+);
+string_id!(
+    /// An escalation policy's id.
+    EscalationId, "escalation id"
+);
+string_id!(
+    /// A contact's id (contacts are addressed by id only).
     ContactId, "contact id"
+);
+string_id!(
+    /// A forwarding rule's id.
+    ForwardingRuleId, "forwarding rule id"
+);
+
+/// Generates an id-or-name reference type: distinct per resource, so a team
+/// reference does not type-check where a role is expected.
+macro_rules! name_or_id {
+    ($(#[$m:meta])* $name:ident, $id:ident, $kind:literal, $what:literal) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum $name {
+            /// By id.
+            Id($id),
+            /// By name (case-sensitive, sent verbatim).
+            Name(String),
+        }
+
+        impl $name {
+            #[doc = concat!("A ", $what, " by id.")]
+            pub fn id(s: impl Into<$id>) -> Self {
+                $name::Id(s.into())
+            }
+            #[doc = concat!("A ", $what, " by name (case-sensitive).")]
+            pub fn name(s: impl Into<String>) -> Self {
+                $name::Name(s.into())
+            }
+            /// The raw value.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $name::Id(i) => i.as_str(),
+                    $name::Name(n) => n,
+                }
+            }
+            /// `id` or `name`: the value of the matching `identifierType` query parameter.
+            pub fn identifier_type(&self) -> &'static str {
+                match self {
+                    $name::Id(_) => "id",
+                    $name::Name(_) => "name",
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}={}", self.identifier_type(), self.as_str())
+            }
+        }
+
+        #[doc = concat!("A string is a ", $what, " name; use [`", stringify!($name), "::id`] for an id.")]
+        impl From<&str> for $name {
+            fn from(s: &str) -> Self {
+                $name::Name(s.to_string())
+            }
+        }
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                $name::Name(s)
+            }
+        }
+        impl From<&String> for $name {
+            fn from(s: &String) -> Self {
+                $name::Name(s.clone())
+            }
+        }
+        impl From<$id> for $name {
+            fn from(i: $id) -> Self {
+                $name::Id(i)
+            }
+        }
+        impl From<&$id> for $name {
+            fn from(i: &$id) -> Self {
+                $name::Id(i.clone())
+            }
+        }
+        impl From<&$name> for $name {
+            fn from(r: &$name) -> Self {
+                r.clone()
+            }
+        }
+
+        impl PathSegment for $name {
+            fn kind(&self) -> &'static str {
+                $kind
+            }
+            fn as_str(&self) -> &str {
+                $name::as_str(self)
+            }
+        }
+
+        impl NamedSegment for $name {
+            fn identifier_type(&self) -> &'static str {
+                $name::identifier_type(self)
+            }
+        }
+    };
+}
+
+name_or_id!(
+    /// A team, by id or by name. A string is a name:
+    ///
+    /// ```
+    /// use opsgenie_users::{TeamId, TeamRef};
+    /// assert_eq!(TeamRef::from("sre"), TeamRef::name("sre"));
+    /// assert_eq!(TeamRef::from(TeamId::new("t-1")), TeamRef::id("t-1"));
+    /// assert_eq!(TeamRef::id("t-1").identifier_type(), "id");
+    /// ```
+    TeamRef, TeamId, "team", "team"
+);
+name_or_id!(
+    /// A custom user role (`/v2/roles`), by id or by name. A string is a name.
+    ///
+    /// ```
+    /// use opsgenie_users::CustomRoleRef;
+    /// assert_eq!(CustomRoleRef::from("Auditor"), CustomRoleRef::name("Auditor"));
+    /// ```
+    CustomRoleRef, CustomRoleId, "role", "custom role"
+);
+name_or_id!(
+    /// A custom team role (`/v2/teams/{team}/roles`), by id or by name. A string is a name.
+    ///
+    /// ```
+    /// use opsgenie_users::TeamRoleRef;
+    /// assert_eq!(TeamRoleRef::from("Lead"), TeamRoleRef::name("Lead"));
+    /// ```
+    TeamRoleRef, TeamRoleId, "team role", "team role"
+);
+name_or_id!(
+    /// A schedule, by id or by name (sent with `scheduleIdentifierType`). A string is a name.
+    ///
+    /// ```
+    /// use opsgenie_users::ScheduleRef;
+    /// assert_eq!(ScheduleRef::from("sre_schedule"), ScheduleRef::name("sre_schedule"));
+    /// ```
+    ScheduleRef, ScheduleId, "schedule", "schedule"
+);
+name_or_id!(
+    /// An escalation, by id or by name (sent with `identifierType`). A string is a name.
+    ///
+    /// ```
+    /// use opsgenie_users::EscalationRef;
+    /// assert_eq!(EscalationRef::from("sre_escalation"), EscalationRef::name("sre_escalation"));
+    /// ```
+    EscalationRef, EscalationId, "escalation", "escalation"
 );
 
 /// A user, by id or by username. Either works in every user path.
@@ -186,6 +388,21 @@ impl fmt::Display for UserRef {
     }
 }
 
+impl PathSegment for UserRef {
+    fn kind(&self) -> &'static str {
+        UserRef::kind(self)
+    }
+    fn as_str(&self) -> &str {
+        UserRef::as_str(self)
+    }
+}
+
+impl From<&UserRef> for UserRef {
+    fn from(u: &UserRef) -> Self {
+        u.clone()
+    }
+}
+
 /// A string with `@` is taken as a username, anything else as an id.
 impl From<&str> for UserRef {
     fn from(s: &str) -> Self {
@@ -221,56 +438,6 @@ impl From<&Username> for UserRef {
         UserRef::Username(u.clone())
     }
 }
-
-/// An entity (team, custom role) addressed by id or by name. Requests always
-/// carry the matching `identifierType`, never a server-side default.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub enum NameOrId {
-    /// By id.
-    Id(String),
-    /// By name (case-sensitive).
-    Name(String),
-}
-
-impl NameOrId {
-    /// By id.
-    pub fn id(s: impl Into<String>) -> Self {
-        NameOrId::Id(s.into())
-    }
-    /// By name.
-    pub fn name(s: impl Into<String>) -> Self {
-        NameOrId::Name(s.into())
-    }
-    /// The raw value.
-    pub fn as_str(&self) -> &str {
-        match self {
-            NameOrId::Id(s) | NameOrId::Name(s) => s,
-        }
-    }
-    /// `id` or `name`, the value of the `identifierType` query parameter.
-    pub fn identifier_type(&self) -> &'static str {
-        match self {
-            NameOrId::Id(_) => "id",
-            NameOrId::Name(_) => "name",
-        }
-    }
-    /// Validates and encodes as one path segment.
-    pub fn to_segment(&self, kind: &str) -> Result<String, Error> {
-        validate(kind, self.as_str())?;
-        Ok(encode_segment(self.as_str()))
-    }
-}
-
-impl fmt::Display for NameOrId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}={}", self.identifier_type(), self.as_str())
-    }
-}
-
-/// A team by id or name.
-pub type TeamRef = NameOrId;
-/// A custom role (user role or team role) by id or name.
-pub type RoleRef = NameOrId;
 
 #[cfg(test)]
 mod tests {

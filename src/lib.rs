@@ -34,10 +34,13 @@ pub mod transport;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
-pub use api::schedules::{EscalationRef, ScheduleRef};
 pub use client::{Client, ClientBuilder, Region};
 pub use error::{ApiError, Error, RateLimitInfo, Result, ScimErrorDetail, ScimType};
-pub use ids::{ContactId, NameOrId, RoleId, RoleRef, TeamId, TeamRef, UserId, UserRef, Username};
+pub use ids::{
+    ContactId, CustomRoleId, CustomRoleRef, EscalationId, EscalationRef, ForwardingRuleId,
+    RotationId, ScheduleId, ScheduleRef, TeamId, TeamRef, TeamRoleId, TeamRoleRef, UserId, UserRef,
+    Username,
+};
 pub use ratelimit::Domain;
 pub use request::{ApiRequest, ApiResponse};
 pub use retry::RetryPolicy;

@@ -369,7 +369,7 @@ async fn export_is_complete_resumable_and_maps_roles() {
     c.users()
         .update(
             "user0003@example.com",
-            opsgenie_users::api::users::UserUpdate::new().role("Responder"),
+            opsgenie_users::models::user::UserUpdate::new().role("Responder"),
         )
         .await
         .unwrap();

@@ -7,6 +7,7 @@ mod common;
 mod script;
 
 use opsgenie_users::api::offboard::{Blocker, OffboardingPlan, OffboardingStep, StepOutcome};
+use opsgenie_users::api::Step;
 use opsgenie_users::Error;
 use script::{data, error, get, step, written, Script};
 use serde_json::{json, Value};
@@ -104,9 +105,13 @@ async fn hand_over(
     c.offboarding()
         .execute(plan)
         .successor("successor@x.com")
-        .send()
         .await
         .unwrap()
+}
+
+/// Typed steps or blockers as the lines their `Display` gives.
+fn strings<T: ToString>(items: &[T]) -> Vec<String> {
+    items.iter().map(ToString::to_string).collect()
 }
 
 #[tokio::test]
@@ -155,15 +160,19 @@ async fn plan_refuse_hand_over_delete_then_noop() {
         serde_json::from_value(serde_json::to_value(&plan).unwrap()).unwrap();
 
     // 2. Without a successor the blockers remain: refused, nothing sent.
-    let err = c.offboarding().execute(&plan).send().await.unwrap_err();
+    let err = c.offboarding().execute(&plan).await.unwrap_err();
     match &err {
-        Error::Blocked { blockers, .. } => assert_eq!(
-            blockers,
-            &[
-                "in rotation rot-1 of schedule s-1",
-                "notified by escalation e-1"
-            ]
-        ),
+        Error::Blocked { blockers, .. } => {
+            assert_eq!(
+                strings(blockers),
+                &[
+                    "in rotation rot-1 of schedule s-1",
+                    "notified by escalation e-1"
+                ]
+            );
+            // Typed: the same blockers the plan lists.
+            assert_eq!(blockers, &plan.blockers());
+        }
         other => panic!("{other:?}"),
     }
     assert!(script.take_seen().is_empty(), "a refused run sends nothing");
@@ -266,7 +275,6 @@ async fn dry_run_reads_but_never_writes() {
         .execute(&plan)
         .successor("successor@x.com")
         .dry_run(true)
-        .send()
         .await
         .unwrap();
     script.assert_done();
@@ -324,7 +332,7 @@ async fn a_refused_delete_is_typed_and_already_done_steps_succeed() {
             error("User is in escalation [sre_escalation], can not be deleted"),
         ),
     ]);
-    let err = c.offboarding().execute(&plan).send().await.unwrap_err();
+    let err = c.offboarding().execute(&plan).await.unwrap_err();
     script.assert_done();
     match &err {
         Error::PartiallyApplied {
@@ -333,8 +341,13 @@ async fn a_refused_delete_is_typed_and_already_done_steps_succeed() {
             cause,
             ..
         } => {
-            assert_eq!(applied, &["leave team ops: Done"]);
-            assert_eq!(not_applied, &["delete the user"]);
+            assert_eq!(strings(applied), &["leave team ops: Done"]);
+            assert_eq!(strings(not_applied), &["delete the user"]);
+            assert_eq!(
+                not_applied,
+                &[Step::from(OffboardingStep::DeleteUser)],
+                "typed steps"
+            );
             match &**cause {
                 Error::DeleteBlocked(e) => assert_eq!(e.status.as_u16(), 422),
                 other => panic!("{other:?}"),
@@ -358,7 +371,7 @@ async fn a_refused_delete_is_typed_and_already_done_steps_succeed() {
         428,
         error("User is used by schedule sre_schedule"),
     )]);
-    let err = c.offboarding().execute(&plan).send().await.unwrap_err();
+    let err = c.offboarding().execute(&plan).await.unwrap_err();
     script.assert_done();
     assert!(
         matches!(&err, Error::DeleteBlocked(e) if e.status.as_u16() == 428),
@@ -368,13 +381,7 @@ async fn a_refused_delete_is_typed_and_already_done_steps_succeed() {
 
     // Keeping the user: leaves teams only.
     script.push(left_ops_already());
-    let report = c
-        .offboarding()
-        .execute(&plan)
-        .delete(false)
-        .send()
-        .await
-        .unwrap();
+    let report = c.offboarding().execute(&plan).delete(false).await.unwrap();
     script.assert_done();
     assert_eq!(report.steps.len(), 1);
     assert_eq!(
@@ -413,11 +420,10 @@ async fn the_sole_owner_blocks_even_with_a_successor() {
         .offboarding()
         .execute(&plan)
         .successor("successor@x.com")
-        .send()
         .await
         .unwrap_err();
     assert!(
-        matches!(&err, Error::Blocked { blockers, .. } if blockers == &["the account's only Owner"]),
+        matches!(&err, Error::Blocked { blockers, .. } if strings(blockers) == ["the account's only Owner"] && blockers == &[Blocker::SoleOwner]),
         "{err:?}"
     );
     assert!(script.take_seen().is_empty());
@@ -440,7 +446,6 @@ async fn the_sole_owner_blocks_even_with_a_successor() {
         .offboarding()
         .execute(&plan)
         .accept_blockers(true)
-        .send()
         .await
         .unwrap_err();
     script.assert_done();
@@ -452,8 +457,8 @@ async fn the_sole_owner_blocks_even_with_a_successor() {
 /// read back from the server at the end.
 #[tokio::test]
 async fn offboarding_against_the_simulator() {
-    use opsgenie_users::api::users::UserCreate;
     use opsgenie_users::models::team::{TeamCreate, TeamRole};
+    use opsgenie_users::models::user::UserCreate;
     use opsgenie_users::sim::Server;
     use opsgenie_users::{ApiRequest, Domain};
 
@@ -516,7 +521,6 @@ async fn offboarding_against_the_simulator() {
         .offboarding()
         .execute(&plan)
         .accept_blockers(true)
-        .send()
         .await
         .unwrap_err();
     match &err {

@@ -897,9 +897,10 @@ async fn bad_bodies_and_shutdown() {
 mod through_prism_proxy {
     use super::*;
     use futures::StreamExt;
-    use opsgenie_users::api::users::{UserCreate, UserSort, UserUpdate};
+    use opsgenie_users::api::users::UserSort;
     use opsgenie_users::models::common::SortOrder;
     use opsgenie_users::models::user::{Role, UserAddress};
+    use opsgenie_users::models::user::{UserCreate, UserUpdate};
 
     fn unique(prefix: &str) -> String {
         format!("{prefix}-{:08x}", fastrand::u32(..))
@@ -941,7 +942,6 @@ mod through_prism_proxy {
             .query("role:admin")
             .sort(UserSort::FullName)
             .order(SortOrder::Desc)
-            .send()
             .await
             .unwrap();
         assert!(admins

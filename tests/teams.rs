@@ -11,13 +11,17 @@ use std::pin::Pin;
 use httpmock::prelude::*;
 use httpmock::Mock;
 use opsgenie_users::api::teams::RoleChangeMethod;
+use opsgenie_users::api::{MembershipStep, Step};
 use opsgenie_users::models::contact::{ContactCreate, ContactMethod};
 use opsgenie_users::models::role::{CustomRoleWrite, ExtendedRole, Right};
 use opsgenie_users::models::schedule::{Participant, ParticipantType};
 use opsgenie_users::models::team::{
     DesiredMember, TeamCreate, TeamRight, TeamRole, TeamRoleWrite, TeamUpdate,
 };
-use opsgenie_users::{Client, Error, EscalationRef, RoleRef, ScheduleRef, TeamRef, UserRef};
+use opsgenie_users::{
+    Client, ContactId, CustomRoleRef, Error, EscalationRef, ScheduleRef, TeamId, TeamRef,
+    TeamRoleId, TeamRoleRef, UserRef,
+};
 use script::{data, step, written, Script};
 use serde_json::{json, Value};
 
@@ -80,6 +84,11 @@ fn team_body() -> Value {
 
 // ---------------------------------------------------------------- teams
 
+/// Typed steps as the lines their `Display` gives.
+fn strings(steps: &[Step]) -> Vec<String> {
+    steps.iter().map(ToString::to_string).collect()
+}
+
 #[tokio::test]
 async fn create_team_sends_exact_body() {
     let s = MockServer::start_async().await;
@@ -106,7 +115,8 @@ async fn create_team_sends_exact_body() {
         )
         .await
         .unwrap();
-    assert_eq!(r.id(), Some(TEAM));
+    assert_eq!(r.id, TeamId::new(TEAM));
+    assert_eq!(r.name.as_deref(), Some("sre"));
     assert_eq!(r.result, "Created");
     assert_eq!(r.request_id.as_deref(), Some("rq-1"));
     m.assert_async().await;
@@ -361,7 +371,7 @@ async fn malformed_identifiers_send_nothing() {
         c.teams().create(TeamCreate::new("")).await.map(|_| ()),
         c.teams()
             .roles(TeamRef::name("sre"))
-            .get(RoleRef::name("a\nb"))
+            .get(TeamRoleRef::name("a\nb"))
             .await
             .map(|_| ()),
         c.teams()
@@ -530,13 +540,18 @@ async fn change_member_role_reports_partial_failure_and_restores() {
             ..
         } => {
             assert_eq!(
-                applied,
+                strings(applied),
                 &[
                     "remove u-1 from team sre",
                     "restore u-1 in team sre as admin"
                 ]
             );
-            assert_eq!(not_applied, &["add u-1 to team sre as Ghost Role"]);
+            assert_eq!(strings(not_applied), &["add u-1 to team sre as Ghost Role"]);
+            // The steps are typed: the failed add names the role it asked for.
+            assert!(matches!(
+                &not_applied[0],
+                Step::Membership(MembershipStep::Add { role, .. }) if *role == TeamRole::Custom("Ghost Role".into())
+            ));
             assert!(matches!(**cause, Error::MemberRejected(_)));
         }
         other => panic!("{other:?}"),
@@ -638,7 +653,6 @@ async fn diff_resolves_usernames_and_apply_is_additive_by_default() {
     let report = c
         .teams()
         .apply_members(TeamRef::name("sre"), &diff)
-        .send()
         .await
         .unwrap();
     assert_eq!(report.added.len(), 1);
@@ -667,7 +681,6 @@ async fn diff_resolves_usernames_and_apply_is_additive_by_default() {
         .teams()
         .apply_members(TeamRef::name("sre"), &only_remove)
         .remove_unlisted(true)
-        .send()
         .await
         .unwrap_err();
     match err {
@@ -677,7 +690,7 @@ async fn diff_resolves_usernames_and_apply_is_additive_by_default() {
             ..
         } => {
             assert!(applied.is_empty());
-            assert_eq!(not_applied, ["remove u-3"]);
+            assert_eq!(strings(&not_applied), ["remove u-3"]);
         }
         other => panic!("{other:?}"),
     }
@@ -749,22 +762,17 @@ async fn team_role_calls() {
     let l = roles.list().await.unwrap();
     assert_eq!(l[0].rights[0].right, "x-new");
     assert_eq!(
-        roles
-            .get(RoleRef::name("Lead"))
-            .await
-            .unwrap()
-            .id
-            .as_deref(),
-        Some("tr-1")
+        roles.get(TeamRoleRef::name("Lead")).await.unwrap().id,
+        Some(TeamRoleId::new("tr-1"))
     );
     roles
         .update(
-            RoleRef::name("Lead"),
+            TeamRoleRef::name("Lead"),
             TeamRoleWrite::update().right(TeamRight::denied("delete-team")),
         )
         .await
         .unwrap();
-    roles.delete(RoleRef::id("tr-1")).await.unwrap();
+    roles.delete(TeamRoleRef::id("tr-1")).await.unwrap();
     for m in [create, list, get, update, delete] {
         m.assert_async().await;
     }
@@ -831,7 +839,11 @@ async fn custom_role_calls_keep_case_and_send_identifier_type() {
         )
         .await
         .unwrap();
-    let r = c.roles().get(RoleRef::name("ReadOnlyOps")).await.unwrap();
+    let r = c
+        .roles()
+        .get(CustomRoleRef::name("ReadOnlyOps"))
+        .await
+        .unwrap();
     assert_eq!(r.extended_role, Some(ExtendedRole::Other("auditor".into())));
     assert_eq!(r.granted_rights, vec![Right::new("logs-page-access")]);
     let l = c.roles().list().await.unwrap();
@@ -839,7 +851,7 @@ async fn custom_role_calls_keep_case_and_send_identifier_type() {
     assert!(l[0].granted_rights.is_empty());
     c.roles()
         .update(
-            RoleRef::id("r-1"),
+            CustomRoleRef::id("r-1"),
             CustomRoleWrite::update()
                 .name("readOnlyOps")
                 .granted_rights(vec![]),
@@ -847,7 +859,7 @@ async fn custom_role_calls_keep_case_and_send_identifier_type() {
         .await
         .unwrap();
     c.roles()
-        .delete(RoleRef::name("readOnlyOps"))
+        .delete(CustomRoleRef::name("readOnlyOps"))
         .await
         .unwrap();
     for m in [create, get, list, update, delete] {
@@ -924,8 +936,8 @@ async fn contact_calls() {
         h.create(ContactCreate::new(ContactMethod::Sms, "1-5555550100"))
             .await
             .unwrap()
-            .id(),
-        Some("c-1")
+            .id,
+        ContactId::new("c-1")
     );
     let l = h.list().await.unwrap();
     assert_eq!(l[0].method, ContactMethod::Sms);
@@ -1094,7 +1106,7 @@ fn every_call() -> Vec<(&'static str, Call)> {
         call!("team_roles.get", |c| c
             .teams()
             .roles(TeamRef::id("t"))
-            .get(RoleRef::name("r"))),
+            .get(TeamRoleRef::name("r"))),
         call!("team_roles.list", |c| c
             .teams()
             .roles(TeamRef::id("t"))
@@ -1102,21 +1114,26 @@ fn every_call() -> Vec<(&'static str, Call)> {
         call!("team_roles.update", |c| c
             .teams()
             .roles(TeamRef::id("t"))
-            .update(RoleRef::name("r"), TeamRoleWrite::update().name("s"))),
+            .update(
+                TeamRoleRef::name("r"),
+                TeamRoleWrite::update().name("s")
+            )),
         call!("team_roles.delete", |c| c
             .teams()
             .roles(TeamRef::id("t"))
-            .delete(RoleRef::name("r"))),
+            .delete(TeamRoleRef::name("r"))),
         call!("roles.create", |c| c
             .roles()
             .create(CustomRoleWrite::new("r"))),
-        call!("roles.get", |c| c.roles().get(RoleRef::name("r"))),
+        call!("roles.get", |c| c.roles().get(CustomRoleRef::name("r"))),
         call!("roles.list", |c| c.roles().list()),
         call!("roles.update", |c| c.roles().update(
-            RoleRef::name("r"),
+            CustomRoleRef::name("r"),
             CustomRoleWrite::update().name("s")
         )),
-        call!("roles.delete", |c| c.roles().delete(RoleRef::name("r"))),
+        call!("roles.delete", |c| c
+            .roles()
+            .delete(CustomRoleRef::name("r"))),
         call!("contacts.create", |c| c
             .contacts("a@x.com")
             .create(ContactCreate::new(ContactMethod::Email, "b@x.com"))),
@@ -1225,8 +1242,10 @@ async fn every_documented_status_maps_to_its_error() {
 
 #[test]
 fn call_futures_are_send() {
-    // Handlers borrow the client; their futures must still be spawnable.
-    fn is_send<T: Send>(_: &T) {}
+    // Handlers own a client clone; every call builder (and its future) is
+    // Send + 'static, so it can be spawned.
+    use std::future::IntoFuture;
+    fn is_send<T: Send + 'static>(_: &T) {}
     let c = common::client("http://127.0.0.1:9");
     is_send(&c.teams().get(TeamRef::name("x")));
     is_send(
@@ -1236,7 +1255,7 @@ fn call_futures_are_send() {
     is_send(
         &c.teams()
             .apply_members(TeamRef::name("x"), &Default::default())
-            .send(),
+            .into_future(),
     );
     is_send(&c.roles().all());
     is_send(&c.contacts("a@x.com").list());
@@ -1246,7 +1265,8 @@ fn call_futures_are_send() {
     }))
     .unwrap();
     is_send(&c.offboarding().plan("a@x.com"));
-    is_send(&c.offboarding().execute(&plan).send());
+    is_send(&c.offboarding().execute(&plan));
+    is_send(&c.offboarding().execute(&plan).into_future());
 }
 
 /// Every handler against the embedded simulator's real-shaped answers:
@@ -1254,8 +1274,8 @@ fn call_futures_are_send() {
 /// ignores a re-add), membership sync, team roles, custom roles, contacts.
 #[tokio::test]
 async fn against_the_simulator() {
-    use opsgenie_users::api::users::UserCreate;
     use opsgenie_users::models::user::Role;
+    use opsgenie_users::models::user::UserCreate;
     use opsgenie_users::sim::Server;
 
     let server = Server::start().await.unwrap();
@@ -1275,7 +1295,7 @@ async fn against_the_simulator() {
         .create(TeamCreate::new("payments").member("ann@x.com", TeamRole::Admin))
         .await
         .unwrap();
-    let team = TeamRef::id(created.id().unwrap());
+    let team = TeamRef::from(&created.id);
 
     // A stakeholder is refused by the server, typed, with its message.
     let err = c
@@ -1306,12 +1326,7 @@ async fn against_the_simulator() {
         .diff_members(team.clone(), &desired)
         .await
         .unwrap();
-    let r = c
-        .teams()
-        .apply_members(team.clone(), &diff)
-        .send()
-        .await
-        .unwrap();
+    let r = c.teams().apply_members(team.clone(), &diff).await.unwrap();
     assert_eq!((r.role_changed.len(), r.kept_unlisted.len()), (1, 1));
     let diff = c
         .teams()
@@ -1321,7 +1336,6 @@ async fn against_the_simulator() {
     c.teams()
         .apply_members(team.clone(), &diff)
         .remove_unlisted(true)
-        .send()
         .await
         .unwrap();
     assert!(c
@@ -1340,18 +1354,18 @@ async fn against_the_simulator() {
         .await
         .unwrap();
     assert_eq!(
-        roles.get(RoleRef::name("Lead")).await.unwrap().rights,
+        roles.get(TeamRoleRef::name("Lead")).await.unwrap().rights,
         [TeamRight::granted("manage-members")]
     );
     roles
         .update(
-            RoleRef::name("Lead"),
+            TeamRoleRef::name("Lead"),
             TeamRoleWrite::update().name("Leader"),
         )
         .await
         .unwrap();
     assert_eq!(roles.list().await.unwrap()[0].name, "Leader");
-    roles.delete(RoleRef::name("Leader")).await.unwrap();
+    roles.delete(TeamRoleRef::name("Leader")).await.unwrap();
 
     c.roles()
         .create(
@@ -1361,16 +1375,20 @@ async fn against_the_simulator() {
         )
         .await
         .unwrap();
-    let got = c.roles().get(RoleRef::name("ReadOnlyOps")).await.unwrap();
+    let got = c
+        .roles()
+        .get(CustomRoleRef::name("ReadOnlyOps"))
+        .await
+        .unwrap();
     assert_eq!(got.extended_role, Some(ExtendedRole::Observer));
     assert!(matches!(
-        c.roles().get(RoleRef::name("readonlyops")).await,
+        c.roles().get(CustomRoleRef::name("readonlyops")).await,
         Err(Error::NotFound(_))
     ));
     let all = c.roles().all().await.unwrap();
     assert_eq!(all.last(), Some(&Role::Custom("ReadOnlyOps".into())));
     c.roles()
-        .delete(RoleRef::id(got.id.as_str()))
+        .delete(CustomRoleRef::id(got.id.as_str()))
         .await
         .unwrap();
 
@@ -1379,7 +1397,7 @@ async fn against_the_simulator() {
         .create(ContactCreate::new(ContactMethod::Sms, "1-5555550100"))
         .await
         .unwrap();
-    let id = id.id().unwrap().to_string();
+    let id = id.id.to_string();
     contacts.disable(id.as_str()).await.unwrap();
     assert_eq!(
         contacts

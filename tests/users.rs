@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use httpmock::prelude::*;
-use opsgenie_users::api::users::{Mismatch, UserCreate, UserSort, UserUpdate};
+use opsgenie_users::api::users::{Mismatch, UserSort};
 use opsgenie_users::models::common::SortOrder;
 use opsgenie_users::models::contact::ContactMethod;
 use opsgenie_users::models::user::{Role, UserAddress};
+use opsgenie_users::models::user::{UserCreate, UserUpdate};
 use opsgenie_users::transport::{ReqwestTransport, Transport, TransportError, TransportErrorKind};
 use opsgenie_users::{Client, Error, RetryPolicy, UserRef};
 use serde_json::{json, Value};
@@ -375,7 +376,6 @@ async fn get_by_id_and_by_username_with_contacts() {
         .users()
         .get("jane@example.com")
         .expand_contacts()
-        .send()
         .await
         .unwrap();
     let contacts = u.contacts.unwrap();
@@ -939,7 +939,6 @@ async fn list_sends_every_parameter_and_reads_the_page() {
         .sort(UserSort::InsertedAt)
         .order(SortOrder::Desc)
         .query("role:admin blocked:false")
-        .send()
         .await
         .unwrap();
     m.assert_async().await;
@@ -981,7 +980,7 @@ async fn limit_out_of_range_sends_nothing() {
         .await;
     let users = common::client(&server.base_url()).users();
     for limit in [0, 101, u32::MAX] {
-        let e = users.list().limit(limit).send().await.unwrap_err();
+        let e = users.list().limit(limit).await.unwrap_err();
         assert!(
             matches!(&e, Error::InvalidInput(m) if m.contains("limit")),
             "{e:?}"
@@ -1005,12 +1004,7 @@ async fn list_errors_are_typed() {
                 .json_body(json!({"message": "rate limit"}));
         })
         .await;
-    match common::client(&server.base_url())
-        .users()
-        .list()
-        .send()
-        .await
-    {
+    match common::client(&server.base_url()).users().list().await {
         Err(Error::RateLimited { error, attempts }) => {
             assert_eq!(attempts, 1);
             assert_eq!(error.rate_limit.unwrap().reason.as_deref(), Some("Search"));

@@ -14,29 +14,28 @@
 
 use serde::Serialize;
 
-use crate::api::{user_segment, write_result};
+use crate::api::{call, id_segment, send_create, send_data, send_write, user_segment};
 use crate::client::Client;
-use crate::error::Result;
 use crate::ids::{ContactId, UserRef};
-use crate::models::common::WriteResult;
+use crate::models::common::{Created, WriteResult};
 use crate::models::contact::{Contact, ContactCreate};
 use crate::ratelimit::Domain;
 use crate::request::ApiRequest;
 
 impl Client {
     /// The contacts of `user` (by id, or by username when it contains `@`).
-    pub fn contacts(&self, user: impl Into<UserRef>) -> ContactsHandler<'_> {
+    pub fn contacts(&self, user: impl Into<UserRef>) -> ContactsHandler {
         ContactsHandler {
-            client: self,
+            client: self.clone(),
             user: user.into(),
         }
     }
 }
 
-/// Contact calls for one user. Get one with [`Client::contacts`].
+/// Contact calls for one user. Get one with [`Client::contacts`]; cheap to clone.
 #[derive(Debug, Clone)]
-pub struct ContactsHandler<'c> {
-    client: &'c Client,
+pub struct ContactsHandler {
+    client: Client,
     user: UserRef,
 }
 
@@ -45,13 +44,35 @@ struct To<'a> {
     to: &'a str,
 }
 
-impl ContactsHandler<'_> {
+call!(
+    /// [`ContactsHandler::create`]: await it for the new contact's id.
+    CreateContact -> Created<ContactId>
+);
+call!(
+    /// [`ContactsHandler::get`].
+    GetContact -> Contact
+);
+call!(
+    /// [`ContactsHandler::list`].
+    ListContacts -> Vec<Contact>
+);
+call!(
+    /// [`ContactsHandler::update`], [`enable`](ContactsHandler::enable),
+    /// [`disable`](ContactsHandler::disable).
+    UpdateContact -> WriteResult
+);
+call!(
+    /// [`ContactsHandler::delete`].
+    DeleteContact -> WriteResult
+);
+
+impl ContactsHandler {
     fn base(&self, req: ApiRequest) -> ApiRequest {
         user_segment(req.path("v2/users"), &self.user).path("contacts")
     }
 
     fn one(&self, req: ApiRequest, contact: &ContactId) -> ApiRequest {
-        self.base(req).segment("contact id", contact.as_str())
+        id_segment(self.base(req), contact)
     }
 
     /// Adds a contact (`POST`), answering 201 with the new contact's id.
@@ -63,14 +84,16 @@ impl ContactsHandler<'_> {
     ///     .contacts("jane@example.com")
     ///     .create(ContactCreate::new(ContactMethod::Voice, "1-5555550100"))
     ///     .await?;
-    /// println!("{:?}", r.id());
+    /// println!("{}", r.id);
     /// # Ok(()) }
     /// ```
-    pub async fn create(&self, contact: ContactCreate) -> Result<WriteResult> {
+    pub fn create(&self, contact: ContactCreate) -> CreateContact {
         let req = self
             .base(ApiRequest::post(Domain::Configuration))
             .json(&contact);
-        write_result(&self.client.send(req).await?)
+        let what = format!("create contact of {}", self.user);
+        let client = self.client.clone();
+        CreateContact::new(async move { send_create(&client, req, what, None).await })
     }
 
     /// Gets one contact.
@@ -81,9 +104,9 @@ impl ContactsHandler<'_> {
     /// println!("{} enabled: {:?}", c.to, c.status.map(|s| s.enabled));
     /// # Ok(()) }
     /// ```
-    pub async fn get(&self, contact: impl Into<ContactId>) -> Result<Contact> {
+    pub fn get(&self, contact: impl Into<ContactId>) -> GetContact {
         let req = self.one(ApiRequest::get(Domain::Configuration), &contact.into());
-        self.client.send(req).await?.data()
+        GetContact::new(send_data(self.client.clone(), req))
     }
 
     /// Lists the user's contacts.
@@ -93,9 +116,9 @@ impl ContactsHandler<'_> {
     /// let all = client.contacts("jane@example.com").list().await?;
     /// # Ok(()) }
     /// ```
-    pub async fn list(&self) -> Result<Vec<Contact>> {
+    pub fn list(&self) -> ListContacts {
         let req = self.base(ApiRequest::get(Domain::Configuration));
-        self.client.send(req).await?.data()
+        ListContacts::new(send_data(self.client.clone(), req))
     }
 
     /// Changes a contact's address (`PATCH`, body `{"to": ...}`; the method
@@ -106,12 +129,12 @@ impl ContactsHandler<'_> {
     /// client.contacts("jane@example.com").update("b9a8a3f4", "1-5555550199").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn update(&self, contact: impl Into<ContactId>, to: &str) -> Result<WriteResult> {
+    pub fn update(&self, contact: impl Into<ContactId>, to: &str) -> UpdateContact {
         let req = self
             .one(ApiRequest::patch(Domain::Configuration), &contact.into())
             .json(&To { to })
             .idempotent(true);
-        write_result(&self.client.send(req).await?)
+        UpdateContact::new(send_write(self.client.clone(), req))
     }
 
     /// Deletes a contact.
@@ -121,9 +144,9 @@ impl ContactsHandler<'_> {
     /// client.contacts("jane@example.com").delete("b9a8a3f4").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn delete(&self, contact: impl Into<ContactId>) -> Result<WriteResult> {
+    pub fn delete(&self, contact: impl Into<ContactId>) -> DeleteContact {
         let req = self.one(ApiRequest::delete(Domain::Configuration), &contact.into());
-        write_result(&self.client.send(req).await?)
+        DeleteContact::new(send_write(self.client.clone(), req))
     }
 
     /// Enables a contact (`POST .../enable`, no body; idempotent).
@@ -133,8 +156,8 @@ impl ContactsHandler<'_> {
     /// client.contacts("jane@example.com").enable("b9a8a3f4").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn enable(&self, contact: impl Into<ContactId>) -> Result<WriteResult> {
-        self.toggle(contact.into(), "enable").await
+    pub fn enable(&self, contact: impl Into<ContactId>) -> UpdateContact {
+        self.toggle(contact.into(), "enable")
     }
 
     /// Disables a contact (`POST .../disable`, no body; idempotent).
@@ -144,15 +167,15 @@ impl ContactsHandler<'_> {
     /// client.contacts("jane@example.com").disable("b9a8a3f4").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn disable(&self, contact: impl Into<ContactId>) -> Result<WriteResult> {
-        self.toggle(contact.into(), "disable").await
+    pub fn disable(&self, contact: impl Into<ContactId>) -> UpdateContact {
+        self.toggle(contact.into(), "disable")
     }
 
-    async fn toggle(&self, contact: ContactId, action: &str) -> Result<WriteResult> {
+    fn toggle(&self, contact: ContactId, action: &str) -> UpdateContact {
         let req = self
             .one(ApiRequest::post(Domain::Configuration), &contact)
             .path(action)
             .idempotent(true);
-        write_result(&self.client.send(req).await?)
+        UpdateContact::new(send_write(self.client.clone(), req))
     }
 }

@@ -1,5 +1,20 @@
 //! Resource handlers: one module per resource. Each builds [`ApiRequest`](crate::ApiRequest)s
 //! and sends them through [`Client::send`](crate::Client::send); none builds HTTP by hand.
+//!
+//! Every handler is owned and cheap to clone (it holds a [`Client`], an
+//! `Arc`): `client.users()`, `client.teams()`, `client.roles()`,
+//! `client.contacts(user)`, `client.schedules()`, `client.escalations()`,
+//! `client.offboarding()`. Every call returns a builder that is awaited
+//! directly (it implements [`IntoFuture`](std::future::IntoFuture)):
+//! required inputs are arguments, optional ones are setters, and nothing is
+//! sent until the builder is awaited.
+//!
+//! ```no_run
+//! # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+//! let team = client.teams().get("sre").await?;
+//! let jane = client.users().get("jane@example.com").expand_contacts().await?;
+//! # let _ = (team, jane); Ok(()) }
+//! ```
 
 pub mod contacts;
 pub mod offboard;
@@ -8,23 +23,124 @@ pub mod schedules;
 pub mod teams;
 pub mod users;
 
+use std::fmt;
+use std::future::Future;
+
+use futures::future::BoxFuture;
+use serde::de::DeserializeOwned;
+
 use crate::error::{Error, Result};
-use crate::ids::{NameOrId, UserRef};
-use crate::models::common::WriteResult;
+use crate::ids::{NamedSegment, PathSegment, UserRef};
+use crate::models::common::{Created, WriteResult};
 use crate::request::ApiResponse;
+use crate::Client;
+
+pub use offboard::OffboardingStep;
+pub use teams::MembershipStep;
 
 type Req = crate::request::ApiRequest;
 
+/// Declares a call builder: a named type, awaited directly, that sends
+/// nothing until awaited. Calls without optional inputs use it; a setter
+/// can be added later without changing the type's name.
+macro_rules! call {
+    ($(#[$m:meta])* $name:ident -> $out:ty) => {
+        $(#[$m])*
+        #[must_use = "a call does nothing until awaited"]
+        pub struct $name(futures::future::BoxFuture<'static, $crate::Result<$out>>);
+
+        impl $name {
+            fn new(fut: impl std::future::Future<Output = $crate::Result<$out>> + Send + 'static) -> Self {
+                $name(Box::pin(fut))
+            }
+        }
+
+        impl std::fmt::Debug for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($name)).finish_non_exhaustive()
+            }
+        }
+
+        impl std::future::IntoFuture for $name {
+            type Output = $crate::Result<$out>;
+            type IntoFuture = futures::future::BoxFuture<'static, $crate::Result<$out>>;
+            fn into_future(self) -> Self::IntoFuture {
+                self.0
+            }
+        }
+    };
+}
+pub(crate) use call;
+
+/// A step of a multi-step operation, as [`Error::PartiallyApplied`] lists it.
+///
+/// ```
+/// use opsgenie_users::api::{MembershipStep, Step};
+/// use opsgenie_users::models::team::{MemberUser, TeamRole};
+/// let s = Step::Membership(MembershipStep::remove(MemberUser::from(&"u-3".into()), None));
+/// assert_eq!(s.to_string(), "remove u-3");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Step {
+    /// An offboarding step; `outcome` is set for a step that was applied.
+    Offboarding {
+        /// The step.
+        step: OffboardingStep,
+        /// What happened, for an applied step.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        outcome: Option<offboard::StepOutcome>,
+    },
+    /// A team membership change.
+    Membership(MembershipStep),
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Step::Offboarding {
+                step,
+                outcome: Some(o),
+            } => write!(f, "{step}: {o:?}"),
+            Step::Offboarding {
+                step,
+                outcome: None,
+            } => step.fmt(f),
+            Step::Membership(m) => m.fmt(f),
+        }
+    }
+}
+
+impl From<OffboardingStep> for Step {
+    fn from(step: OffboardingStep) -> Self {
+        Step::Offboarding {
+            step,
+            outcome: None,
+        }
+    }
+}
+
+impl From<MembershipStep> for Step {
+    fn from(m: MembershipStep) -> Self {
+        Step::Membership(m)
+    }
+}
+
+/// Appends an identifier as one validated, encoded path segment.
+pub(crate) fn id_segment(req: Req, id: &impl PathSegment) -> Req {
+    req.segment(id.kind(), id.as_str())
+}
+
 /// Appends a user identifier as one validated, encoded path segment.
 pub(crate) fn user_segment(req: Req, user: &UserRef) -> Req {
-    req.segment(user.kind(), user.as_str())
+    id_segment(req, user)
 }
 
 /// Appends an id-or-name identifier as one path segment and its type as the
 /// query parameter `type_param` (`identifierType`, `teamIdentifierType`, ...).
-pub(crate) fn named_segment(req: Req, kind: &str, type_param: &str, value: &NameOrId) -> Req {
-    req.segment(kind, value.as_str())
-        .query(type_param, value.identifier_type())
+pub(crate) fn named_segment(req: Req, type_param: &str, value: &impl NamedSegment) -> Req {
+    id_segment(req, value).query(type_param, value.identifier_type())
 }
 
 /// Decodes a write answer; an empty body (some 202s) is an empty result.
@@ -35,9 +151,77 @@ pub(crate) fn write_result(resp: &ApiResponse) -> Result<WriteResult> {
     resp.json()
 }
 
+/// Sends `req` and decodes the answer's `data`.
+pub(crate) fn send_data<T: DeserializeOwned + Send + 'static>(
+    client: Client,
+    req: Req,
+) -> impl Future<Output = Result<T>> + Send + 'static {
+    async move { client.send(req).await?.data() }
+}
+
+/// Sends `req` and decodes the write answer.
+pub(crate) fn send_write(
+    client: Client,
+    req: Req,
+) -> impl Future<Output = Result<WriteResult>> + Send + 'static {
+    async move { write_result(&client.send(req).await?) }
+}
+
+/// Sends a create and returns the created entity's typed id. An answer
+/// without an id is resolved with `lookup` (by the unique name the create
+/// sent); when that finds nothing, or there is no lookup, the outcome is
+/// [`Error::AmbiguousOutcome`] (the create was accepted, its id is unknown).
+pub(crate) async fn send_create<I: From<String>>(
+    client: &Client,
+    req: Req,
+    what: String,
+    lookup: Option<BoxFuture<'static, Result<I>>>,
+) -> Result<Created<I>> {
+    let resp = client.send(req).await?;
+    let w = write_result(&resp)?;
+    let request_id = w.request_id.clone().or_else(|| resp.request_id());
+    let name = w.data.as_ref().and_then(|d| d.name.clone());
+    let id = match w.data.and_then(|d| d.id) {
+        Some(id) => I::from(id),
+        None => {
+            let no_id = || {
+                Box::new(Error::Decode {
+                    status: resp.status,
+                    path: "data.id".into(),
+                    message: "the create answered without an id".into(),
+                    snippet: crate::error::snippet(&resp.body[..resp.body.len().min(256)]),
+                })
+            };
+            match lookup {
+                Some(lookup) => lookup.await.map_err(|e| Error::AmbiguousOutcome {
+                    operation: format!("{what} (accepted without an id; the lookup failed)"),
+                    cause: Box::new(e),
+                })?,
+                None => {
+                    return Err(Error::AmbiguousOutcome {
+                        operation: format!("{what} (accepted without an id)"),
+                        cause: no_id(),
+                    })
+                }
+            }
+        }
+    };
+    Ok(Created::new(id, name, w.result, request_id))
+}
+
 /// True for the errors an idempotent removal treats as "already done".
 pub(crate) fn is_gone(e: &Error) -> bool {
     matches!(e, Error::NotFound(_))
+}
+
+/// The one mapping of a refused user delete: a 422 or 428 answer to
+/// `DELETE /v2/users/{user}` is [`Error::DeleteBlocked`], whichever call
+/// sent it (`users().delete` or offboarding).
+pub(crate) fn delete_blocked(e: Error) -> Error {
+    match e {
+        Error::Api(a) if matches!(a.status.as_u16(), 422 | 428) => Error::DeleteBlocked(a),
+        other => other,
+    }
 }
 
 /// Resolves a user to their id: an id is returned as is, a username is

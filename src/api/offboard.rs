@@ -5,10 +5,10 @@
 //! an escalation rule, or who is the only Owner (422; the docs also list 428),
 //! and a delete cannot be undone. So:
 //!
-//! 1. [`Offboarding::plan`] reads the user's teams, rotations, escalations,
+//! 1. [`OffboardingHandler::plan`] reads the user's teams, rotations, escalations,
 //!    forwarding rules and role into an [`OffboardingPlan`] (serializable,
 //!    for a tool to show and store).
-//! 2. [`Offboarding::execute`] refuses, before sending anything, while
+//! 2. [`OffboardingHandler::execute`] refuses, before sending anything, while
 //!    blockers remain that the run will not clear, unless the caller accepts
 //!    them. With a successor it hands every rotation slot and escalation
 //!    recipient to them (read, replace, write back), removes the user from
@@ -27,7 +27,6 @@
 //!     .offboarding()
 //!     .execute(&plan)
 //!     .successor("successor@example.com")
-//!     .send()
 //!     .await?;
 //! assert!(report.deleted);
 //! # Ok(()) }
@@ -38,27 +37,36 @@ use std::fmt;
 use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 
-use crate::api::is_gone;
-use crate::api::schedules::{EscalationRef, ScheduleRef};
+use crate::api::{call, is_gone, Step};
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::ids::{TeamId, TeamRef, UserId, UserRef, Username};
+use crate::ids::{
+    EscalationId, ForwardingRuleId, RotationId, ScheduleId, TeamId, TeamRef, UserId, UserRef,
+    Username,
+};
 use crate::models::schedule::Participant;
 use crate::models::team::TeamRole;
 use crate::models::user::Role;
 
 impl Client {
     /// The offboarding workflow.
-    pub fn offboarding(&self) -> Offboarding<'_> {
-        Offboarding { client: self }
+    pub fn offboarding(&self) -> OffboardingHandler {
+        OffboardingHandler {
+            client: self.clone(),
+        }
     }
 }
 
-/// Offboarding calls. Get one with [`Client::offboarding`].
-#[derive(Debug, Clone, Copy)]
-pub struct Offboarding<'c> {
-    client: &'c Client,
+/// Offboarding calls. Get one with [`Client::offboarding`]; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct OffboardingHandler {
+    client: Client,
 }
+
+call!(
+    /// [`OffboardingHandler::plan`].
+    PlanOffboarding -> OffboardingPlan
+);
 
 /// The user being offboarded (or their successor).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,12 +100,12 @@ pub struct PlannedTeam {
 #[non_exhaustive]
 pub struct PlannedRotation {
     /// Schedule id.
-    pub schedule_id: String,
+    pub schedule_id: ScheduleId,
     /// Schedule name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule_name: Option<String>,
     /// Rotation id.
-    pub rotation_id: String,
+    pub rotation_id: RotationId,
     /// Rotation name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rotation_name: Option<String>,
@@ -110,7 +118,7 @@ pub struct PlannedRotation {
 #[non_exhaustive]
 pub struct PlannedEscalation {
     /// Escalation id.
-    pub id: String,
+    pub id: EscalationId,
     /// Escalation name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -123,7 +131,7 @@ pub struct PlannedEscalation {
 #[non_exhaustive]
 pub struct PlannedForwarding {
     /// Rule id.
-    pub id: String,
+    pub id: ForwardingRuleId,
     /// Alias.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
@@ -133,7 +141,7 @@ pub struct PlannedForwarding {
 }
 
 /// Everything deleting a user would block on or break. Serialize it to show
-/// it for approval; execute it with [`Offboarding::execute`].
+/// it for approval; execute it with [`OffboardingHandler::execute`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct OffboardingPlan {
@@ -160,14 +168,14 @@ pub enum Blocker {
     /// The user is in a rotation.
     Rotation {
         /// Schedule id.
-        schedule_id: String,
+        schedule_id: ScheduleId,
         /// Rotation id.
-        rotation_id: String,
+        rotation_id: RotationId,
     },
     /// An escalation's rules notify the user.
     Escalation {
         /// Escalation id.
-        escalation_id: String,
+        escalation_id: EscalationId,
     },
     /// The user is the only Owner.
     SoleOwner,
@@ -220,7 +228,7 @@ impl OffboardingPlan {
         w.extend(self.forwarding_rules.iter().map(|f| {
             format!(
                 "forwarding rule {} {} the user stops",
-                f.alias.as_deref().unwrap_or(&f.id),
+                f.alias.as_deref().unwrap_or(f.id.as_str()),
                 if f.from_user { "from" } else { "to" }
             )
         }));
@@ -246,7 +254,7 @@ impl OffboardingPlan {
     }
 }
 
-impl<'c> Offboarding<'c> {
+impl OffboardingHandler {
     /// Reads everything that deleting `user` would block on or break:
     /// `GET /v2/users/{user}`, their teams (each team read for its admins),
     /// schedules (each schedule's rotations read), escalations, forwarding
@@ -260,9 +268,45 @@ impl<'c> Offboarding<'c> {
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn plan(&self, user: impl Into<UserRef>) -> Result<OffboardingPlan> {
-        let c = self.client;
-        let u = c.users().get(user.into()).send().await?;
+    pub fn plan(&self, user: impl Into<UserRef>) -> PlanOffboarding {
+        let c = self.client.clone();
+        let user = user.into();
+        PlanOffboarding::new(async move { plan(c, user).await })
+    }
+
+    /// Prepares the execution of `plan`; await the returned
+    /// [`ExecuteOffboarding`] to run it.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+    /// let plan = client.offboarding().plan("leaver@example.com").await?;
+    /// // First show what would happen: reads only.
+    /// let preview = client
+    ///     .offboarding()
+    ///     .execute(&plan)
+    ///     .successor("successor@example.com")
+    ///     .dry_run(true)
+    ///     .await?;
+    /// for s in &preview.steps {
+    ///     println!("{}: {:?}", s.step, s.outcome);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn execute(&self, plan: &OffboardingPlan) -> ExecuteOffboarding {
+        ExecuteOffboarding {
+            client: self.client.clone(),
+            plan: plan.clone(),
+            successor: None,
+            dry_run: false,
+            accept_blockers: false,
+            delete: true,
+        }
+    }
+}
+
+async fn plan(c: Client, user: UserRef) -> Result<OffboardingPlan> {
+    {
+        let u = c.users().get(user).await?;
         let me = PlanUser {
             id: u.id.clone(),
             username: u.username.clone(),
@@ -299,11 +343,7 @@ impl<'c> Offboarding<'c> {
         }
 
         for s in c.users().schedules(me_ref.clone()).await? {
-            let rotations = c
-                .schedules()
-                .rotations(ScheduleRef::id(s.id.clone()))
-                .list()
-                .await;
+            let rotations = c.schedules().rotations(&s.id).list().await;
             for r in gone_is_none(rotations)?.unwrap_or_default() {
                 let slots = r.participants.iter().filter(|p| plan.is_user(p)).count();
                 if slots > 0 {
@@ -374,43 +414,31 @@ impl<'c> Offboarding<'c> {
         }
         Ok(plan)
     }
-
-    /// Prepares the execution of `plan`; see [`ExecuteOffboarding::send`].
-    ///
-    /// ```no_run
-    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
-    /// let plan = client.offboarding().plan("leaver@example.com").await?;
-    /// // First show what would happen: reads only.
-    /// let preview = client
-    ///     .offboarding()
-    ///     .execute(&plan)
-    ///     .successor("successor@example.com")
-    ///     .dry_run(true)
-    ///     .send()
-    ///     .await?;
-    /// for s in &preview.steps {
-    ///     println!("{}: {:?}", s.step, s.outcome);
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub fn execute<'p>(&self, plan: &'p OffboardingPlan) -> ExecuteOffboarding<'c, 'p> {
-        ExecuteOffboarding {
-            client: self.client,
-            plan,
-            successor: None,
-            dry_run: false,
-            accept_blockers: false,
-            delete: true,
-        }
-    }
 }
 
-/// Builder returned by [`Offboarding::execute`].
-#[derive(Debug)]
-#[must_use = "call .send().await"]
-pub struct ExecuteOffboarding<'c, 'p> {
-    client: &'c Client,
-    plan: &'p OffboardingPlan,
+/// Builder returned by [`OffboardingHandler::execute`]: set the options,
+/// then await it. Awaiting it runs the plan:
+///
+/// - Refuses with [`Error::Blocked`], before sending anything, while
+///   blockers remain that this run will not clear (rotations and
+///   escalations without a successor; a sole Owner always), unless
+///   [`accept_blockers`](Self::accept_blockers) is set.
+/// - Reads the user first: if they are gone, every step is
+///   [`StepOutcome::AlreadyDone`] and nothing is written.
+/// - Each handover re-reads the rotation or escalation, replaces the
+///   user with the successor and writes the list back (already without
+///   the user: nothing written). Leaving a team that the user already
+///   left, or deleting a user already gone (404), counts as done.
+/// - A dry run reads but never writes (and never deletes).
+/// - A failure after some writes is [`Error::PartiallyApplied`] listing
+///   the steps done and not done; a delete the server refuses (422/428)
+///   is [`Error::DeleteBlocked`] with the server's message (as the cause
+///   when earlier steps wrote).
+#[derive(Debug, Clone)]
+#[must_use = "an ExecuteOffboarding does nothing until awaited"]
+pub struct ExecuteOffboarding {
+    client: Client,
+    plan: OffboardingPlan,
     successor: Option<UserRef>,
     dry_run: bool,
     accept_blockers: bool,
@@ -425,14 +453,14 @@ pub enum OffboardingStep {
     /// Give the user's slots in a rotation to the successor.
     HandOverRotation {
         /// Schedule id.
-        schedule_id: String,
+        schedule_id: ScheduleId,
         /// Rotation id.
-        rotation_id: String,
+        rotation_id: RotationId,
     },
     /// Give the user's escalation rules to the successor.
     HandOverEscalation {
         /// Escalation id.
-        escalation_id: String,
+        escalation_id: EscalationId,
     },
     /// Remove the user from a team.
     LeaveTeam {
@@ -515,7 +543,7 @@ impl OffboardingReport {
     }
 }
 
-impl ExecuteOffboarding<'_, '_> {
+impl ExecuteOffboarding {
     /// Hand every rotation slot and escalation recipient to this user.
     pub fn successor(mut self, user: impl Into<UserRef>) -> Self {
         self.successor = Some(user.into());
@@ -543,7 +571,7 @@ impl ExecuteOffboarding<'_, '_> {
     }
 
     fn all_steps(&self) -> Vec<OffboardingStep> {
-        let p = self.plan;
+        let p = &self.plan;
         let mut steps: Vec<OffboardingStep> = p
             .rotations
             .iter()
@@ -569,32 +597,15 @@ impl ExecuteOffboarding<'_, '_> {
         steps
     }
 
-    /// Runs the plan.
-    ///
-    /// - Refuses with [`Error::Blocked`], before sending anything, while
-    ///   blockers remain that this run will not clear (rotations and
-    ///   escalations without a successor; a sole Owner always), unless
-    ///   [`accept_blockers`](Self::accept_blockers) is set.
-    /// - Reads the user first: if they are gone, every step is
-    ///   [`StepOutcome::AlreadyDone`] and nothing is written.
-    /// - Each handover re-reads the rotation or escalation, replaces the
-    ///   user with the successor and writes the list back (already without
-    ///   the user: nothing written). Leaving a team that the user already
-    ///   left, or deleting a user already gone (404), counts as done.
-    /// - A dry run reads but never writes (and never deletes).
-    /// - A failure after some writes is [`Error::PartiallyApplied`] listing
-    ///   the steps done and not done; a delete the server refuses (422/428)
-    ///   is [`Error::DeleteBlocked`] with the server's message (as the cause
-    ///   when earlier steps wrote).
-    pub async fn send(self) -> Result<OffboardingReport> {
-        let c = self.client;
-        let plan = self.plan;
+    async fn run(self) -> Result<OffboardingReport> {
+        let c = &self.client;
+        let plan = &self.plan;
         let op = format!("offboard {}", plan.user.username);
         let remaining = plan.remaining_blockers(self.successor.is_some());
         if !remaining.is_empty() && !self.accept_blockers {
             return Err(Error::Blocked {
                 operation: op,
-                blockers: remaining.iter().map(|b| b.to_string()).collect(),
+                blockers: remaining,
             });
         }
         let steps = self.all_steps();
@@ -606,7 +617,7 @@ impl ExecuteOffboarding<'_, '_> {
             deleted: false,
         };
         // The user gone: the plan was executed before.
-        if gone_is_none(c.users().get(plan.user_ref()).send().await)?.is_none() {
+        if gone_is_none(c.users().get(plan.user_ref()).await)?.is_none() {
             report.steps = steps
                 .into_iter()
                 .map(|step| StepReport {
@@ -636,15 +647,6 @@ impl ExecuteOffboarding<'_, '_> {
             let outcome = match self.run_step(&step, successor.as_ref()).await {
                 Ok(o) => o,
                 Err(cause) => {
-                    let cause = match cause {
-                        Error::Api(a)
-                            if step == OffboardingStep::DeleteUser
-                                && matches!(a.status.as_u16(), 422 | 428) =>
-                        {
-                            Error::DeleteBlocked(a)
-                        }
-                        other => other,
-                    };
                     if !wrote {
                         return Err(cause);
                     }
@@ -655,9 +657,12 @@ impl ExecuteOffboarding<'_, '_> {
                         applied: report
                             .steps
                             .iter()
-                            .map(|s| format!("{}: {:?}", s.step, s.outcome))
+                            .map(|s| Step::Offboarding {
+                                step: s.step.clone(),
+                                outcome: Some(s.outcome.clone()),
+                            })
                             .collect(),
-                        not_applied: all[done_count..].iter().map(|s| s.to_string()).collect(),
+                        not_applied: all[done_count..].iter().cloned().map(Step::from).collect(),
                         cause: Box::new(cause),
                     });
                 }
@@ -698,8 +703,8 @@ impl ExecuteOffboarding<'_, '_> {
         step: &OffboardingStep,
         successor: Option<&UserId>,
     ) -> Result<StepOutcome> {
-        let c = self.client;
-        let plan = self.plan;
+        let c = &self.client;
+        let plan = &self.plan;
         let replace = |p: Participant, s: &UserId| {
             if plan.is_user(&p) {
                 Participant::user_id(s.as_str())
@@ -712,9 +717,7 @@ impl ExecuteOffboarding<'_, '_> {
                 schedule_id,
                 rotation_id,
             } => {
-                let rotations = c
-                    .schedules()
-                    .rotations(ScheduleRef::id(schedule_id.clone()));
+                let rotations = c.schedules().rotations(schedule_id);
                 let Some(rotation) = gone_is_none(rotations.get(rotation_id).await)? else {
                     return Ok(StepOutcome::AlreadyDone);
                 };
@@ -732,8 +735,7 @@ impl ExecuteOffboarding<'_, '_> {
             }
             OffboardingStep::HandOverEscalation { escalation_id } => {
                 let esc = c.escalations();
-                let id = EscalationRef::id(escalation_id.clone());
-                let Some(e) = gone_is_none(esc.get(id.clone()).await)? else {
+                let Some(e) = gone_is_none(esc.get(escalation_id).await)? else {
                     return Ok(StepOutcome::AlreadyDone);
                 };
                 let named = e.rules.iter().any(|r| plan.is_user(&r.recipient));
@@ -749,16 +751,22 @@ impl ExecuteOffboarding<'_, '_> {
                         r
                     })
                     .collect();
-                written(esc.set_rules(id, rules).await)
+                written(esc.set_rules(escalation_id, rules).await)
             }
             _ if self.dry_run => Ok(StepOutcome::WouldDo),
-            OffboardingStep::LeaveTeam { team_id, .. } => written(
-                c.teams()
-                    .remove_member(TeamRef::from(team_id), plan.user_ref())
-                    .await,
-            ),
+            OffboardingStep::LeaveTeam { team_id, .. } => {
+                written(c.teams().remove_member(team_id, plan.user_ref()).await)
+            }
             OffboardingStep::DeleteUser => written(c.users().delete(plan.user_ref()).await),
         }
+    }
+}
+
+impl std::future::IntoFuture for ExecuteOffboarding {
+    type Output = Result<OffboardingReport>;
+    type IntoFuture = futures::future::BoxFuture<'static, Result<OffboardingReport>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
     }
 }
 

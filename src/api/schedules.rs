@@ -4,17 +4,15 @@
 //!
 //! ```no_run
 //! # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
-//! use opsgenie_users::ScheduleRef;
-//! for r in client.schedules().rotations(ScheduleRef::name("sre-schedule")).list().await? {
+//! for r in client.schedules().rotations("sre-schedule").list().await? {
 //!     println!("{} has {} participants", r.id, r.participants.len());
 //! }
 //! # Ok(()) }
 //! ```
 
-use crate::api::{named_segment, write_result};
+use crate::api::{call, id_segment, named_segment, send_data, send_write};
 use crate::client::Client;
-use crate::error::Result;
-use crate::ids::NameOrId;
+use crate::ids::{EscalationRef, RotationId, ScheduleRef};
 use crate::models::common::WriteResult;
 use crate::models::schedule::{
     Escalation, EscalationRule, EscalationRulesUpdate, Participant, Rotation,
@@ -23,60 +21,83 @@ use crate::models::schedule::{
 use crate::ratelimit::Domain;
 use crate::request::ApiRequest;
 
-/// A schedule by id or name (sent with `scheduleIdentifierType`).
-pub type ScheduleRef = NameOrId;
-/// An escalation by id or name (sent with `identifierType`).
-pub type EscalationRef = NameOrId;
-
 impl Client {
     /// Schedule rotations.
-    pub fn schedules(&self) -> SchedulesHandler<'_> {
-        SchedulesHandler { client: self }
+    pub fn schedules(&self) -> SchedulesHandler {
+        SchedulesHandler {
+            client: self.clone(),
+        }
     }
 
     /// Escalations.
-    pub fn escalations(&self) -> EscalationsHandler<'_> {
-        EscalationsHandler { client: self }
+    pub fn escalations(&self) -> EscalationsHandler {
+        EscalationsHandler {
+            client: self.clone(),
+        }
     }
 }
 
-/// Schedule calls. Get one with [`Client::schedules`].
-#[derive(Debug, Clone, Copy)]
-pub struct SchedulesHandler<'c> {
-    client: &'c Client,
+/// Schedule calls. Get one with [`Client::schedules`]; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct SchedulesHandler {
+    client: Client,
 }
 
-impl<'c> SchedulesHandler<'c> {
-    /// The rotations of one schedule.
+impl SchedulesHandler {
+    /// The rotations of one schedule (by id, or by name: a string is a name).
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
-    /// let rotations = client.schedules().rotations(opsgenie_users::ScheduleRef::name("sre_schedule"));
+    /// let rotations = client.schedules().rotations("sre_schedule");
     /// let all = rotations.list().await?;
     /// # Ok(()) }
     /// ```
-    pub fn rotations(&self, schedule: ScheduleRef) -> RotationsHandler<'c> {
+    pub fn rotations(&self, schedule: impl Into<ScheduleRef>) -> RotationsHandler {
         RotationsHandler {
-            client: self.client,
-            schedule,
+            client: self.client.clone(),
+            schedule: schedule.into(),
         }
     }
 }
 
 /// Rotation calls of one schedule (`/v2/schedules/{schedule}/rotations`,
 /// always with `scheduleIdentifierType`). Get one with
-/// [`SchedulesHandler::rotations`].
+/// [`SchedulesHandler::rotations`]; cheap to clone.
 #[derive(Debug, Clone)]
-pub struct RotationsHandler<'c> {
-    client: &'c Client,
+pub struct RotationsHandler {
+    client: Client,
     schedule: ScheduleRef,
 }
 
-impl RotationsHandler<'_> {
+call!(
+    /// [`RotationsHandler::list`].
+    ListRotations -> Vec<Rotation>
+);
+call!(
+    /// [`RotationsHandler::get`].
+    GetRotation -> Rotation
+);
+call!(
+    /// [`RotationsHandler::set_participants`].
+    SetParticipants -> WriteResult
+);
+call!(
+    /// [`EscalationsHandler::get`].
+    GetEscalation -> Escalation
+);
+call!(
+    /// [`EscalationsHandler::list`].
+    ListEscalations -> Vec<Escalation>
+);
+call!(
+    /// [`EscalationsHandler::set_rules`].
+    SetEscalationRules -> WriteResult
+);
+
+impl RotationsHandler {
     fn base(&self, req: ApiRequest) -> ApiRequest {
         named_segment(
             req.path("v2/schedules"),
-            "schedule",
             "scheduleIdentifierType",
             &self.schedule,
         )
@@ -90,23 +111,24 @@ impl RotationsHandler<'_> {
     /// let rotations = client.schedules().rotations(opsgenie_users::ScheduleRef::id("5b6d4ad5")).list().await?;
     /// # Ok(()) }
     /// ```
-    pub async fn list(&self) -> Result<Vec<Rotation>> {
+    pub fn list(&self) -> ListRotations {
         let req = self.base(ApiRequest::get(Domain::Configuration));
-        self.client.send(req).await?.data()
+        ListRotations::new(send_data(self.client.clone(), req))
     }
 
     /// Gets one rotation.
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
-    /// let r = client.schedules().rotations(opsgenie_users::ScheduleRef::name("sre")).get("a47c6f3c").await?;
+    /// let r = client.schedules().rotations("sre").get("a47c6f3c").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn get(&self, rotation: &str) -> Result<Rotation> {
-        let req = self
-            .base(ApiRequest::get(Domain::Configuration))
-            .segment("rotation id", rotation);
-        self.client.send(req).await?.data()
+    pub fn get(&self, rotation: impl Into<RotationId>) -> GetRotation {
+        let req = id_segment(
+            self.base(ApiRequest::get(Domain::Configuration)),
+            &rotation.into(),
+        );
+        GetRotation::new(send_data(self.client.clone(), req))
     }
 
     /// Replaces the rotation's participants (`PATCH`, body
@@ -122,60 +144,56 @@ impl RotationsHandler<'_> {
     /// use opsgenie_users::models::schedule::Participant;
     /// client
     ///     .schedules()
-    ///     .rotations(opsgenie_users::ScheduleRef::name("sre"))
+    ///     .rotations("sre")
     ///     .set_participants("a47c6f3c", vec![Participant::user_id("b5b9e2a4")])
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub async fn set_participants(
+    pub fn set_participants(
         &self,
-        rotation: &str,
+        rotation: impl Into<RotationId>,
         participants: Vec<Participant>,
-    ) -> Result<WriteResult> {
-        let mut req = self
-            .base(ApiRequest::patch(Domain::Configuration))
-            .segment("rotation id", rotation)
-            .json(&RotationParticipantsUpdate {
-                participants: participants.clone(),
-            })
-            .idempotent(true);
+    ) -> SetParticipants {
+        let mut req = id_segment(
+            self.base(ApiRequest::patch(Domain::Configuration)),
+            &rotation.into(),
+        )
+        .json(&RotationParticipantsUpdate {
+            participants: participants.clone(),
+        })
+        .idempotent(true);
         if participants.is_empty() {
             req = req.invalid("a rotation needs at least one participant");
         }
-        write_result(&self.client.send(req).await?)
+        SetParticipants::new(send_write(self.client.clone(), req))
     }
 }
 
 /// Escalation calls (`/v2/escalations`, always with `identifierType`). Get
-/// one with [`Client::escalations`].
-#[derive(Debug, Clone, Copy)]
-pub struct EscalationsHandler<'c> {
-    client: &'c Client,
+/// one with [`Client::escalations`]; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct EscalationsHandler {
+    client: Client,
 }
 
 fn escalation_path(req: ApiRequest, e: &EscalationRef) -> ApiRequest {
-    named_segment(
-        req.path("v2/escalations"),
-        "escalation",
-        "identifierType",
-        e,
-    )
+    named_segment(req.path("v2/escalations"), "identifierType", e)
 }
 
-impl EscalationsHandler<'_> {
+impl EscalationsHandler {
     /// Gets one escalation with its rules.
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
-    /// let e = client.escalations().get(opsgenie_users::EscalationRef::name("sre_escalation")).await?;
+    /// let e = client.escalations().get("sre_escalation").await?;
     /// for rule in &e.rules {
     ///     println!("{} after {} -> {:?}", rule.condition, rule.delay.time_amount, rule.recipient.username);
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn get(&self, escalation: EscalationRef) -> Result<Escalation> {
-        let req = escalation_path(ApiRequest::get(Domain::Configuration), &escalation);
-        self.client.send(req).await?.data()
+    pub fn get(&self, escalation: impl Into<EscalationRef>) -> GetEscalation {
+        let req = escalation_path(ApiRequest::get(Domain::Configuration), &escalation.into());
+        GetEscalation::new(send_data(self.client.clone(), req))
     }
 
     /// Lists every escalation.
@@ -185,9 +203,9 @@ impl EscalationsHandler<'_> {
     /// let all = client.escalations().list().await?;
     /// # Ok(()) }
     /// ```
-    pub async fn list(&self) -> Result<Vec<Escalation>> {
+    pub fn list(&self) -> ListEscalations {
         let req = ApiRequest::get(Domain::Configuration).path("v2/escalations");
-        self.client.send(req).await?.data()
+        ListEscalations::new(send_data(self.client.clone(), req))
     }
 
     /// Replaces the escalation's rules (`PATCH`, body `{"rules": [...]}`, the
@@ -197,17 +215,17 @@ impl EscalationsHandler<'_> {
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
     /// use opsgenie_users::EscalationRef;
     /// let e = client.escalations().get(EscalationRef::id("9a0b1c2d")).await?;
-    /// client.escalations().set_rules(EscalationRef::id(e.id.clone()), e.rules).await?;
+    /// client.escalations().set_rules(&e.id, e.rules).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn set_rules(
+    pub fn set_rules(
         &self,
-        escalation: EscalationRef,
+        escalation: impl Into<EscalationRef>,
         rules: Vec<EscalationRule>,
-    ) -> Result<WriteResult> {
-        let req = escalation_path(ApiRequest::patch(Domain::Configuration), &escalation)
+    ) -> SetEscalationRules {
+        let req = escalation_path(ApiRequest::patch(Domain::Configuration), &escalation.into())
             .json(&EscalationRulesUpdate { rules })
             .idempotent(true);
-        write_result(&self.client.send(req).await?)
+        SetEscalationRules::new(send_write(self.client.clone(), req))
     }
 }

@@ -47,6 +47,56 @@ impl WriteResult {
     }
 }
 
+/// The answer to a create: the new entity's typed id, and what the server
+/// said about the write (`result`, `requestId`).
+///
+/// ```no_run
+/// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+/// use opsgenie_users::models::team::TeamCreate;
+/// let created = client.teams().create(TeamCreate::new("payments")).await?;
+/// let team = client.teams().get(&created.id).await?; // a TeamId is a TeamRef
+/// println!("{} ({:?})", team.name, created.request_id);
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Created<I> {
+    /// The new entity's id.
+    pub id: I,
+    /// Its name, when the answer carried one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// `Created`, ... (kept as sent; empty when the answer had no body).
+    pub result: String,
+    /// The request id, to quote to Atlassian support.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
+
+impl<I> Created<I> {
+    /// A create's answer (mostly for tests and fakes).
+    ///
+    /// ```
+    /// use opsgenie_users::{models::common::Created, TeamId};
+    /// let c = Created::new(TeamId::new("t-1"), None, "Created", None);
+    /// assert_eq!(c.id, "t-1");
+    /// ```
+    pub fn new(
+        id: I,
+        name: Option<String>,
+        result: impl Into<String>,
+        request_id: Option<String>,
+    ) -> Self {
+        Created {
+            id,
+            name,
+            result: result.into(),
+            request_id,
+        }
+    }
+}
+
 /// `data` of a [`WriteResult`].
 ///
 /// ```

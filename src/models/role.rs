@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::RoleId;
+use crate::ids::CustomRoleId;
 use crate::models::common::open_enum;
 
 open_enum! {
@@ -67,7 +67,7 @@ impl std::fmt::Display for Right {
 #[non_exhaustive]
 pub struct CustomRole {
     /// The role's id.
-    pub id: RoleId,
+    pub id: CustomRoleId,
     /// The role's name, exactly as stored.
     #[serde(default)]
     pub name: String,
@@ -157,6 +157,9 @@ impl CustomRoleWrite {
     }
     pub(crate) fn has_name(&self) -> bool {
         self.name.is_some()
+    }
+    pub(crate) fn role_name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 }
 

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::UserRef;
+use crate::ids::{EscalationId, RotationId, UserRef};
 use crate::models::common::{open_enum, EntityRef};
 
 /// Fields of an object that this crate does not model, kept verbatim.
@@ -87,7 +87,7 @@ impl Participant {
 #[non_exhaustive]
 pub struct Rotation {
     /// The rotation's id.
-    pub id: String,
+    pub id: RotationId,
     /// The name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -148,7 +148,7 @@ pub struct EscalationRule {
 #[non_exhaustive]
 pub struct Escalation {
     /// The escalation's id.
-    pub id: String,
+    pub id: EscalationId,
     /// The name.
     #[serde(default)]
     pub name: String,

@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::ids::{TeamId, UserId, UserRef, Username};
+use crate::ids::{TeamId, TeamRoleId, UserId, UserRef, Username};
 use crate::models::common::open_enum;
 
 open_enum! {
@@ -258,7 +258,7 @@ impl TeamRight {
 pub struct TeamRoleDef {
     /// The role's id.
     #[serde(default)]
-    pub id: Option<String>,
+    pub id: Option<TeamRoleId>,
     /// The role's name (case-sensitive).
     #[serde(default)]
     pub name: String,
@@ -315,6 +315,9 @@ impl TeamRoleWrite {
     }
     pub(crate) fn is_complete(&self) -> bool {
         self.name.is_some() && self.rights.is_some()
+    }
+    pub(crate) fn role_name(&self) -> Option<&str> {
+        self.name.as_deref()
     }
 }
 

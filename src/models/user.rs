@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::ids::{RoleId, TeamId, UserId, Username};
+use crate::ids::{EscalationId, ForwardingRuleId, ScheduleId, TeamId, UserId, Username};
 use crate::models::contact::UserContact;
 
 /// A user's account role.
@@ -112,7 +112,7 @@ impl<'de> Deserialize<'de> for Role {
 pub struct UserRole {
     /// Role id (`Admin` for built-ins, a UUID for custom roles). Not sent on writes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<RoleId>,
+    pub id: Option<String>,
     /// The role.
     pub name: Role,
 }
@@ -289,7 +289,7 @@ pub struct UserTeam {
 #[non_exhaustive]
 pub struct UserSchedule {
     /// Schedule id.
-    pub id: String,
+    pub id: ScheduleId,
     /// Schedule name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -348,7 +348,7 @@ pub struct UserMeta {
 #[non_exhaustive]
 pub struct UserEscalation {
     /// Escalation id.
-    pub id: String,
+    pub id: EscalationId,
     /// Escalation name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -445,7 +445,7 @@ pub struct Recipient {
 #[non_exhaustive]
 pub struct ForwardingRule {
     /// Rule id.
-    pub id: String,
+    pub id: ForwardingRuleId,
     /// Alias of the rule.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub alias: Option<String>,
@@ -461,6 +461,170 @@ pub struct ForwardingRule {
     /// End of forwarding (none: until removed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub end_date: Option<jiff::Timestamp>,
+}
+
+// ---- Write payloads: create and update ----
+
+/// The optional fields [`UserCreate`] and [`UserUpdate`] share; each is
+/// sent only when set.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct OptionalFields {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) skype_username: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) time_zone: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) locale: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) user_address: Option<UserAddress>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) tags: Option<Vec<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) details: Option<BTreeMap<String, Vec<String>>>,
+}
+
+/// The optional-field setters [`UserCreate`] and [`UserUpdate`] share (on an
+/// update, tags and details replace the current ones).
+macro_rules! optional_user_setters {
+    () => {
+        /// Skype username.
+        pub fn skype_username(mut self, v: impl Into<String>) -> Self {
+            self.optional.skype_username = Some(v.into());
+            self
+        }
+        /// IANA time zone, e.g. `Europe/Berlin` (on create, default: the account's).
+        pub fn time_zone(mut self, v: impl Into<String>) -> Self {
+            self.optional.time_zone = Some(v.into());
+            self
+        }
+        /// Locale, e.g. `en_US` (on create, default: the account's).
+        pub fn locale(mut self, v: impl Into<String>) -> Self {
+            self.optional.locale = Some(v.into());
+            self
+        }
+        /// Postal address.
+        pub fn user_address(mut self, v: UserAddress) -> Self {
+            self.optional.user_address = Some(v);
+            self
+        }
+        /// Tags.
+        pub fn tags<I: IntoIterator<Item = S>, S: Into<String>>(mut self, tags: I) -> Self {
+            self.optional.tags = Some(tags.into_iter().map(Into::into).collect());
+            self
+        }
+        /// Custom properties: key to list of values.
+        pub fn details(mut self, v: BTreeMap<String, Vec<String>>) -> Self {
+            self.optional.details = Some(v);
+            self
+        }
+    };
+}
+
+/// The fields of a new user (`POST /v2/users`). `username` and `fullName` are
+/// required; every other field is sent only when set, except `role`, which
+/// is always sent (default [`Role::User`], what the server would pick anyway;
+/// the spec marks it required).
+///
+/// ```
+/// use opsgenie_users::models::user::UserCreate;
+/// use opsgenie_users::models::user::Role;
+/// let u = UserCreate::new("jane@example.com", "Jane Doe")
+///     .role(Role::Observer)
+///     .time_zone("Europe/Berlin")
+///     .invitation_disabled(true);
+/// assert_eq!(
+///     serde_json::to_value(&u).unwrap(),
+///     serde_json::json!({"username": "jane@example.com", "fullName": "Jane Doe",
+///         "role": {"name": "Observer"}, "timeZone": "Europe/Berlin", "invitationDisabled": true})
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserCreate {
+    pub(crate) username: Username,
+    pub(crate) full_name: String,
+    pub(crate) role: UserRole,
+    #[serde(flatten)]
+    pub(crate) optional: OptionalFields,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    invitation_disabled: Option<bool>,
+}
+
+impl UserCreate {
+    /// A new user with its username (e-mail; stored lowercased, immutable)
+    /// and display name.
+    pub fn new(username: impl Into<Username>, full_name: impl Into<String>) -> Self {
+        UserCreate {
+            username: username.into(),
+            full_name: full_name.into(),
+            role: UserRole::new(Role::User),
+            optional: OptionalFields::default(),
+            invitation_disabled: None,
+        }
+    }
+    /// The account role (default `User`). Names are case-sensitive; an
+    /// unknown name silently becomes `User` on the server.
+    pub fn role(mut self, role: impl Into<Role>) -> Self {
+        self.role = UserRole::new(role);
+        self
+    }
+    optional_user_setters!();
+    /// `true`: no invitation e-mail is sent (quiet bulk onboarding).
+    pub fn invitation_disabled(mut self, yes: bool) -> Self {
+        self.invitation_disabled = Some(yes);
+        self
+    }
+    /// The username.
+    pub fn username(&self) -> &Username {
+        &self.username
+    }
+}
+
+/// A partial update (`PATCH /v2/users/{id}`): only the fields set here are
+/// sent. There is no username field: Opsgenie does not allow changing it
+/// (e-mail changes go through SCIM or the Atlassian account).
+///
+/// ```
+/// use opsgenie_users::models::user::UserUpdate;
+/// let u = UserUpdate::new().full_name("Jane Smith").tags(["oncall"]);
+/// assert_eq!(
+///     serde_json::to_value(&u).unwrap(),
+///     serde_json::json!({"fullName": "Jane Smith", "tags": ["oncall"]})
+/// );
+/// assert_eq!(serde_json::to_string(&UserUpdate::new()).unwrap(), "{}");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserUpdate {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) full_name: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) role: Option<UserRole>,
+    #[serde(flatten)]
+    pub(crate) optional: OptionalFields,
+}
+
+impl UserUpdate {
+    /// An empty update.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// Display name (ignored by the server for users linked to an Atlassian account).
+    pub fn full_name(mut self, v: impl Into<String>) -> Self {
+        self.full_name = Some(v.into());
+        self
+    }
+    /// Account role (case-sensitive; an unknown name becomes `User`).
+    pub fn role(mut self, role: impl Into<Role>) -> Self {
+        self.role = Some(UserRole::new(role));
+        self
+    }
+    optional_user_setters!();
+    /// True when no field is set (the PATCH would change nothing).
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 #[cfg(test)]

@@ -8,65 +8,104 @@
 //! ```no_run
 //! # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
 //! use opsgenie_users::models::team::{TeamCreate, TeamRole};
-//! use opsgenie_users::TeamRef;
-//! client.teams().create(TeamCreate::new("sre").description("Site reliability")).await?;
-//! client.teams().add_member(TeamRef::name("sre"), "jane@example.com", TeamRole::Admin).await?;
-//! let team = client.teams().get(TeamRef::name("sre")).await?;
+//! let created = client.teams().create(TeamCreate::new("sre").description("Site reliability")).await?;
+//! client.teams().add_member("sre", "jane@example.com", TeamRole::Admin).await?; // a string is a name
+//! let team = client.teams().get(&created.id).await?; // a TeamId is a TeamRef
 //! println!("{} has {} members", team.name, team.members.len());
 //! # Ok(()) }
 //! ```
 
 use serde::Serialize;
 
-use crate::api::{is_gone, named_segment, user_segment, write_result};
+mod apply;
+mod roles;
+
+pub use apply::{ApplyMembers, ApplyReport, MembershipStep};
+pub use roles::{
+    CreateTeamRole, DeleteTeamRole, GetTeamRole, ListTeamRoles, TeamRolesHandler, UpdateTeamRole,
+};
+
+use crate::api::{
+    call, is_gone, named_segment, send_create, send_data, send_write, user_segment, write_result,
+};
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::ids::{NameOrId, RoleRef, TeamId, TeamRef, UserRef};
-use crate::models::common::WriteResult;
+use crate::ids::{TeamId, TeamRef, UserRef};
+use crate::models::common::{Created, WriteResult};
 use crate::models::team::{
-    diff_members, DesiredMember, MemberDiff, MemberRoleChange, MemberUser, Team, TeamCreate,
-    TeamMember, TeamRole, TeamRoleDef, TeamRoleWrite, TeamUpdate,
+    diff_members, DesiredMember, MemberDiff, MemberUser, Team, TeamCreate, TeamMember, TeamRole,
+    TeamUpdate,
 };
 use crate::ratelimit::Domain;
 use crate::request::ApiRequest;
 
-impl From<TeamId> for NameOrId {
-    fn from(id: TeamId) -> Self {
-        NameOrId::Id(id.as_str().to_string())
-    }
-}
-
-impl From<&TeamId> for NameOrId {
-    fn from(id: &TeamId) -> Self {
-        NameOrId::Id(id.as_str().to_string())
-    }
-}
-
 impl Client {
     /// Teams, their members and custom team roles.
-    pub fn teams(&self) -> TeamsHandler<'_> {
-        TeamsHandler { client: self }
+    pub fn teams(&self) -> TeamsHandler {
+        TeamsHandler {
+            client: self.clone(),
+        }
     }
 }
 
-/// Team calls. Get one with [`Client::teams`].
-#[derive(Debug, Clone, Copy)]
-pub struct TeamsHandler<'c> {
-    client: &'c Client,
+/// Team calls. Get one with [`Client::teams`]; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct TeamsHandler {
+    client: Client,
 }
 
 fn team_path(req: ApiRequest, team: &TeamRef, type_param: &str) -> ApiRequest {
-    named_segment(req.path("v2/teams"), "team", type_param, team)
+    named_segment(req.path("v2/teams"), type_param, team)
 }
 
+call!(
+    /// [`TeamsHandler::create`]: await it for the new team's id.
+    CreateTeam -> Created<TeamId>
+);
+call!(
+    /// [`TeamsHandler::get`].
+    GetTeam -> Team
+);
+call!(
+    /// [`TeamsHandler::list`].
+    ListTeams -> Vec<Team>
+);
+call!(
+    /// [`TeamsHandler::update`].
+    UpdateTeam -> WriteResult
+);
+call!(
+    /// [`TeamsHandler::delete`].
+    DeleteTeam -> WriteResult
+);
+call!(
+    /// [`TeamsHandler::members`].
+    ListMembers -> Vec<TeamMember>
+);
+call!(
+    /// [`TeamsHandler::add_member`].
+    AddMember -> WriteResult
+);
+call!(
+    /// [`TeamsHandler::remove_member`].
+    RemoveMember -> WriteResult
+);
+call!(
+    /// [`TeamsHandler::change_member_role`].
+    ChangeMemberRole -> RoleChange
+);
+call!(
+    /// [`TeamsHandler::diff_members`].
+    DiffMembers -> MemberDiff
+);
 /// The body of Add Team Member.
 #[derive(Serialize)]
-struct AddMember<'a> {
+struct AddMemberBody<'a> {
     user: MemberUser,
     role: &'a TeamRole,
 }
 
-impl<'c> TeamsHandler<'c> {
+impl TeamsHandler {
     /// Creates a team (`POST /v2/teams`). A duplicate name answers 409
     /// ([`Error::Api`]). Opsgenie may create side objects named after the
     /// team (a default schedule and escalation).
@@ -78,17 +117,26 @@ impl<'c> TeamsHandler<'c> {
     ///     .teams()
     ///     .create(TeamCreate::new("payments").member("jane@example.com", TeamRole::Admin))
     ///     .await?;
-    /// println!("team id {:?}", created.id());
+    /// println!("team id {}", created.id);
     /// # Ok(()) }
     /// ```
-    pub async fn create(&self, team: TeamCreate) -> Result<WriteResult> {
+    pub fn create(&self, team: TeamCreate) -> CreateTeam {
         let mut req = ApiRequest::post(Domain::Configuration)
             .path("v2/teams")
             .json(&team);
         if let Err(e) = crate::ids::validate("team name", team.name()) {
             req = req.invalid(e.to_string());
         }
-        write_result(&self.client.send(req).await?)
+        let name = team.name().to_string();
+        let lookup = {
+            let h = self.clone();
+            let name = name.clone();
+            Box::pin(async move { Ok(h.get(TeamRef::name(name)).await?.id) })
+        };
+        let client = self.client.clone();
+        CreateTeam::new(async move {
+            send_create(&client, req, format!("create team {name}"), Some(lookup)).await
+        })
     }
 
     /// Gets a team with its members (`GET /v2/teams/{team}?identifierType=`).
@@ -102,13 +150,13 @@ impl<'c> TeamsHandler<'c> {
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn get(&self, team: impl Into<TeamRef>) -> Result<Team> {
+    pub fn get(&self, team: impl Into<TeamRef>) -> GetTeam {
         let req = team_path(
             ApiRequest::get(Domain::Configuration),
             &team.into(),
             "identifierType",
         );
-        self.client.send(req).await?.data()
+        GetTeam::new(send_data(self.client.clone(), req))
     }
 
     /// Lists every team (`GET /v2/teams`; not paginated).
@@ -120,9 +168,9 @@ impl<'c> TeamsHandler<'c> {
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn list(&self) -> Result<Vec<Team>> {
+    pub fn list(&self) -> ListTeams {
         let req = ApiRequest::get(Domain::Configuration).path("v2/teams");
-        self.client.send(req).await?.data()
+        ListTeams::new(send_data(self.client.clone(), req))
     }
 
     /// Updates a team (`PATCH /v2/teams/{id}`): only the fields set are
@@ -138,51 +186,50 @@ impl<'c> TeamsHandler<'c> {
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
     /// use opsgenie_users::models::team::TeamUpdate;
-    /// use opsgenie_users::TeamRef;
-    /// client.teams().update(TeamRef::name("sre"), TeamUpdate::new().description("SRE")).await?;
+    /// client.teams().update("sre", TeamUpdate::new().description("SRE")).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn update(
-        &self,
-        team: impl Into<TeamRef>,
-        update: TeamUpdate,
-    ) -> Result<WriteResult> {
-        let id = self.resolve_id(team.into()).await?;
-        let req = team_path(
-            ApiRequest::patch(Domain::Configuration),
-            &id,
-            "identifierType",
-        )
-        .json(&update)
-        .idempotent(true);
-        write_result(&self.client.send(req).await?)
+    pub fn update(&self, team: impl Into<TeamRef>, update: TeamUpdate) -> UpdateTeam {
+        let (h, team) = (self.clone(), team.into());
+        UpdateTeam::new(async move {
+            let id = h.resolve_id(team).await?;
+            let req = team_path(
+                ApiRequest::patch(Domain::Configuration),
+                &id,
+                "identifierType",
+            )
+            .json(&update)
+            .idempotent(true);
+            write_result(&h.client.send(req).await?)
+        })
     }
 
     /// Deletes a team (`DELETE /v2/teams/{team}?identifierType=`).
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
-    /// client.teams().delete(opsgenie_users::TeamRef::name("old-team")).await?;
+    /// client.teams().delete("old-team").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn delete(&self, team: impl Into<TeamRef>) -> Result<WriteResult> {
+    pub fn delete(&self, team: impl Into<TeamRef>) -> DeleteTeam {
         let req = team_path(
             ApiRequest::delete(Domain::Configuration),
             &team.into(),
             "identifierType",
         );
-        write_result(&self.client.send(req).await?)
+        DeleteTeam::new(send_write(self.client.clone(), req))
     }
 
     /// The team's members (from Get Team; there is no separate list call).
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
-    /// let members = client.teams().members(opsgenie_users::TeamRef::name("sre")).await?;
+    /// let members = client.teams().members("sre").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn members(&self, team: impl Into<TeamRef>) -> Result<Vec<TeamMember>> {
-        Ok(self.get(team).await?.members)
+    pub fn members(&self, team: impl Into<TeamRef>) -> ListMembers {
+        let get = self.get(team);
+        ListMembers::new(async move { Ok(get.await?.members) })
     }
 
     /// Adds a member (`POST /v2/teams/{team}/members?teamIdentifierType=`,
@@ -195,20 +242,20 @@ impl<'c> TeamsHandler<'c> {
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
     /// use opsgenie_users::models::team::TeamRole;
-    /// use opsgenie_users::{Error, TeamRef};
-    /// match client.teams().add_member(TeamRef::name("sre"), "jane@example.com", TeamRole::User).await {
+    /// use opsgenie_users::Error;
+    /// match client.teams().add_member("sre", "jane@example.com", TeamRole::User).await {
     ///     Ok(_) => {}
     ///     Err(Error::MemberRejected(e)) => eprintln!("refused: {e}"),
     ///     Err(e) => return Err(e),
     /// }
     /// # Ok(()) }
     /// ```
-    pub async fn add_member(
+    pub fn add_member(
         &self,
         team: impl Into<TeamRef>,
         user: impl Into<UserRef>,
         role: TeamRole,
-    ) -> Result<WriteResult> {
+    ) -> AddMember {
         let user = user.into();
         let mut req = team_path(
             ApiRequest::post(Domain::Configuration),
@@ -216,7 +263,7 @@ impl<'c> TeamsHandler<'c> {
             "teamIdentifierType",
         )
         .path("members")
-        .json(&AddMember {
+        .json(&AddMemberBody {
             user: MemberUser::from(&user),
             role: &role,
         })
@@ -224,11 +271,14 @@ impl<'c> TeamsHandler<'c> {
         if let Err(e) = crate::ids::validate("member", user.as_str()) {
             req = req.invalid(e.to_string());
         }
-        match self.client.send(req).await {
-            Ok(resp) => write_result(&resp),
-            Err(Error::Api(e)) if e.status.as_u16() == 422 => Err(Error::MemberRejected(e)),
-            Err(e) => Err(e),
-        }
+        let client = self.client.clone();
+        AddMember::new(async move {
+            match client.send(req).await {
+                Ok(resp) => write_result(&resp),
+                Err(Error::Api(e)) if e.status.as_u16() == 422 => Err(Error::MemberRejected(e)),
+                Err(e) => Err(e),
+            }
+        })
     }
 
     /// Removes a member (`DELETE /v2/teams/{team}/members/{user}` with
@@ -241,14 +291,14 @@ impl<'c> TeamsHandler<'c> {
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
-    /// client.teams().remove_member(opsgenie_users::TeamRef::name("sre"), "jane@example.com").await?;
+    /// client.teams().remove_member("sre", "jane@example.com").await?;
     /// # Ok(()) }
     /// ```
-    pub async fn remove_member(
+    pub fn remove_member(
         &self,
         team: impl Into<TeamRef>,
         user: impl Into<UserRef>,
-    ) -> Result<WriteResult> {
+    ) -> RemoveMember {
         let user = user.into();
         let member_type = match user {
             UserRef::Id(_) => "id",
@@ -261,7 +311,7 @@ impl<'c> TeamsHandler<'c> {
         )
         .path("members");
         let req = user_segment(req, &user).query("memberIdentifierType", member_type);
-        write_result(&self.client.send(req).await?)
+        RemoveMember::new(send_write(self.client.clone(), req))
     }
 
     /// Changes a member's team role. There is no endpoint for it; this
@@ -283,19 +333,28 @@ impl<'c> TeamsHandler<'c> {
     /// use opsgenie_users::models::team::TeamRole;
     /// let change = client
     ///     .teams()
-    ///     .change_member_role(opsgenie_users::TeamRef::name("sre"), "jane@example.com", TeamRole::Admin)
+    ///     .change_member_role("sre", "jane@example.com", TeamRole::Admin)
     ///     .await?;
     /// println!("{} -> {} ({:?})", change.from, change.to, change.method);
     /// # Ok(()) }
     /// ```
-    pub async fn change_member_role(
+    pub fn change_member_role(
         &self,
         team: impl Into<TeamRef>,
         user: impl Into<UserRef>,
         role: TeamRole,
+    ) -> ChangeMemberRole {
+        let h = self.clone();
+        let (team, user) = (team.into(), user.into());
+        ChangeMemberRole::new(async move { h.change_member_role_now(team, user, role).await })
+    }
+
+    async fn change_member_role_now(
+        &self,
+        team: TeamRef,
+        user: UserRef,
+        role: TeamRole,
     ) -> Result<RoleChange> {
-        let team = team.into();
-        let user = user.into();
         let current = self.get(team.clone()).await?;
         let member = current
             .member(&user)
@@ -333,8 +392,16 @@ impl<'c> TeamsHandler<'c> {
             "change team role of {who} in team {} from {from} to {role}",
             current.name
         );
-        let remove_step = format!("remove {who} from team {}", current.name);
-        let add_step = format!("add {who} to team {} as {role}", current.name);
+        let member_user = MemberUser::from(&who);
+        let remove_step = MembershipStep::Remove {
+            user: member_user.clone(),
+            team: Some(current.name.clone()),
+        };
+        let add_step = MembershipStep::Add {
+            user: member_user.clone(),
+            role: role.clone(),
+            team: Some(current.name.clone()),
+        };
         match self.remove_member(team_id.clone(), who.clone()).await {
             Ok(_) => {}
             Err(e) if is_gone(&e) => {}
@@ -346,12 +413,22 @@ impl<'c> TeamsHandler<'c> {
         {
             Ok(_) => Ok(done(RoleChangeMethod::Readded)),
             Err(cause) => {
-                let restore_step = format!("restore {who} in team {} as {from}", current.name);
+                let restore_step = MembershipStep::Restore {
+                    user: member_user,
+                    role: from.clone(),
+                    team: current.name.clone(),
+                };
                 let restored = self.add_member(team_id, who.clone(), from.clone()).await;
                 let (applied, not_applied) = if restored.is_ok() {
-                    (vec![remove_step, restore_step], vec![add_step])
+                    (
+                        vec![remove_step.into(), restore_step.into()],
+                        vec![add_step.into()],
+                    )
                 } else {
-                    (vec![remove_step], vec![add_step, restore_step])
+                    (
+                        vec![remove_step.into()],
+                        vec![add_step.into(), restore_step.into()],
+                    )
                 };
                 Err(Error::PartiallyApplied {
                     operation: op,
@@ -371,32 +448,32 @@ impl<'c> TeamsHandler<'c> {
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
     /// use opsgenie_users::models::team::{DesiredMember, TeamRole};
-    /// use opsgenie_users::TeamRef;
     /// let desired = [
     ///     DesiredMember::new("jane@example.com", TeamRole::Admin),
     ///     DesiredMember::new("joe@example.com", TeamRole::User),
     /// ];
-    /// let diff = client.teams().diff_members(TeamRef::name("sre"), &desired).await?;
+    /// let diff = client.teams().diff_members("sre", &desired).await?;
     /// println!("{} to add, {} to remove", diff.add.len(), diff.remove.len());
     /// # Ok(()) }
     /// ```
-    pub async fn diff_members(
-        &self,
-        team: impl Into<TeamRef>,
-        desired: &[DesiredMember],
-    ) -> Result<MemberDiff> {
-        let team = self.get(team).await?;
-        let mut resolved = Vec::with_capacity(desired.len());
-        for d in desired {
-            let user = match &d.user {
-                UserRef::Username(_) if team.member(&d.user).is_none() => {
-                    UserRef::Id(crate::api::resolve_user_id(self.client, &d.user).await?)
-                }
-                other => other.clone(),
-            };
-            resolved.push(DesiredMember::new(user, d.role.clone()));
-        }
-        diff_members(&resolved, &team.members)
+    pub fn diff_members(&self, team: impl Into<TeamRef>, desired: &[DesiredMember]) -> DiffMembers {
+        let get = self.get(team);
+        let client = self.client.clone();
+        let desired = desired.to_vec();
+        DiffMembers::new(async move {
+            let team = get.await?;
+            let mut resolved = Vec::with_capacity(desired.len());
+            for d in desired {
+                let user = match &d.user {
+                    UserRef::Username(_) if team.member(&d.user).is_none() => {
+                        UserRef::Id(crate::api::resolve_user_id(&client, &d.user).await?)
+                    }
+                    other => other.clone(),
+                };
+                resolved.push(DesiredMember::new(user, d.role));
+            }
+            diff_members(&resolved, &team.members)
+        })
     }
 
     /// Applies a [`MemberDiff`]: adds, then role changes (with
@@ -407,16 +484,15 @@ impl<'c> TeamsHandler<'c> {
     /// # async fn demo(client: opsgenie_users::Client, diff: opsgenie_users::models::team::MemberDiff) -> opsgenie_users::Result<()> {
     /// let report = client
     ///     .teams()
-    ///     .apply_members(opsgenie_users::TeamRef::name("sre"), &diff)
+    ///     .apply_members("sre", &diff)
     ///     .remove_unlisted(true)
-    ///     .send()
     ///     .await?;
     /// println!("added {}, removed {}", report.added.len(), report.removed.len());
     /// # Ok(()) }
     /// ```
-    pub fn apply_members(&self, team: impl Into<TeamRef>, diff: &MemberDiff) -> ApplyMembers<'c> {
+    pub fn apply_members(&self, team: impl Into<TeamRef>, diff: &MemberDiff) -> ApplyMembers {
         ApplyMembers {
-            handler: *self,
+            handler: self.clone(),
             team: team.into(),
             diff: diff.clone(),
             remove_unlisted: false,
@@ -427,20 +503,20 @@ impl<'c> TeamsHandler<'c> {
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
-    /// let roles = client.teams().roles(opsgenie_users::TeamRef::name("sre")).list().await?;
+    /// let roles = client.teams().roles("sre").list().await?;
     /// # Ok(()) }
     /// ```
-    pub fn roles(&self, team: impl Into<TeamRef>) -> TeamRolesHandler<'c> {
+    pub fn roles(&self, team: impl Into<TeamRef>) -> TeamRolesHandler {
         TeamRolesHandler {
-            client: self.client,
+            client: self.client.clone(),
             team: team.into(),
         }
     }
 
     async fn resolve_id(&self, team: TeamRef) -> Result<TeamRef> {
         match team {
-            NameOrId::Id(_) => Ok(team),
-            NameOrId::Name(_) => Ok(TeamRef::from(&self.get(team).await?.id)),
+            TeamRef::Id(_) => Ok(team),
+            TeamRef::Name(_) => Ok(TeamRef::from(&self.get(team).await?.id)),
         }
     }
 }
@@ -481,223 +557,4 @@ pub struct RoleChange {
     pub to: TeamRole,
     /// How it was done.
     pub method: RoleChangeMethod,
-}
-
-/// Builder returned by [`TeamsHandler::apply_members`].
-#[derive(Debug)]
-#[must_use = "call .send().await"]
-pub struct ApplyMembers<'c> {
-    handler: TeamsHandler<'c>,
-    team: TeamRef,
-    diff: MemberDiff,
-    remove_unlisted: bool,
-}
-
-/// What [`ApplyMembers::send`] did.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
-#[non_exhaustive]
-pub struct ApplyReport {
-    /// Members added.
-    pub added: Vec<TeamMember>,
-    /// Role changes made.
-    pub role_changed: Vec<MemberRoleChange>,
-    /// Members removed.
-    pub removed: Vec<TeamMember>,
-    /// Unlisted members left in place (removal not requested).
-    pub kept_unlisted: Vec<TeamMember>,
-}
-
-impl ApplyMembers<'_> {
-    /// Also remove members the desired set does not list (default: keep them).
-    pub fn remove_unlisted(mut self, yes: bool) -> Self {
-        self.remove_unlisted = yes;
-        self
-    }
-
-    /// Applies the diff. A failure stops at once with
-    /// [`Error::PartiallyApplied`] naming every step done and not done.
-    pub async fn send(self) -> Result<ApplyReport> {
-        let h = self.handler;
-        let team = &self.team;
-        let who = |u: &MemberUser| {
-            u.to_ref()
-                .map(|r| r.to_string())
-                .unwrap_or_else(|| "?".into())
-        };
-        let mut steps: Vec<String> = Vec::new();
-        for m in &self.diff.add {
-            steps.push(format!("add {} as {}", who(&m.user), m.role));
-        }
-        for c in &self.diff.change_role {
-            steps.push(format!(
-                "change {} from {} to {}",
-                who(&c.user),
-                c.from,
-                c.to
-            ));
-        }
-        if self.remove_unlisted {
-            for m in &self.diff.remove {
-                steps.push(format!("remove {}", who(&m.user)));
-            }
-        }
-        let mut report = ApplyReport::default();
-        let mut done = 0usize;
-        let fail = |done: usize, cause: Error| Error::PartiallyApplied {
-            operation: format!("apply member changes to team {team}"),
-            applied: steps[..done].to_vec(),
-            not_applied: steps[done..].to_vec(),
-            cause: Box::new(cause),
-        };
-        for m in &self.diff.add {
-            let Some(user) = m.user.to_ref() else {
-                return Err(fail(
-                    done,
-                    Error::InvalidInput("a member without id or username".into()),
-                ));
-            };
-            h.add_member(team.clone(), user, m.role.clone())
-                .await
-                .map_err(|e| fail(done, e))?;
-            report.added.push(m.clone());
-            done += 1;
-        }
-        for c in &self.diff.change_role {
-            let Some(user) = c.user.to_ref() else {
-                return Err(fail(
-                    done,
-                    Error::InvalidInput("a member without id or username".into()),
-                ));
-            };
-            h.change_member_role(team.clone(), user, c.to.clone())
-                .await
-                .map_err(|e| fail(done, e))?;
-            report.role_changed.push(c.clone());
-            done += 1;
-        }
-        for m in &self.diff.remove {
-            if !self.remove_unlisted {
-                report.kept_unlisted.push(m.clone());
-                continue;
-            }
-            let Some(user) = m.user.to_ref() else {
-                return Err(fail(
-                    done,
-                    Error::InvalidInput("a member without id or username".into()),
-                ));
-            };
-            match h.remove_member(team.clone(), user).await {
-                Ok(_) => {}
-                Err(e) if is_gone(&e) => {}
-                Err(e) => return Err(fail(done, e)),
-            }
-            report.removed.push(m.clone());
-            done += 1;
-        }
-        Ok(report)
-    }
-}
-
-/// Custom team role calls (`/v2/teams/{team}/roles`). Get one with
-/// [`TeamsHandler::roles`]. The team goes with `teamIdentifierType`, the role
-/// with `identifierType`; role names are case-sensitive and sent verbatim.
-#[derive(Debug, Clone)]
-pub struct TeamRolesHandler<'c> {
-    client: &'c Client,
-    team: TeamRef,
-}
-
-impl TeamRolesHandler<'_> {
-    fn base(&self, req: ApiRequest) -> ApiRequest {
-        team_path(req, &self.team, "teamIdentifierType").path("roles")
-    }
-
-    fn one(&self, req: ApiRequest, role: &RoleRef) -> ApiRequest {
-        named_segment(self.base(req), "team role", "identifierType", role)
-    }
-
-    /// Creates a custom team role (name and rights required; rights are open
-    /// strings, never checked against a list).
-    ///
-    /// ```no_run
-    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
-    /// use opsgenie_users::models::team::{TeamRight, TeamRoleWrite};
-    /// client
-    ///     .teams()
-    ///     .roles(opsgenie_users::TeamRef::name("sre"))
-    ///     .create(TeamRoleWrite::new("Lead").right(TeamRight::granted("manage-members")))
-    ///     .await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn create(&self, role: TeamRoleWrite) -> Result<WriteResult> {
-        let mut req = self
-            .base(ApiRequest::post(Domain::Configuration))
-            .json(&role);
-        if !role.is_complete() {
-            req =
-                req.invalid("a team role needs a name and a rights list (use TeamRoleWrite::new)");
-        }
-        write_result(&self.client.send(req).await?)
-    }
-
-    /// Gets a custom team role.
-    ///
-    /// ```no_run
-    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
-    /// use opsgenie_users::{RoleRef, TeamRef};
-    /// let role = client.teams().roles(TeamRef::name("sre")).get(RoleRef::name("Lead")).await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn get(&self, role: RoleRef) -> Result<TeamRoleDef> {
-        let req = self.one(ApiRequest::get(Domain::Configuration), &role);
-        self.client.send(req).await?.data()
-    }
-
-    /// Lists the team's custom roles.
-    ///
-    /// ```no_run
-    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
-    /// for r in client.teams().roles(opsgenie_users::TeamRef::name("sre")).list().await? {
-    ///     println!("{} {:?}", r.name, r.rights);
-    /// }
-    /// # Ok(()) }
-    /// ```
-    pub async fn list(&self) -> Result<Vec<TeamRoleDef>> {
-        let req = self.base(ApiRequest::get(Domain::Configuration));
-        self.client.send(req).await?.data()
-    }
-
-    /// Updates a custom team role (PATCH; only the fields set are sent).
-    ///
-    /// ```no_run
-    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
-    /// use opsgenie_users::models::team::{TeamRight, TeamRoleWrite};
-    /// use opsgenie_users::{RoleRef, TeamRef};
-    /// client
-    ///     .teams()
-    ///     .roles(TeamRef::name("sre"))
-    ///     .update(RoleRef::name("Lead"), TeamRoleWrite::update().right(TeamRight::denied("delete-team")))
-    ///     .await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn update(&self, role: RoleRef, update: TeamRoleWrite) -> Result<WriteResult> {
-        let req = self
-            .one(ApiRequest::patch(Domain::Configuration), &role)
-            .json(&update)
-            .idempotent(true);
-        write_result(&self.client.send(req).await?)
-    }
-
-    /// Deletes a custom team role.
-    ///
-    /// ```no_run
-    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
-    /// use opsgenie_users::{RoleRef, TeamRef};
-    /// client.teams().roles(TeamRef::name("sre")).delete(RoleRef::name("Lead")).await?;
-    /// # Ok(()) }
-    /// ```
-    pub async fn delete(&self, role: RoleRef) -> Result<WriteResult> {
-        let req = self.one(ApiRequest::delete(Domain::Configuration), &role);
-        write_result(&self.client.send(req).await?)
-    }
 }

@@ -1,0 +1,533 @@
+//! The Users API (`/v2/users`), reached through [`Client::users`].
+//!
+//! ```no_run
+//! # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+//! use opsgenie_users::models::user::{Role, UserCreate, UserUpdate};
+//!
+//! let created = client
+//!     .users()
+//!     .create(UserCreate::new("jane@example.com", "Jane Doe").role(Role::Admin))
+//!     .await?;
+//! let jane = client.users().get(&created.id).expand_contacts().await?;
+//! client
+//!     .users()
+//!     .update("jane@example.com", UserUpdate::new().time_zone("Europe/Berlin"))
+//!     .await?;
+//! let teams = client.users().teams(&jane.id).await?;
+//! # let _ = teams; Ok(()) }
+//! ```
+//!
+//! Rate-limit domains: List Users counts as **Search**, every other call here
+//! as **Configuration**.
+
+mod list;
+mod verify;
+
+pub use list::{ListUsers, UserSort};
+pub use verify::{Mismatch, Verified};
+
+use std::future::IntoFuture;
+
+use futures::future::BoxFuture;
+
+use crate::api::{call, delete_blocked};
+use crate::error::{Error, Result};
+use crate::ids::{self, UserId, UserRef, Username};
+use crate::models::common::WriteResult;
+use crate::models::user::{
+    ForwardingRule, User, UserCreate, UserEscalation, UserSchedule, UserTeam, UserUpdate,
+};
+use crate::pagination::Paginated;
+use crate::ratelimit::Domain;
+use crate::request::ApiRequest;
+use crate::Client;
+
+impl Client {
+    /// The Users API.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+    /// let jane = client.users().get("jane@example.com").await?;
+    /// # let _ = jane; Ok(()) }
+    /// ```
+    pub fn users(&self) -> UsersHandler {
+        UsersHandler {
+            client: self.clone(),
+        }
+    }
+}
+
+/// Handler for `/v2/users`; get it from [`Client::users`]. Cheap to clone.
+///
+/// ```no_run
+/// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+/// let users = client.users();
+/// let page = users.list().limit(10).await?;
+/// let first = users.get(&page.items[0].id).await?;
+/// # let _ = first; Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct UsersHandler {
+    client: Client,
+}
+
+/// The answer to [`UsersHandler::create`].
+///
+/// ```
+/// # fn demo(c: opsgenie_users::api::users::CreatedUser) {
+/// if c.recovered {
+///     println!("the create's answer was lost; {} was found by username", c.username);
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CreatedUser {
+    /// The new user's id.
+    pub id: UserId,
+    /// The username as the server stored it (lowercased) or as sent.
+    pub username: Username,
+    /// True when the create's answer was lost (timeout, broken connection,
+    /// 5xx) and the id was found by looking the username up instead.
+    pub recovered: bool,
+    /// `requestId` of the create's answer, when there was one.
+    pub request_id: Option<String>,
+}
+
+fn user_path(method: fn(Domain) -> ApiRequest, user: &UserRef) -> ApiRequest {
+    crate::api::user_segment(method(Domain::Configuration).path("v2/users"), user)
+}
+
+call!(
+    /// [`UsersHandler::create`]: await it for the new user's id.
+    CreateUser -> CreatedUser
+);
+call!(
+    /// [`UsersHandler::create_checked`].
+    CreateUserChecked -> Verified<CreatedUser>
+);
+call!(
+    /// [`UsersHandler::update`].
+    UpdateUser -> WriteResult
+);
+call!(
+    /// [`UsersHandler::update_checked`].
+    UpdateUserChecked -> Verified<WriteResult>
+);
+call!(
+    /// [`UsersHandler::delete`].
+    DeleteUser -> WriteResult
+);
+call!(
+    /// [`UsersHandler::teams`].
+    ListUserTeams -> Vec<UserTeam>
+);
+call!(
+    /// [`UsersHandler::schedules`].
+    ListUserSchedules -> Vec<UserSchedule>
+);
+call!(
+    /// [`UsersHandler::escalations`].
+    ListUserEscalations -> Vec<UserEscalation>
+);
+call!(
+    /// [`UsersHandler::forwarding_rules`].
+    ListUserForwardingRules -> Vec<ForwardingRule>
+);
+
+/// Wraps `$name_now` (an `async fn(&self, ..)`) as a call builder.
+macro_rules! deferred {
+    ($self:ident, $ty:ident, $now:ident ( $($arg:expr),* )) => {{
+        let h = $self.clone();
+        $ty::new(async move { h.$now($($arg),*).await })
+    }};
+}
+
+impl UsersHandler {
+    /// Creates a user (`POST /v2/users`, 201) and returns its id.
+    ///
+    /// A create is never resent blindly. When its answer is lost (timeout,
+    /// broken connection, 5xx, or a success body that does not decode), the
+    /// username is looked up once (`GET /v2/users/{username}`): if the user
+    /// exists its id is returned with [`CreatedUser::recovered`] set;
+    /// otherwise the call fails with [`Error::AmbiguousOutcome`] (the create
+    /// may still be applied later; nothing was resent). A user that already
+    /// existed under that username before the call is indistinguishable from
+    /// one this call created.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+    /// use opsgenie_users::api::users::UserCreate;
+    /// let created = client
+    ///     .users()
+    ///     .create(UserCreate::new("jane@example.com", "Jane Doe").invitation_disabled(true))
+    ///     .await?;
+    /// println!("{}", created.id);
+    /// # Ok(()) }
+    /// ```
+    pub fn create(&self, user: UserCreate) -> CreateUser {
+        deferred!(self, CreateUser, create_now(user))
+    }
+
+    async fn create_now(&self, user: UserCreate) -> Result<CreatedUser> {
+        let mut req = ApiRequest::post(Domain::Configuration)
+            .path("v2/users")
+            .json(&user)
+            .idempotent(false);
+        if let Err(e) = ids::validate("username", user.username.as_str()) {
+            req = req.invalid(e.to_string());
+        }
+        let lost = match self.client.send(req).await {
+            Ok(resp) => match resp.json::<WriteResult>() {
+                Ok(w) => match w.data.as_ref().and_then(|d| d.id.clone()) {
+                    Some(id) => {
+                        let username = w
+                            .data
+                            .and_then(|d| d.name)
+                            .map(Username::new)
+                            .unwrap_or_else(|| user.username.clone());
+                        return Ok(CreatedUser {
+                            id: UserId::new(id),
+                            username,
+                            recovered: false,
+                            request_id: w.request_id.or_else(|| resp.request_id()),
+                        });
+                    }
+                    // Accepted without an id (202): find it by username.
+                    None => {
+                        let found = self.lookup_created(&user.username).await;
+                        return match found {
+                            Ok(Some(u)) => Ok(CreatedUser {
+                                id: u.id,
+                                username: u.username,
+                                recovered: false,
+                                request_id: w.request_id.or_else(|| resp.request_id()),
+                            }),
+                            // Accepted but not visible yet: applied asynchronously.
+                            Ok(None) => Err(Error::AmbiguousOutcome {
+                                operation: format!(
+                                    "create user {} (accepted without an id, not found by username yet)",
+                                    user.username
+                                ),
+                                cause: Box::new(Error::Api(Box::new(crate::ApiError::from_parts(
+                                    resp.status,
+                                    &resp.headers,
+                                    &resp.body,
+                                )))),
+                            }),
+                            // Accepted, but the id could not be read back.
+                            Err(e) => Err(Error::AmbiguousOutcome {
+                                operation: format!(
+                                    "create user {} (accepted without an id; the lookup failed)",
+                                    user.username
+                                ),
+                                cause: Box::new(e),
+                            }),
+                        };
+                    }
+                },
+                Err(decode) => decode,
+            },
+            Err(e) if e.may_have_reached_server() => e,
+            Err(e) => return Err(e),
+        };
+        tracing::warn!(username = %user.username, error = %lost, "create user: answer lost; looking the username up instead of resending");
+        match self.lookup_created(&user.username).await {
+            Ok(Some(u)) => Ok(CreatedUser {
+                id: u.id,
+                username: u.username,
+                recovered: true,
+                request_id: None,
+            }),
+            Ok(None) => Err(Error::AmbiguousOutcome {
+                operation: format!("create user {}", user.username),
+                cause: Box::new(lost),
+            }),
+            Err(lookup) => {
+                tracing::warn!(username = %user.username, error = %lookup, "create user: the lookup after a lost answer failed too");
+                Err(Error::AmbiguousOutcome {
+                    operation: format!(
+                        "create user {} (the lookup failed: {lookup})",
+                        user.username
+                    ),
+                    cause: Box::new(lost),
+                })
+            }
+        }
+    }
+
+    /// `GET /v2/users/{username}` (lowercased, as the server stores it):
+    /// `Ok(None)` on 404.
+    async fn lookup_created(&self, username: &Username) -> Result<Option<User>> {
+        let lower = UserRef::username(username.as_str().to_lowercase());
+        match self.get(lower).await {
+            Ok(u) => Ok(Some(u)),
+            Err(Error::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// [`create`](Self::create), then reads the user back and reports every
+    /// requested field that did not stick (role downgraded to `User`,
+    /// `fullName` ignored, time zone different by canonical IANA name, ...).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+    /// use opsgenie_users::api::users::UserCreate;
+    /// let v = client
+    ///     .users()
+    ///     .create_checked(UserCreate::new("jo@example.com", "Jo").role("Site Reliability"))
+    ///     .await?;
+    /// if v.mismatches.iter().any(|m| m.is_role_downgrade()) {
+    ///     eprintln!("no such role; {} is a plain User", v.user.username);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn create_checked(&self, user: UserCreate) -> CreateUserChecked {
+        deferred!(self, CreateUserChecked, create_checked_now(user))
+    }
+
+    async fn create_checked_now(&self, user: UserCreate) -> Result<Verified<CreatedUser>> {
+        let requested = user.requested();
+        let write = self.create(user).await?;
+        let read = self.get(&write.id).await?;
+        Ok(Verified {
+            mismatches: requested.diff(&read),
+            write,
+            user: read,
+        })
+    }
+
+    /// Gets a user by id or username (`GET /v2/users/{id}`). Await it
+    /// directly, or add [`expand_contacts`](GetUser::expand_contacts) first.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+    /// let u = client.users().get("a+b@example.com").await?; // `+` is sent as %2B
+    /// let with_contacts = client.users().get(&u.id).expand_contacts().await?;
+    /// # let _ = with_contacts; Ok(()) }
+    /// ```
+    pub fn get(&self, user: impl Into<UserRef>) -> GetUser {
+        GetUser {
+            client: self.client.clone(),
+            user: user.into(),
+            expand_contacts: false,
+        }
+    }
+
+    /// Partially updates a user (`PATCH /v2/users/{id}`): only the set fields
+    /// are sent. The PATCH sets absolute values, so repeating it is harmless:
+    /// it is marked idempotent and may be retried after a 5xx or timeout.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+    /// use opsgenie_users::api::users::UserUpdate;
+    /// client.users().update("jane@example.com", UserUpdate::new().locale("en_GB")).await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn update(&self, user: impl Into<UserRef>, update: UserUpdate) -> UpdateUser {
+        let req = user_path(ApiRequest::patch, &user.into())
+            .json(&update)
+            .idempotent(true);
+        let client = self.client.clone();
+        UpdateUser::new(async move { client.send(req).await?.json() })
+    }
+
+    /// [`update`](Self::update), then reads the user back and reports every
+    /// requested field that did not stick.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+    /// use opsgenie_users::api::users::UserUpdate;
+    /// let v = client
+    ///     .users()
+    ///     .update_checked("jane@example.com", UserUpdate::new().time_zone("US/Arizona"))
+    ///     .await?;
+    /// assert!(v.is_clean() || !v.mismatches.is_empty());
+    /// # Ok(()) }
+    /// ```
+    pub fn update_checked(
+        &self,
+        user: impl Into<UserRef>,
+        update: UserUpdate,
+    ) -> UpdateUserChecked {
+        let user = user.into();
+        deferred!(self, UpdateUserChecked, update_checked_now(user, update))
+    }
+
+    async fn update_checked_now(
+        &self,
+        user: UserRef,
+        update: UserUpdate,
+    ) -> Result<Verified<WriteResult>> {
+        let requested = update.requested();
+        let write = self.update(user.clone(), update).await?;
+        let read = self.get(user).await?;
+        Ok(Verified {
+            mismatches: requested.diff(&read),
+            write,
+            user: read,
+        })
+    }
+
+    /// Deletes a user (`DELETE /v2/users/{id}`): immediate and permanent.
+    /// Fails with 422 (or 428) while a schedule rotation or escalation
+    /// references the user, or when they are the only Owner; audit first with
+    /// [`schedules`](Self::schedules) and [`escalations`](Self::escalations).
+    ///
+    /// DELETE is retried after a 5xx or timeout. When such a retry answers
+    /// 404, the user is gone either way (most likely the earlier attempt
+    /// deleted it and its answer was lost), so the call succeeds with
+    /// `result` = `"Deleted"` and [`WriteResult::request_id`] of the 404. A 404
+    /// on the first attempt is [`Error::NotFound`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+    /// client.users().delete("jane@example.com").await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn delete(&self, user: impl Into<UserRef>) -> DeleteUser {
+        let req = user_path(ApiRequest::delete, &user.into());
+        let client = self.client.clone();
+        DeleteUser::new(async move { delete_user(&client, req).await.map_err(delete_blocked) })
+    }
+
+    /// Lists users (`GET /v2/users`, rate-limit domain **Search**), one page
+    /// or as a stream.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+    /// use opsgenie_users::api::users::UserSort;
+    /// use opsgenie_users::models::common::SortOrder;
+    /// let page = client.users().list().limit(50).sort(UserSort::FullName)
+    ///     .order(SortOrder::Desc).query("role:admin").await?;
+    /// println!("{} of {:?}", page.items.len(), page.total_count);
+    /// # Ok(()) }
+    /// ```
+    pub fn list(&self) -> ListUsers {
+        ListUsers::new(self.client.clone())
+    }
+
+    /// Every user, as a lazy stream of pages of 100: shorthand for
+    /// `list().stream()`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+    /// use futures::TryStreamExt;
+    /// let all: Vec<_> = client.users().list_all().try_collect().await?;
+    /// # let _ = all; Ok(()) }
+    /// ```
+    pub fn list_all(&self) -> Paginated<User> {
+        self.list().stream()
+    }
+
+    fn sub_list<T: serde::de::DeserializeOwned + Send + 'static>(
+        &self,
+        user: UserRef,
+        what: &str,
+    ) -> impl std::future::Future<Output = Result<Vec<T>>> + Send + 'static {
+        let req = user_path(ApiRequest::get, &user).path(what);
+        crate::api::send_data(self.client.clone(), req)
+    }
+
+    /// The teams the user is a member of (`GET /v2/users/{id}/teams`; not paginated).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+    /// for t in client.users().teams("jane@example.com").await? {
+    ///     println!("{} {:?}", t.id, t.name);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn teams(&self, user: impl Into<UserRef>) -> ListUserTeams {
+        ListUserTeams::new(self.sub_list(user.into(), "teams"))
+    }
+
+    /// The schedules the user takes part in (`GET /v2/users/{id}/schedules`).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+    /// let s = client.users().schedules("jane@example.com").await?;
+    /// # let _ = s; Ok(()) }
+    /// ```
+    pub fn schedules(&self, user: impl Into<UserRef>) -> ListUserSchedules {
+        ListUserSchedules::new(self.sub_list(user.into(), "schedules"))
+    }
+
+    /// The escalation policies naming the user (`GET /v2/users/{id}/escalations`).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+    /// let e = client.users().escalations("jane@example.com").await?;
+    /// # let _ = e; Ok(()) }
+    /// ```
+    pub fn escalations(&self, user: impl Into<UserRef>) -> ListUserEscalations {
+        ListUserEscalations::new(self.sub_list(user.into(), "escalations"))
+    }
+
+    /// Forwarding rules from or to the user (`GET /v2/users/{id}/forwarding-rules`).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+    /// let f = client.users().forwarding_rules("jane@example.com").await?;
+    /// # let _ = f; Ok(()) }
+    /// ```
+    pub fn forwarding_rules(&self, user: impl Into<UserRef>) -> ListUserForwardingRules {
+        ListUserForwardingRules::new(self.sub_list(user.into(), "forwarding-rules"))
+    }
+}
+
+/// Builder of `GET /v2/users/{id}`; set the options, then await it.
+///
+/// ```no_run
+/// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+/// let u = client.users().get("jane@example.com").expand_contacts().await?;
+/// for c in u.contacts.unwrap_or_default() {
+///     println!("{:?} {:?}", c.method, c.to);
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+#[must_use = "a GetUser does nothing until awaited"]
+pub struct GetUser {
+    client: Client,
+    user: UserRef,
+    expand_contacts: bool,
+}
+
+impl GetUser {
+    /// Adds `expand=contact`: the answer carries the user's contacts.
+    pub fn expand_contacts(mut self) -> Self {
+        self.expand_contacts = true;
+        self
+    }
+
+    async fn send(self) -> Result<User> {
+        let req = user_path(ApiRequest::get, &self.user)
+            .query_opt("expand", self.expand_contacts.then_some("contact"));
+        self.client.send(req).await?.data()
+    }
+}
+
+impl IntoFuture for GetUser {
+    type Output = Result<User>;
+    type IntoFuture = BoxFuture<'static, Result<User>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.send())
+    }
+}
+
+/// `DELETE /v2/users/{user}`: a 404 after a retry means the user is gone
+/// (most likely deleted by the attempt whose answer was lost).
+async fn delete_user(client: &Client, req: ApiRequest) -> Result<WriteResult> {
+    let resp = client.execute(&req).await?;
+    if resp.status == http::StatusCode::NOT_FOUND && resp.attempts > 1 {
+        tracing::info!(path = %req.path_str(), attempts = resp.attempts, "delete user: retry found the user already gone");
+        return Ok(WriteResult {
+            result: "Deleted".into(),
+            request_id: resp.request_id(),
+            ..WriteResult::default()
+        });
+    }
+    resp.error_for_status()?.json()
+}
