@@ -24,7 +24,6 @@ pub mod teams;
 pub mod users;
 
 use std::fmt;
-use std::future::Future;
 
 use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
@@ -152,19 +151,13 @@ pub(crate) fn write_result(resp: &ApiResponse) -> Result<WriteResult> {
 }
 
 /// Sends `req` and decodes the answer's `data`.
-pub(crate) fn send_data<T: DeserializeOwned + Send + 'static>(
-    client: Client,
-    req: Req,
-) -> impl Future<Output = Result<T>> + Send + 'static {
-    async move { client.send(req).await?.data() }
+pub(crate) async fn send_data<T: DeserializeOwned>(client: Client, req: Req) -> Result<T> {
+    client.send(req).await?.data()
 }
 
 /// Sends `req` and decodes the write answer.
-pub(crate) fn send_write(
-    client: Client,
-    req: Req,
-) -> impl Future<Output = Result<WriteResult>> + Send + 'static {
-    async move { write_result(&client.send(req).await?) }
+pub(crate) async fn send_write(client: Client, req: Req) -> Result<WriteResult> {
+    write_result(&client.send(req).await?)
 }
 
 /// Sends a create and returns the created entity's typed id. An answer

@@ -1,6 +1,6 @@
 //! Custom user roles: `client.roles()` (`/v2/roles`).
 //!
-//! Roles are addressed by [`CustomRoleRef`](crate::CustomRoleRef) (id or name) with an explicit
+//! Roles are addressed by [`CustomRoleRef`] (id or name) with an explicit
 //! `identifierType`. Names are case-sensitive and sent exactly as given:
 //! `"admin"` is not `"Admin"`. The list call returns custom roles only.
 //!

@@ -15,8 +15,8 @@ use crate::models::contact::UserContact;
 /// are **case-sensitive**: `"admin"` is [`Role::Custom("admin")`](Role::Custom),
 /// not [`Role::Admin`]. Sending a name the account does not know (such as
 /// `"admin"`) does not fail: Opsgenie silently gives the user the `User` role.
-/// Use [`Users::create_checked`](crate::api::users::Users::create_checked) or
-/// [`update_checked`](crate::api::users::Users::update_checked) to catch that.
+/// Use [`UsersHandler::create_checked`](crate::api::users::UsersHandler::create_checked) or
+/// [`update_checked`](crate::api::users::UsersHandler::update_checked) to catch that.
 ///
 /// ```
 /// use opsgenie_users::models::user::Role;

@@ -32,7 +32,7 @@ call!(
 );
 
 /// Custom team role calls (`/v2/teams/{team}/roles`). Get one with
-/// [`TeamsHandler::roles`]. The team goes with `teamIdentifierType`, the role
+/// [`TeamsHandler::roles`](super::TeamsHandler::roles). The team goes with `teamIdentifierType`, the role
 /// with `identifierType`; role names are case-sensitive and sent verbatim.
 #[derive(Debug, Clone)]
 pub struct TeamRolesHandler {

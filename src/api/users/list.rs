@@ -120,7 +120,7 @@ impl ListUsers {
         self
     }
     /// Page size, 1 to 100 (default 100). Out of range fails with
-    /// [`Error::InvalidInput`] before sending.
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) before sending.
     pub fn limit(mut self, limit: u32) -> Self {
         self.params.limit = limit;
         self
