@@ -37,7 +37,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use opsgenie_users::models::team::TeamRole;
 use opsgenie_users::models::user::{Role, User};
 use opsgenie_users::models::user::{UserCreate, UserUpdate};
-use opsgenie_users::{Client, TeamRef, UserRef};
+use opsgenie_users::{Client, UserRef};
 
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -206,7 +206,7 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
         .await?;
     let mut members: BTreeMap<String, BTreeMap<String, TeamRole>> = BTreeMap::new();
     for t in client.teams().list().await? {
-        let team = client.teams().get(TeamRef::id(t.id.as_str())).await?;
+        let team = client.teams().get(&t.id).await?;
         let m = members.entry(team.name.clone()).or_default();
         for member in team.members {
             if let Some(u) = member.user.username {
@@ -401,11 +401,7 @@ async fn apply(client: &Client, op: &Op, no_invite: bool) -> Result<Vec<String>,
             username,
             role,
         } => teams
-            .add_member(
-                TeamRef::name(team.as_str()),
-                username.as_str(),
-                role.clone(),
-            )
+            .add_member(team.as_str(), username.as_str(), role.clone())
             .await
             .map(no_mismatches)
             .map_err(|e| e.to_string()),
@@ -414,16 +410,12 @@ async fn apply(client: &Client, op: &Op, no_invite: bool) -> Result<Vec<String>,
             username,
             role,
         } => teams
-            .change_member_role(
-                TeamRef::name(team.as_str()),
-                username.as_str(),
-                role.clone(),
-            )
+            .change_member_role(team.as_str(), username.as_str(), role.clone())
             .await
             .map(no_mismatches)
             .map_err(|e| e.to_string()),
         Op::Remove { team, username } => teams
-            .remove_member(TeamRef::name(team.as_str()), username.as_str())
+            .remove_member(team.as_str(), username.as_str())
             .await
             .map(no_mismatches)
             .map_err(|e| e.to_string()),

@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use futures::TryStreamExt;
 use opsgenie_users::api::users::UserSort;
 use opsgenie_users::models::user::{Role, User};
-use opsgenie_users::{Client, TeamRef};
+use opsgenie_users::Client;
 use serde_json::{json, Value};
 
 /// The Jira Service Management counterpart of an Opsgenie account role.
@@ -120,7 +120,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut memberships: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     let mut team_roles = Vec::new();
     for t in client.teams().list().await? {
-        let team = client.teams().get(TeamRef::id(t.id.as_str())).await?;
+        let team = client.teams().get(&t.id).await?;
         for m in &team.members {
             if let Some(id) = &m.user.id {
                 memberships
@@ -129,12 +129,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                     .push((team.name.clone(), m.role.to_string()));
             }
         }
-        for r in client
-            .teams()
-            .roles(TeamRef::id(t.id.as_str()))
-            .list()
-            .await?
-        {
+        for r in client.teams().roles(&t.id).list().await? {
             team_roles.push((team.name.clone(), r));
         }
     }

@@ -22,7 +22,7 @@ use opsgenie_users::models::contact::{ContactCreate, ContactMethod};
 use opsgenie_users::models::team::TeamRole;
 use opsgenie_users::models::user::Role;
 use opsgenie_users::models::user::UserCreate;
-use opsgenie_users::{Client, TeamRef};
+use opsgenie_users::Client;
 
 struct Args {
     username: String,
@@ -138,7 +138,7 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
     for (team, role) in &args.teams {
         match client
             .teams()
-            .add_member(TeamRef::name(team.as_str()), &user.id, role.clone())
+            .add_member(team.as_str(), &user.id, role.clone())
             .await
         {
             Ok(_) => println!("added to team {team} as {role}"),

@@ -25,7 +25,7 @@
 use std::collections::BTreeSet;
 
 use opsgenie_users::models::role::{CustomRole, CustomRoleWrite, ExtendedRole, Right};
-use opsgenie_users::{Client, CustomRoleRef};
+use opsgenie_users::Client;
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]
@@ -117,10 +117,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 if !dry_run {
                     client
                         .roles()
-                        .update(
-                            CustomRoleRef::id(have.id.as_str()),
-                            write(want, CustomRoleWrite::update()),
-                        )
+                        .update(&have.id, write(want, CustomRoleWrite::update()))
                         .await?;
                 }
                 updated += 1;

@@ -296,6 +296,31 @@ name_or_id!(
     /// assert_eq!(TeamRef::from(TeamId::new("t-1")), TeamRef::id("t-1"));
     /// assert_eq!(TeamRef::id("t-1").identifier_type(), "id");
     /// ```
+    ///
+    /// Each resource has its own reference type, so a team reference is not
+    /// accepted where a custom role is expected (nor a team id where a role
+    /// id is):
+    ///
+    /// ```compile_fail
+    /// # async fn demo(client: opsgenie_users::Client) {
+    /// let team = opsgenie_users::TeamRef::name("sre");
+    /// let _ = client.roles().get(team).await; // error: a TeamRef is not a CustomRoleRef
+    /// # }
+    /// ```
+    ///
+    /// ```compile_fail
+    /// # async fn demo(client: opsgenie_users::Client) {
+    /// let team = opsgenie_users::TeamId::new("t-1");
+    /// let _ = client.teams().roles("sre").get(&team).await; // error: a TeamId is not a TeamRoleRef
+    /// # }
+    /// ```
+    ///
+    /// ```no_run
+    /// # async fn demo(client: opsgenie_users::Client) {
+    /// let role = opsgenie_users::CustomRoleRef::name("sre"); // the right type compiles
+    /// let _ = client.roles().get(role).await;
+    /// # }
+    /// ```
     TeamRef, TeamId, "team", "team"
 );
 name_or_id!(
@@ -454,6 +479,61 @@ mod tests {
         assert!(validate("id", " ").is_err());
         assert!(validate("id", "a\nb").is_err());
         assert!(validate("id", "ok@x.com").is_ok());
+    }
+
+    #[test]
+    fn refs_of_each_resource_convert_and_name_their_identifier_type() {
+        assert_eq!(TeamRef::from("sre"), TeamRef::Name("sre".into()));
+        assert_eq!(TeamRef::from(String::from("sre")), TeamRef::name("sre"));
+        assert_eq!(
+            TeamRef::from(&TeamId::new("t")),
+            TeamRef::Id(TeamId::new("t"))
+        );
+        assert_eq!(CustomRoleRef::from("Ops").identifier_type(), "name");
+        assert_eq!(
+            CustomRoleRef::from(CustomRoleId::new("r")).identifier_type(),
+            "id"
+        );
+        assert_eq!(
+            TeamRoleRef::from(&TeamRoleId::new("tr")),
+            TeamRoleRef::id("tr")
+        );
+        assert_eq!(ScheduleRef::from("s").to_string(), "name=s");
+        assert_eq!(EscalationRef::id("e").to_string(), "id=e");
+        assert_eq!(EscalationRef::from(&EscalationId::new("e")).as_str(), "e");
+        // A user string: `@` makes a username, anything else an id.
+        assert!(matches!(UserRef::from("a@x.com"), UserRef::Username(_)));
+        assert!(matches!(UserRef::from("u-1"), UserRef::Id(_)));
+        // Ids compare with plain strings.
+        assert_eq!(RotationId::new("r-1"), "r-1");
+        assert!(ContactId::new("c") == *"c");
+        // Serde: the same JSON as a plain string.
+        assert_eq!(
+            serde_json::to_string(&ScheduleId::new("s")).unwrap(),
+            r#""s""#
+        );
+    }
+
+    #[test]
+    fn each_ref_is_encoded_as_one_segment_with_its_kind() {
+        let req = |r: &dyn PathSegment| {
+            crate::request::ApiRequest::get(crate::Domain::Configuration)
+                .path("v2/x")
+                .segment(r.kind(), r.as_str())
+        };
+        assert_eq!(req(&TeamRef::name("a/b")).path_str(), "/v2/x/a%2Fb");
+        assert_eq!(req(&RotationId::new("r+1")).path_str(), "/v2/x/r%2B1");
+        assert_eq!(req(&ScheduleRef::name("x y")).path_str(), "/v2/x/x%20y");
+        let bad = req(&TeamRoleRef::name(".."));
+        assert!(
+            bad.invalid.as_deref().unwrap().contains("team role"),
+            "{bad:?}"
+        );
+        let bad = req(&ContactId::new(" "));
+        assert!(
+            bad.invalid.as_deref().unwrap().contains("contact id"),
+            "{bad:?}"
+        );
     }
 
     proptest! {

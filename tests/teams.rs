@@ -19,8 +19,8 @@ use opsgenie_users::models::team::{
     DesiredMember, TeamCreate, TeamRight, TeamRole, TeamRoleWrite, TeamUpdate,
 };
 use opsgenie_users::{
-    Client, ContactId, CustomRoleRef, Error, EscalationRef, ScheduleRef, TeamId, TeamRef,
-    TeamRoleId, TeamRoleRef, UserRef,
+    Client, ContactId, CustomRoleId, CustomRoleRef, Error, EscalationRef, ScheduleRef, TeamId,
+    TeamRef, TeamRoleId, TeamRoleRef, UserRef,
 };
 use script::{data, step, written, Script};
 use serde_json::{json, Value};
@@ -751,7 +751,7 @@ async fn team_role_calls() {
     .await;
     let c = common::client(&s.base_url());
     let roles = c.teams().roles(TeamRef::name("sre"));
-    roles
+    let created = roles
         .create(
             TeamRoleWrite::new("Lead")
                 .right(TeamRight::granted("manage-members"))
@@ -759,6 +759,8 @@ async fn team_role_calls() {
         )
         .await
         .unwrap();
+    assert_eq!(created.id, TeamRoleId::new("tr-1"), "a typed team role id");
+    assert_eq!(created.request_id.as_deref(), Some("rq-1"));
     let l = roles.list().await.unwrap();
     assert_eq!(l[0].rights[0].right, "x-new");
     assert_eq!(
@@ -830,7 +832,8 @@ async fn custom_role_calls_keep_case_and_send_identifier_type() {
     )
     .await;
     let c = common::client(&s.base_url());
-    c.roles()
+    let created = c
+        .roles()
         .create(
             CustomRoleWrite::new("ReadOnlyOps")
                 .extended_role(ExtendedRole::Observer)
@@ -839,6 +842,12 @@ async fn custom_role_calls_keep_case_and_send_identifier_type() {
         )
         .await
         .unwrap();
+    assert_eq!(
+        created.id,
+        CustomRoleId::new("r-1"),
+        "a typed custom role id"
+    );
+    assert_eq!(created.result, "Created");
     let r = c
         .roles()
         .get(CustomRoleRef::name("ReadOnlyOps"))
@@ -1443,4 +1452,105 @@ async fn against_the_simulator() {
         .any(|t| t.name == "payments"));
     c.teams().delete(team).await.unwrap();
     server.shutdown().await;
+}
+
+// ------------------------------------------------------- typed ids on create
+
+#[tokio::test]
+async fn a_create_answered_without_an_id_is_resolved_by_name() {
+    let s = MockServer::start_async().await;
+    let create = expect(
+        &s,
+        POST,
+        "/v2/teams",
+        &[],
+        Some(json!({"name": "a/b"})),
+        202,
+        json!({"result": "Request will be processed", "took": 0.1, "requestId": "rq-7"}),
+    )
+    .await;
+    let lookup = expect(
+        &s,
+        GET,
+        "/v2/teams/a%2Fb",
+        &[("identifierType", "name")],
+        None,
+        200,
+        data(json!({"id": "t-9", "name": "a/b"})),
+    )
+    .await;
+    let c = common::client(&s.base_url());
+    let created = c.teams().create(TeamCreate::new("a/b")).await.unwrap();
+    assert_eq!(created.id, TeamId::new("t-9"));
+    assert_eq!(created.result, "Request will be processed");
+    assert_eq!(created.request_id.as_deref(), Some("rq-7"));
+    create.assert_async().await;
+    lookup.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_create_without_an_id_that_cannot_be_found_is_ambiguous() {
+    let s = MockServer::start_async().await;
+    let create = expect(
+        &s,
+        POST,
+        "/v2/users/ann@x.com/contacts",
+        &[],
+        Some(json!({"method": "email", "to": "ann@x.com"})),
+        202,
+        json!({"result": "Accepted"}),
+    )
+    .await;
+    let c = common::client(&s.base_url());
+    let err = c
+        .contacts("ann@x.com")
+        .create(ContactCreate::new(ContactMethod::Email, "ann@x.com"))
+        .await
+        .unwrap_err();
+    match &err {
+        Error::AmbiguousOutcome { operation, cause } => {
+            assert!(operation.contains("without an id"), "{operation}");
+            assert!(matches!(**cause, Error::Decode { .. }), "{cause:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    create.assert_hits_async(1).await;
+}
+
+#[tokio::test]
+async fn typed_refs_reach_the_server_as_one_segment_with_their_identifier_type() {
+    let s = MockServer::start_async().await;
+    let by_id = expect(
+        &s,
+        GET,
+        "/v2/schedules/s%2B1/rotations/r%3F1",
+        &[("scheduleIdentifierType", "id")],
+        None,
+        200,
+        data(json!({"id": "r?1", "participants": []})),
+    )
+    .await;
+    let by_name = expect(
+        &s,
+        GET,
+        "/v2/escalations/on%20call",
+        &[("identifierType", "name")],
+        None,
+        200,
+        data(json!({"id": "e-1", "name": "on call", "rules": []})),
+    )
+    .await;
+    let c = common::client(&s.base_url());
+    let schedule = opsgenie_users::ScheduleId::new("s+1");
+    let rotation = c
+        .schedules()
+        .rotations(&schedule)
+        .get(opsgenie_users::RotationId::new("r?1"))
+        .await
+        .unwrap();
+    assert_eq!(rotation.id, "r?1");
+    let e = c.escalations().get("on call").await.unwrap();
+    assert_eq!(e.id, opsgenie_users::EscalationId::new("e-1"));
+    by_id.assert_async().await;
+    by_name.assert_async().await;
 }

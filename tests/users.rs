@@ -663,7 +663,43 @@ async fn update_and_delete_errors_are_typed() {
     let e = users.delete("oncall@x.com").await.unwrap_err();
     assert_eq!(e.status().unwrap().as_u16(), 422);
     assert!(e.message().unwrap().contains("schedule"));
+    // A blocked delete is typed the same as offboarding's.
+    assert!(matches!(e, Error::DeleteBlocked(_)), "{e:?}");
     del.assert_async().await;
+}
+
+#[tokio::test]
+async fn a_428_delete_is_delete_blocked_and_a_400_stays_api() {
+    let server = MockServer::start_async().await;
+    let blocked = server
+        .mock_async(|when, then| {
+            when.method(DELETE).path("/v2/users/owner@x.com");
+            then.status(428).json_body(
+                json!({"message": "User is used by escalation sre", "requestId": "r-4"}),
+            );
+        })
+        .await;
+    let bad = server
+        .mock_async(|when, then| {
+            when.method(DELETE).path("/v2/users/bad@x.com");
+            then.status(400)
+                .json_body(json!({"message": "Bad request"}));
+        })
+        .await;
+    let users = common::client(&server.base_url()).users();
+    let e = users.delete("owner@x.com").await.unwrap_err();
+    assert!(
+        matches!(&e, Error::DeleteBlocked(a) if a.status.as_u16() == 428),
+        "{e:?}"
+    );
+    assert_eq!(e.request_id(), Some("r-4"));
+    let e = users.delete("bad@x.com").await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Api(a) if a.status.as_u16() == 400),
+        "{e:?}"
+    );
+    blocked.assert_hits_async(1).await;
+    bad.assert_hits_async(1).await;
 }
 
 #[tokio::test]
