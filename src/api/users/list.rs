@@ -24,6 +24,7 @@ use crate::Client;
 /// assert_eq!(opsgenie_users::api::users::UserSort::InsertedAt.as_str(), "insertedAt");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum UserSort {
     /// `username`.
     Username,

@@ -157,7 +157,7 @@ impl UsersHandler {
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
-    /// use opsgenie_users::api::users::UserCreate;
+    /// use opsgenie_users::models::user::UserCreate;
     /// let created = client
     ///     .users()
     ///     .create(UserCreate::new("jane@example.com", "Jane Doe").invitation_disabled(true))
@@ -273,7 +273,7 @@ impl UsersHandler {
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
-    /// use opsgenie_users::api::users::UserCreate;
+    /// use opsgenie_users::models::user::UserCreate;
     /// let v = client
     ///     .users()
     ///     .create_checked(UserCreate::new("jo@example.com", "Jo").role("Site Reliability"))
@@ -321,7 +321,7 @@ impl UsersHandler {
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
-    /// use opsgenie_users::api::users::UserUpdate;
+    /// use opsgenie_users::models::user::UserUpdate;
     /// client.users().update("jane@example.com", UserUpdate::new().locale("en_GB")).await?;
     /// # Ok(()) }
     /// ```
@@ -338,7 +338,7 @@ impl UsersHandler {
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
-    /// use opsgenie_users::api::users::UserUpdate;
+    /// use opsgenie_users::models::user::UserUpdate;
     /// let v = client
     ///     .users()
     ///     .update_checked("jane@example.com", UserUpdate::new().time_zone("US/Arizona"))
