@@ -305,115 +305,113 @@ impl OffboardingHandler {
 }
 
 async fn plan(c: Client, user: UserRef) -> Result<OffboardingPlan> {
-    {
-        let u = c.users().get(user).await?;
-        let me = PlanUser {
-            id: u.id.clone(),
-            username: u.username.clone(),
-            role: u.role_name().map(|r| r.as_str().to_string()),
+    let u = c.users().get(user).await?;
+    let me = PlanUser {
+        id: u.id.clone(),
+        username: u.username.clone(),
+        role: u.role_name().map(|r| r.as_str().to_string()),
+    };
+    let me_ref = UserRef::Id(me.id.clone());
+    let mut plan = OffboardingPlan {
+        user: me,
+        teams: Vec::new(),
+        rotations: Vec::new(),
+        escalations: Vec::new(),
+        forwarding_rules: Vec::new(),
+        sole_owner: false,
+    };
+
+    for t in c.users().teams(me_ref.clone()).await? {
+        // A team deleted since the listing is no membership to plan for.
+        let Some(team) = gone_is_none(c.teams().get(TeamRef::from(&t.id)).await)? else {
+            continue;
         };
-        let me_ref = UserRef::Id(me.id.clone());
-        let mut plan = OffboardingPlan {
-            user: me,
-            teams: Vec::new(),
-            rotations: Vec::new(),
-            escalations: Vec::new(),
-            forwarding_rules: Vec::new(),
-            sole_owner: false,
+        let Some(m) = team
+            .member(&me_ref)
+            .or_else(|| team.member(&UserRef::Username(plan.user.username.clone())))
+        else {
+            continue;
         };
+        let only_admin = m.role == TeamRole::Admin && team.admins().count() == 1;
+        plan.teams.push(PlannedTeam {
+            id: team.id.clone(),
+            name: team.name.clone(),
+            role: m.role.clone(),
+            only_admin,
+        });
+    }
 
-        for t in c.users().teams(me_ref.clone()).await? {
-            // A team deleted since the listing is no membership to plan for.
-            let Some(team) = gone_is_none(c.teams().get(TeamRef::from(&t.id)).await)? else {
-                continue;
-            };
-            let Some(m) = team
-                .member(&me_ref)
-                .or_else(|| team.member(&UserRef::Username(plan.user.username.clone())))
-            else {
-                continue;
-            };
-            let only_admin = m.role == TeamRole::Admin && team.admins().count() == 1;
-            plan.teams.push(PlannedTeam {
-                id: team.id.clone(),
-                name: team.name.clone(),
-                role: m.role.clone(),
-                only_admin,
-            });
-        }
-
-        for s in c.users().schedules(me_ref.clone()).await? {
-            let rotations = c.schedules().rotations(&s.id).list().await;
-            for r in gone_is_none(rotations)?.unwrap_or_default() {
-                let slots = r.participants.iter().filter(|p| plan.is_user(p)).count();
-                if slots > 0 {
-                    plan.rotations.push(PlannedRotation {
-                        schedule_id: s.id.clone(),
-                        schedule_name: s.name.clone(),
-                        rotation_id: r.id.clone(),
-                        rotation_name: r.name.clone(),
-                        slots,
-                    });
-                }
-            }
-        }
-
-        for e in c.users().escalations(me_ref.clone()).await? {
-            let rules: Vec<usize> = e
-                .rules
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| {
-                    r.recipient.as_ref().is_some_and(|rc| {
-                        rc.kind == "user"
-                            && (rc.id.as_deref() == Some(plan.user.id.as_str())
-                                || rc.username.as_deref().is_some_and(|n| {
-                                    n.eq_ignore_ascii_case(plan.user.username.as_str())
-                                }))
-                    })
-                })
-                .map(|(i, _)| i)
-                .collect();
-            if !rules.is_empty() {
-                plan.escalations.push(PlannedEscalation {
-                    id: e.id.clone(),
-                    name: e.name.clone(),
-                    rules,
+    for s in c.users().schedules(me_ref.clone()).await? {
+        let rotations = c.schedules().rotations(&s.id).list().await;
+        for r in gone_is_none(rotations)?.unwrap_or_default() {
+            let slots = r.participants.iter().filter(|p| plan.is_user(p)).count();
+            if slots > 0 {
+                plan.rotations.push(PlannedRotation {
+                    schedule_id: s.id.clone(),
+                    schedule_name: s.name.clone(),
+                    rotation_id: r.id.clone(),
+                    rotation_name: r.name.clone(),
+                    slots,
                 });
             }
         }
+    }
 
-        for f in c.users().forwarding_rules(me_ref.clone()).await? {
-            let is_me = |m: &Option<crate::models::user::UserMeta>| {
-                m.as_ref().is_some_and(|m| {
-                    m.id.as_ref() == Some(&plan.user.id)
-                        || m.username.as_ref().is_some_and(|n| {
-                            n.as_str().eq_ignore_ascii_case(plan.user.username.as_str())
-                        })
+    for e in c.users().escalations(me_ref.clone()).await? {
+        let rules: Vec<usize> = e
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| {
+                r.recipient.as_ref().is_some_and(|rc| {
+                    rc.kind == "user"
+                        && (rc.id.as_deref() == Some(plan.user.id.as_str())
+                            || rc.username.as_deref().is_some_and(|n| {
+                                n.eq_ignore_ascii_case(plan.user.username.as_str())
+                            }))
                 })
-            };
-            let from_user = is_me(&f.from_user) || !is_me(&f.to_user);
-            plan.forwarding_rules.push(PlannedForwarding {
-                id: f.id.clone(),
-                alias: f.alias.clone(),
-                from_user,
+            })
+            .map(|(i, _)| i)
+            .collect();
+        if !rules.is_empty() {
+            plan.escalations.push(PlannedEscalation {
+                id: e.id.clone(),
+                name: e.name.clone(),
+                rules,
             });
         }
-
-        if u.role_name() == Some(&Role::Owner) {
-            let owners: Vec<_> = c
-                .users()
-                .list()
-                .query("role:Owner")
-                .stream()
-                .try_collect()
-                .await?;
-            plan.sole_owner = !owners
-                .iter()
-                .any(|o| o.id != plan.user.id && o.role_name() == Some(&Role::Owner));
-        }
-        Ok(plan)
     }
+
+    for f in c.users().forwarding_rules(me_ref.clone()).await? {
+        let is_me = |m: &Option<crate::models::user::UserMeta>| {
+            m.as_ref().is_some_and(|m| {
+                m.id.as_ref() == Some(&plan.user.id)
+                    || m.username.as_ref().is_some_and(|n| {
+                        n.as_str().eq_ignore_ascii_case(plan.user.username.as_str())
+                    })
+            })
+        };
+        let from_user = is_me(&f.from_user) || !is_me(&f.to_user);
+        plan.forwarding_rules.push(PlannedForwarding {
+            id: f.id.clone(),
+            alias: f.alias.clone(),
+            from_user,
+        });
+    }
+
+    if u.role_name() == Some(&Role::Owner) {
+        let owners: Vec<_> = c
+            .users()
+            .list()
+            .query("role:Owner")
+            .stream()
+            .try_collect()
+            .await?;
+        plan.sole_owner = !owners
+            .iter()
+            .any(|o| o.id != plan.user.id && o.role_name() == Some(&Role::Owner));
+    }
+    Ok(plan)
 }
 
 /// Builder returned by [`OffboardingHandler::execute`]: set the options,
