@@ -1514,7 +1514,7 @@ async fn a_create_without_an_id_that_cannot_be_found_is_ambiguous() {
         }
         other => panic!("{other:?}"),
     }
-    create.assert_hits_async(1).await;
+    create.assert_calls_async(1).await;
 }
 
 #[tokio::test]

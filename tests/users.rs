@@ -698,8 +698,8 @@ async fn a_428_delete_is_delete_blocked_and_a_400_stays_api() {
         matches!(&e, Error::Api(a) if a.status.as_u16() == 400),
         "{e:?}"
     );
-    blocked.assert_hits_async(1).await;
-    bad.assert_hits_async(1).await;
+    blocked.assert_calls_async(1).await;
+    bad.assert_calls_async(1).await;
 }
 
 #[tokio::test]

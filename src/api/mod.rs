@@ -76,8 +76,12 @@ pub(crate) use call;
 /// ```
 /// use opsgenie_users::api::{MembershipStep, Step};
 /// use opsgenie_users::models::team::{MemberUser, TeamRole};
-/// let s = Step::Membership(MembershipStep::remove(MemberUser::from(&"u-3".into()), None));
+/// use opsgenie_users::UserRef;
+/// let user = MemberUser::from(&UserRef::id("u-3"));
+/// let s = Step::Membership(MembershipStep::Remove { user: user.clone(), team: None });
 /// assert_eq!(s.to_string(), "remove u-3");
+/// let s = Step::from(MembershipStep::Add { user, role: TeamRole::Admin, team: Some("sre".into()) });
+/// assert_eq!(s.to_string(), "add u-3 to team sre as admin");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]

@@ -55,13 +55,6 @@ pub enum MembershipStep {
     },
 }
 
-impl MembershipStep {
-    /// A removal of `user` (from the team named `team`, when given).
-    pub fn remove(user: MemberUser, team: Option<String>) -> Self {
-        MembershipStep::Remove { user, team }
-    }
-}
-
 fn who(u: &MemberUser) -> String {
     u.to_ref()
         .map(|r| r.to_string())
@@ -156,7 +149,13 @@ impl ApplyMembers {
         }
         if self.remove_unlisted {
             for m in &self.diff.remove {
-                steps.push(MembershipStep::remove(m.user.clone(), None).into());
+                steps.push(
+                    MembershipStep::Remove {
+                        user: m.user.clone(),
+                        team: None,
+                    }
+                    .into(),
+                );
             }
         }
         let mut report = ApplyReport::default();
