@@ -38,7 +38,7 @@ pub use api::schedules::{EscalationRef, ScheduleRef};
 pub use client::{Client, ClientBuilder, Region};
 pub use error::{ApiError, Error, RateLimitInfo, Result, ScimErrorDetail, ScimType};
 pub use ids::{ContactId, NameOrId, RoleId, RoleRef, TeamId, TeamRef, UserId, UserRef, Username};
-pub use ratelimit::Domain;
+pub use request::Domain;
 pub use request::{ApiRequest, ApiResponse};
 pub use retry::RetryPolicy;
 pub use secret::{BearerToken, GenieKey};

@@ -636,15 +636,6 @@ impl ExecuteOffboarding<'_, '_> {
             let outcome = match self.run_step(&step, successor.as_ref()).await {
                 Ok(o) => o,
                 Err(cause) => {
-                    let cause = match cause {
-                        Error::Api(a)
-                            if step == OffboardingStep::DeleteUser
-                                && matches!(a.status.as_u16(), 422 | 428) =>
-                        {
-                            Error::DeleteBlocked(a)
-                        }
-                        other => other,
-                    };
                     if !wrote {
                         return Err(cause);
                     }
