@@ -358,10 +358,10 @@ fn is_blocked_delete(e: &ApiError) -> bool {
                 "used by",
                 "used in",
                 "referenced",
-                "schedule",
-                "escalation",
-                "owner",
-                "assigned",
+                "only owner",
+                "sole owner",
+                "last owner",
+                "is assigned",
                 "cannot be deleted",
                 "can not be deleted",
             ]
@@ -747,13 +747,20 @@ mod tests {
         let e = answer(Method::DELETE, StatusCode::UNPROCESSABLE_ENTITY, &h, b"");
         assert!(matches!(e, Error::DeleteBlocked(_)), "{e:?}");
         // Other 4xx to a DELETE keep their usual variant.
+        for other in [
+            &br#"{"message":"Invalid identifier"}"#[..],
+            br#"{"message":"Schedule identifier is not valid"}"#,
+        ] {
+            let e = answer(Method::DELETE, StatusCode::BAD_REQUEST, &h, other);
+            assert!(matches!(e, Error::Api(_)), "{e:?}");
+        }
         let e = answer(
             Method::DELETE,
             StatusCode::BAD_REQUEST,
             &h,
-            br#"{"message":"Invalid identifier"}"#,
+            br#"{"message":"User is the only owner of the account"}"#,
         );
-        assert!(matches!(e, Error::Api(_)), "{e:?}");
+        assert!(matches!(e, Error::DeleteBlocked(_)), "{e:?}");
         let e = answer(Method::DELETE, StatusCode::NOT_FOUND, &h, used);
         assert!(matches!(e, Error::NotFound(_)), "{e:?}");
         let e = answer(Method::DELETE, StatusCode::SERVICE_UNAVAILABLE, &h, used);
