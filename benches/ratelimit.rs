@@ -19,6 +19,7 @@ use opsgenie_users::ratelimit::testing::Scenario;
 use opsgenie_users::ratelimit::{
     AdaptiveLimiter, BucketKey, Feedback, Limits, RateLimiter, Unlimited,
 };
+use opsgenie_users::retry::Outcome;
 use opsgenie_users::{ApiRequest, Client, Domain};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -30,10 +31,12 @@ fn key() -> BucketKey {
     }
 }
 
-const OK: Feedback = Feedback {
-    status: Some(200),
-    rate_limit: None,
-};
+fn ok() -> Feedback {
+    Feedback::from_outcome(&Outcome::Response {
+        status: http::StatusCode::OK,
+        rate_limit: None,
+    })
+}
 
 fn runtime() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_multi_thread()
@@ -64,9 +67,10 @@ fn permits(c: &mut Criterion) {
         g.throughput(Throughput::Elements(1));
         g.bench_function(format!("uncontended/{name}"), |b| {
             let k = key();
+            let fb = ok();
             b.to_async(&rt).iter(|| async {
                 let p = l.acquire(black_box(&k)).await;
-                p.complete(&OK);
+                p.complete(&fb);
             })
         });
         g.throughput(Throughput::Elements(64));
@@ -77,7 +81,7 @@ fn permits(c: &mut Criterion) {
                         let l = l.clone();
                         tokio::spawn(async move {
                             let p = l.acquire(&key()).await;
-                            p.complete(&OK);
+                            p.complete(&ok());
                         })
                     })
                     .collect();
@@ -182,7 +186,7 @@ fn overhead(c: &mut Criterion) {
                 )
                 .await
                 .unwrap();
-            black_box(r.body.len());
+            black_box(r.body().len());
         }
     };
     let bare = || {

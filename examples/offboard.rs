@@ -131,12 +131,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             .await?
             .ok_or_else(|| format!("no SCIM user with userName {}", plan.user.username))?;
         let id = found.id.clone().ok_or("the SCIM user has no id")?;
-        let done = scim
-            .users()
-            .deactivate(&id)
-            .strip_groups(true)
-            .send()
-            .await?;
+        let done = scim.users().deactivate(&id).strip_groups(true).await?;
         println!(
             "deactivated {} in the directory (removed from {} group(s)); the Opsgenie user is kept",
             plan.user.username,

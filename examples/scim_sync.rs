@@ -227,7 +227,7 @@ pub fn plan(desired: &[DesiredUser], dir: &Directory, delete_missing: bool) -> V
     let mut label_of: HashMap<String, String> = HashMap::new();
     for u in &dir.users {
         if let Some(id) = &u.id {
-            label_of.insert(id.clone(), u.user_name.clone());
+            label_of.insert(id.to_string(), u.user_name.clone());
         }
     }
 
@@ -242,7 +242,7 @@ pub fn plan(desired: &[DesiredUser], dir: &Directory, delete_missing: bool) -> V
         match existing {
             None => actions.push(Action::CreateUser(Box::new(want))),
             Some(e) => {
-                let id = e.id.clone().unwrap_or_default();
+                let id = e.id.as_deref().unwrap_or_default().to_string();
                 matched.insert(id.clone());
                 let changes = want.changes_from(e);
                 if !changes.is_empty() {
@@ -257,17 +257,17 @@ pub fn plan(desired: &[DesiredUser], dir: &Directory, delete_missing: bool) -> V
     }
     for u in &dir.users {
         let Some(id) = &u.id else { continue };
-        if matched.contains(id) {
+        if matched.contains(id.as_str()) {
             continue;
         }
         if delete_missing {
             actions.push(Action::DeleteUser {
-                id: id.clone(),
+                id: id.to_string(),
                 user_name: u.user_name.clone(),
             });
         } else if u.active != Some(false) {
             actions.push(Action::DeactivateUser {
-                id: id.clone(),
+                id: id.to_string(),
                 user_name: u.user_name.clone(),
             });
         }
@@ -298,7 +298,7 @@ pub fn plan(desired: &[DesiredUser], dir: &Directory, delete_missing: bool) -> V
     for d in desired {
         if let Some(e) = by_ext.get(d.external_id.as_str()) {
             if let Some(id) = &e.id {
-                csv_name_of_id.insert(id.clone(), d.user_name.to_lowercase());
+                csv_name_of_id.insert(id.to_string(), d.user_name.to_lowercase());
             }
         }
     }
@@ -359,19 +359,25 @@ pub async fn apply(
     let mut ids: HashMap<String, String> = dir
         .users
         .iter()
-        .filter_map(|u| u.id.clone().map(|id| (u.user_name.to_lowercase(), id)))
+        .filter_map(|u| {
+            u.id.clone()
+                .map(|id| (u.user_name.to_lowercase(), id.into()))
+        })
         .collect();
     let mut groups: HashMap<String, String> = dir
         .groups
         .iter()
-        .filter_map(|g| g.id.clone().map(|id| (g.display_name.clone(), id)))
+        .filter_map(|g| g.id.clone().map(|id| (g.display_name.clone(), id.into())))
         .collect();
     let missing = |what: &str| opsgenie_users::Error::InvalidInput(format!("unknown {what}"));
     for a in actions {
         match a {
             Action::CreateUser(u) => {
-                let created = scim.users().create(u).await?;
-                ids.insert(u.user_name.to_lowercase(), created.id.unwrap_or_default());
+                let created = scim.users().create((**u).clone()).await?;
+                ids.insert(
+                    u.user_name.to_lowercase(),
+                    created.id.map(String::from).unwrap_or_default(),
+                );
             }
             Action::UpdateUser {
                 id,
@@ -381,18 +387,18 @@ pub async fn apply(
                 scim.users()
                     .patch(
                         id,
-                        &PatchOp::new().replace_attributes(Value::Object(changes.clone())),
+                        PatchOp::new().replace_attributes(Value::Object(changes.clone())),
                     )
                     .await?;
                 ids.insert(user_name.to_lowercase(), id.clone());
             }
             Action::DeactivateUser { id, .. } => {
-                scim.users().deactivate(id).send().await?;
+                scim.users().deactivate(id).await?;
             }
             Action::DeleteUser { id, .. } => scim.users().delete(id).await?,
             Action::CreateGroup { name } => {
-                let g = scim.groups().create(&ScimGroup::new(name)).await?;
-                groups.insert(name.clone(), g.id.unwrap_or_default());
+                let g = scim.groups().create(ScimGroup::new(name)).await?;
+                groups.insert(name.clone(), g.id.map(String::from).unwrap_or_default());
             }
             Action::AddMembers { group, user_names } => {
                 let gid = groups.get(group).ok_or_else(|| missing(group))?;

@@ -15,10 +15,10 @@ use url::Url;
 
 use crate::error::{Error, RateLimitInfo, Result};
 use crate::ratelimit::{
-    parse_request_limits, AdaptiveLimiter, BucketKey, BucketStats, Domain, Feedback, LimitSource,
-    Limits, RateLimiter,
+    parse_request_limits, AdaptiveLimiter, BucketKey, BucketStats, Feedback, LimitSource, Limits,
+    RateLimiter,
 };
-use crate::request::{ApiRequest, ApiResponse};
+use crate::request::{ApiRequest, ApiResponse, Domain};
 use crate::retry::{Decision, Outcome, RetryBudget, RetryPolicy};
 use crate::secret::{BearerToken, GenieKey};
 use crate::transport::{ReqwestTransport, Transport, TransportError, TransportErrorKind};
@@ -32,6 +32,7 @@ pub const USER_AGENT: &str = concat!("opsgenie-users/", env!("CARGO_PKG_VERSION"
 
 /// Where the account lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Region {
     /// `https://api.opsgenie.com` (the default).
     Us,
@@ -112,72 +113,56 @@ impl Core {
             let permit = self.limiter.acquire(&key).await;
             let http_req = build_http(req, &url, &auth_header)?;
             tracing::debug!(method = %req.method, path = %req.path, domain = %req.domain, attempt, "sending");
-            let result =
-                tokio::time::timeout(self.request_timeout, self.transport.send(http_req)).await;
-            let (outcome_result, feedback) = match result {
-                Ok(Ok(resp)) => {
-                    let (parts, body) = resp.into_parts();
-                    let rl = RateLimitInfo::from_headers(&parts.headers);
-                    let fb = Feedback {
-                        status: Some(parts.status.as_u16()),
-                        rate_limit: rl,
-                    };
-                    (
+            let answer =
+                match tokio::time::timeout(self.request_timeout, self.transport.send(http_req))
+                    .await
+                {
+                    Ok(Ok(resp)) => {
+                        let (parts, body) = resp.into_parts();
                         Ok(ApiResponse {
+                            method: req.method.clone(),
                             status: parts.status,
                             headers: parts.headers,
                             body,
                             attempts: attempt,
-                        }),
-                        fb,
-                    )
-                }
-                Ok(Err(e)) => (
-                    Err(Error::Transport(e)),
-                    Feedback {
-                        status: None,
-                        rate_limit: None,
-                    },
-                ),
-                Err(_) => (
-                    Err(Error::Timeout {
+                        })
+                    }
+                    Ok(Err(e)) => Err(Error::Transport(e)),
+                    Err(_) => Err(Error::Timeout {
                         after: self.request_timeout,
                     }),
-                    Feedback {
-                        status: None,
-                        rate_limit: None,
-                    },
-                ),
-            };
-            permit.complete(&feedback);
-            let decision = {
-                let outcome = match &outcome_result {
-                    Ok(resp) => Outcome::Response {
-                        status: resp.status,
-                        rate_limit: feedback.rate_limit.as_ref(),
-                    },
-                    Err(Error::Transport(e)) => Outcome::Transport(e),
-                    Err(_) => Outcome::Timeout,
                 };
-                // Pure decision first, then the shared retry budget pays for it.
-                let wanted = self
-                    .retry
-                    .decide(attempt, req.idempotent, &outcome, fastrand::f64());
-                let decision = self.retry.settle(&self.budget, &outcome, wanted);
-                if wanted != decision {
-                    tracing::warn!(method = %req.method, path = %req.path, domain = %req.domain, attempt, "retry budget exhausted: not retrying");
-                }
-                decision
+            // Classified once: the limiter learns from it, the retry policy decides on it.
+            let rate_limit = answer
+                .as_ref()
+                .ok()
+                .and_then(|r| RateLimitInfo::from_headers(&r.headers));
+            let outcome = match &answer {
+                Ok(resp) => Outcome::Response {
+                    status: resp.status,
+                    rate_limit: rate_limit.as_ref(),
+                },
+                Err(Error::Transport(e)) => Outcome::Transport(e),
+                Err(_) => Outcome::Timeout,
             };
-            match (&outcome_result, decision) {
-                (_, Decision::Stop) => {
-                    if let Ok(resp) = &outcome_result {
+            permit.complete(&Feedback::from_outcome(&outcome));
+            // Pure decision first, then the shared retry budget pays for it.
+            let wanted = self
+                .retry
+                .decide(attempt, req.idempotent, &outcome, fastrand::f64());
+            let decision = self.retry.settle(&self.budget, &outcome, wanted);
+            if wanted != decision {
+                tracing::warn!(method = %req.method, path = %req.path, domain = %req.domain, attempt, "retry budget exhausted: not retrying");
+            }
+            match decision {
+                Decision::Stop => {
+                    if let Ok(resp) = &answer {
                         tracing::debug!(method = %req.method, path = %req.path, status = resp.status.as_u16(), attempt, "done");
                     }
-                    return outcome_result;
+                    return answer;
                 }
-                (_, Decision::Retry(delay)) => {
-                    let status = outcome_result.as_ref().ok().map(|r| r.status.as_u16());
+                Decision::Retry(delay) => {
+                    let status = answer.as_ref().ok().map(|r| r.status.as_u16());
                     tracing::info!(method = %req.method, path = %req.path, domain = %req.domain, attempt, ?status, ?delay, "retrying");
                     tokio::time::sleep(delay).await;
                 }

@@ -9,9 +9,10 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use http::{HeaderMap, StatusCode};
-use serde::Deserialize;
+use http::{HeaderMap, Method, StatusCode};
+use serde_json::Value;
 
+use crate::request::ApiResponse;
 use crate::transport::TransportError;
 
 /// Result alias used throughout the crate.
@@ -20,8 +21,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// How many bytes of a body are kept in errors.
 pub(crate) const SNIPPET_LIMIT: usize = 2048;
 
+/// The `schemas` value of a SCIM error body (RFC 7644 §3.12).
+const SCIM_ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
+
 /// Rate-limit headers that Opsgenie sends on every response.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct RateLimitInfo {
     /// `X-RateLimit-State`: `OK` or `THROTTLED`.
     pub state: Option<String>,
@@ -60,8 +65,11 @@ impl RateLimitInfo {
     }
 }
 
-/// What the server answered to a failed call.
-#[derive(Debug, Clone, PartialEq)]
+/// What the server answered to a failed call: status, the parsed body (an
+/// Opsgenie body or a SCIM error body, whichever came) and every response header.
+///
+/// Its `Debug` form shows at most 256 characters of the body.
+#[derive(Clone, PartialEq)]
 #[non_exhaustive]
 pub struct ApiError {
     /// HTTP status.
@@ -72,17 +80,45 @@ pub struct ApiError {
     pub request_id: Option<String>,
     /// Field errors (`errors: {field: reason}`), typically on 422.
     pub errors: BTreeMap<String, String>,
-    /// Rate-limit headers of the response.
+    /// Rate-limit headers of the response (read from [`headers`](Self::headers)).
     pub rate_limit: Option<RateLimitInfo>,
+    /// Every header of the response (`X-Request-Id`, `WWW-Authenticate`,
+    /// `X-RateLimit-*`, ...). Response headers carry no credential.
+    pub headers: HeaderMap,
     /// `Content-Type` of the body.
     pub content_type: Option<String>,
     /// The body, cut to at most 2 KiB (lossy UTF-8).
     pub raw_body: String,
-    /// What a SCIM error body said (`scimType`, `detail`, `status`), for
-    /// answers of the [SCIM client](crate::scim::ScimClient). For those,
-    /// `message` holds the SCIM `detail` (or Atlassian's `error`) and
-    /// `request_id` Atlassian's `traceId`.
+    /// What a SCIM error body said (`scimType`, `detail`, `status`), when the
+    /// body was one (answers of the [SCIM client](crate::scim::ScimClient)).
+    /// For those, `message` holds the SCIM `detail` (or Atlassian's `error`)
+    /// and `request_id` Atlassian's `traceId`.
     pub scim: Option<ScimErrorDetail>,
+}
+
+/// How many characters of the body `Debug` shows.
+const DEBUG_BODY_CHARS: usize = 256;
+
+impl fmt::Debug for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let body: String = self.raw_body.chars().take(DEBUG_BODY_CHARS).collect();
+        let body = if body.len() < self.raw_body.len() {
+            format!("{body}… ({} bytes kept)", self.raw_body.len())
+        } else {
+            body
+        };
+        f.debug_struct("ApiError")
+            .field("status", &self.status)
+            .field("message", &self.message)
+            .field("request_id", &self.request_id)
+            .field("errors", &self.errors)
+            .field("rate_limit", &self.rate_limit)
+            .field("scim", &self.scim)
+            .field("content_type", &self.content_type)
+            .field("headers", &self.headers)
+            .field("raw_body", &body)
+            .finish()
+    }
 }
 
 /// The SCIM part of an error answer (`urn:ietf:params:scim:api:messages:2.0:Error`,
@@ -169,53 +205,89 @@ impl fmt::Display for ScimType {
 }
 
 impl ApiError {
-    /// Builds the error from a response. Never fails: a body that is not
-    /// Opsgenie JSON (HTML, empty, truncated) just leaves `message` empty.
+    /// Builds the error from a response. Never fails: a body that is neither
+    /// Opsgenie JSON nor a SCIM error (HTML, empty, truncated) just leaves
+    /// `message` empty.
+    ///
+    /// Both body shapes are read: Opsgenie's `{"message", "requestId",
+    /// "errors"}` and the SCIM error schema (`status` as string or number,
+    /// `scimType`, `detail`) or Atlassian's `{"error", "traceId"}`.
+    ///
+    /// ```
+    /// use http::{HeaderMap, StatusCode};
+    /// use opsgenie_users::ApiError;
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("x-request-id", "r-7".parse().unwrap());
+    /// let e = ApiError::from_parts(StatusCode::BAD_REQUEST, &headers, br#"{"message":"bad"}"#);
+    /// assert_eq!(e.message.as_deref(), Some("bad"));
+    /// assert_eq!(e.request_id.as_deref(), Some("r-7"));
+    /// assert_eq!(e.header("X-Request-Id"), Some("r-7"));
+    /// ```
     pub fn from_parts(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
-        #[derive(Deserialize)]
-        struct Body {
-            message: Option<String>,
-            #[serde(rename = "requestId")]
-            request_id: Option<String>,
-            #[serde(default)]
-            errors: Option<BTreeMap<String, serde_json::Value>>,
-        }
-        let parsed: Option<Body> = serde_json::from_slice(body).ok();
+        let parsed: Option<Value> = serde_json::from_slice(body).ok();
+        let field = |name: &str| parsed.as_ref().and_then(|v| v.get(name));
+        let text = |name: &str| {
+            field(name).and_then(|v| match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Null => None,
+                other => Some(other.to_string()),
+            })
+        };
         let header_request_id = headers
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let (message, request_id, errors) = match parsed {
-            Some(b) => (
-                b.message,
-                b.request_id.or(header_request_id),
-                b.errors
-                    .unwrap_or_default()
-                    .into_iter()
-                    .map(|(k, v)| {
-                        let v = match v {
-                            serde_json::Value::String(s) => s,
-                            other => other.to_string(),
-                        };
-                        (k, v)
-                    })
-                    .collect(),
-            ),
-            None => (None, header_request_id, BTreeMap::new()),
+        let errors = match field("errors") {
+            Some(Value::Object(map)) => map
+                .iter()
+                .map(|(k, v)| {
+                    let v = match v {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    (k.clone(), v)
+                })
+                .collect(),
+            _ => BTreeMap::new(),
         };
+        let is_scim_error = field("schemas")
+            .and_then(Value::as_array)
+            .is_some_and(|a| a.iter().any(|s| s.as_str() == Some(SCIM_ERROR_SCHEMA)))
+            || ["scimType", "detail", "error", "traceId"]
+                .iter()
+                .any(|k| field(k).is_some());
+        let detail = text("detail");
+        let message = detail
+            .clone()
+            .or_else(|| text("error"))
+            .or_else(|| text("message"));
+        let scim = is_scim_error.then(|| ScimErrorDetail {
+            scim_type: text("scimType").as_deref().map(ScimType::parse),
+            detail,
+            status: text("status"),
+        });
         ApiError {
             status,
             message,
-            request_id,
+            request_id: text("traceId")
+                .or_else(|| text("requestId"))
+                .or(header_request_id),
             errors,
             rate_limit: RateLimitInfo::from_headers(headers),
+            headers: headers.clone(),
             content_type: headers
                 .get(http::header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string),
             raw_body: snippet(body),
-            scim: None,
+            scim,
         }
+    }
+
+    /// A response header as text, when present and visible ASCII
+    /// (the name is case-insensitive).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
     /// True when the body was not JSON (e.g. an HTML error page from the CDN).
@@ -274,6 +346,41 @@ fn join<T: fmt::Display>(items: &[T]) -> String {
         .join("; ")
 }
 
+/// Whether a refused DELETE was refused because the resource is still in
+/// use: always for 422 and 428 (Opsgenie's answers for that), and for any
+/// other 4xx whose message or field errors say so.
+fn is_blocked_delete(e: &ApiError) -> bool {
+    match e.status.as_u16() {
+        422 | 428 => true,
+        400..=499 => {
+            let text = e
+                .message
+                .iter()
+                .chain(e.errors.keys())
+                .chain(e.errors.values())
+                .map(|t| t.to_ascii_lowercase())
+                .collect::<Vec<_>>()
+                .join(" ");
+            [
+                "in use",
+                "is used",
+                "used by",
+                "used in",
+                "referenced",
+                "only owner",
+                "sole owner",
+                "last owner",
+                "is assigned",
+                "cannot be deleted",
+                "can not be deleted",
+            ]
+            .iter()
+            .any(|needle| text.contains(needle))
+        }
+        _ => false,
+    }
+}
+
 /// Everything that can go wrong.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -290,11 +397,12 @@ pub enum Error {
     /// 404: no such user, team, role or contact.
     #[error("not found: {0}")]
     NotFound(Box<ApiError>),
-    /// 409 from a SCIM server: a unique attribute (`userName`, `externalId`,
-    /// a group's `displayName`) is already taken. `scim.scim_type` is
-    /// usually [`ScimType::Uniqueness`].
+    /// 409 from the REST API or a SCIM server: a unique value is already
+    /// taken (a team name; a SCIM `userName`, `externalId` or group
+    /// `displayName`). From a SCIM server, [`Error::scim_type`] is usually
+    /// [`ScimType::Uniqueness`].
     #[error("conflict: a unique value is already in use: {0}")]
-    Uniqueness(Box<ApiError>),
+    Conflict(Box<ApiError>),
     /// 429 after the retry policy gave up.
     #[error("rate limited{}: {error}", .error.rate_limit.as_ref().and_then(|r| r.reason.as_deref()).map(|d| format!(" in domain {d}")).unwrap_or_default())]
     RateLimited {
@@ -303,7 +411,7 @@ pub enum Error {
         /// How many attempts were made.
         attempts: u32,
     },
-    /// Any other non-success status (400, 409, 415, 422, 428, 5xx, ...).
+    /// Any other non-success status (400, 415, 422, 5xx, ...).
     #[error("API error: {0}")]
     Api(Box<ApiError>),
     /// The connection failed (DNS, TLS, refused, reset) or the transport failed.
@@ -332,10 +440,12 @@ pub enum Error {
     /// The server's message says why; the client does not guess roles.
     #[error("the team refused the member: {0}")]
     MemberRejected(Box<ApiError>),
-    /// Deleting a user was refused because something still uses them
-    /// (422, or 428 as the docs list for an entity used by another): a
-    /// schedule rotation, an escalation, or they are the only Owner. The
-    /// server's message names what blocks.
+    /// A DELETE was refused because something still uses what it deletes:
+    /// a user in a schedule rotation or an escalation, the only Owner, a role
+    /// still assigned. Opsgenie answers 422, or 428 as its docs list for an
+    /// entity used by another; any other 4xx to a DELETE whose message says
+    /// the resource is in use counts too. Every call maps such an answer
+    /// here, REST or SCIM. The server's message names what blocks.
     #[error("delete blocked: {0}")]
     DeleteBlocked(Box<ApiError>),
     /// A multi-step operation was refused before any write because of
@@ -382,7 +492,7 @@ impl Error {
             Error::Unauthorized(e)
             | Error::Forbidden(e)
             | Error::NotFound(e)
-            | Error::Uniqueness(e)
+            | Error::Conflict(e)
             | Error::Api(e) => Some(e),
             Error::MemberRejected(e) | Error::DeleteBlocked(e) => Some(e),
             Error::RateLimited { error, .. } => Some(error),
@@ -429,17 +539,20 @@ impl Error {
         }
     }
 
-    /// Maps a non-success Opsgenie response to the matching variant.
-    pub fn from_response(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
-        let e = Box::new(ApiError::from_parts(status, headers, body));
-        match status.as_u16() {
+    /// The one mapping from a non-success answer to a variant, for REST and
+    /// SCIM alike (the request method decides [`DeleteBlocked`](Error::DeleteBlocked)).
+    pub(crate) fn from_response(resp: &ApiResponse) -> Self {
+        let e = Box::new(ApiError::from_parts(resp.status, &resp.headers, &resp.body));
+        match e.status.as_u16() {
             401 => Error::Unauthorized(e),
             403 => Error::Forbidden(e),
             404 => Error::NotFound(e),
             429 => Error::RateLimited {
                 error: e,
-                attempts: 1,
+                attempts: resp.attempts,
             },
+            _ if resp.method == Method::DELETE && is_blocked_delete(&e) => Error::DeleteBlocked(e),
+            409 => Error::Conflict(e),
             _ => Error::Api(e),
         }
     }
@@ -463,17 +576,32 @@ impl Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use bytes::Bytes;
+
+    fn answer(method: Method, status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
+        Error::from_response(&ApiResponse::new(
+            method,
+            status,
+            headers.clone(),
+            Bytes::copy_from_slice(body),
+        ))
+    }
+
+    fn get(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Error {
+        answer(Method::GET, status, headers, body)
+    }
 
     #[test]
     fn html_503_keeps_status_and_snippet() {
         let mut h = HeaderMap::new();
         h.insert("content-type", "text/html".parse().unwrap());
         let body = b"<html><body><h1>503 Service Unavailable</h1></body></html>";
-        let e = Error::from_response(StatusCode::SERVICE_UNAVAILABLE, &h, body);
+        let e = get(StatusCode::SERVICE_UNAVAILABLE, &h, body);
         assert_eq!(e.status(), Some(StatusCode::SERVICE_UNAVAILABLE));
         let api = e.api_error().unwrap();
         assert!(api.is_non_json());
         assert!(api.message.is_none());
+        assert!(api.scim.is_none());
         assert!(e.to_string().contains("503"), "{e}");
         assert!(e.to_string().contains("Service Unavailable"), "{e}");
     }
@@ -481,7 +609,7 @@ mod tests {
     #[test]
     fn json_422_with_field_errors() {
         let body = br#"{"message":"Request body is not processable","errors":{"username":"must be email"},"took":0.1,"requestId":"r-1"}"#;
-        let e = Error::from_response(StatusCode::UNPROCESSABLE_ENTITY, &HeaderMap::new(), body);
+        let e = get(StatusCode::UNPROCESSABLE_ENTITY, &HeaderMap::new(), body);
         let api = e.api_error().unwrap();
         assert_eq!(
             api.errors.get("username").map(String::as_str),
@@ -489,24 +617,37 @@ mod tests {
         );
         assert_eq!(e.request_id(), Some("r-1"));
         assert!(matches!(e, Error::Api(_)));
+        assert!(api.scim.is_none(), "an Opsgenie body is not a SCIM error");
         assert!(e.to_string().contains("username: must be email"));
     }
 
     #[test]
     fn truncated_json_and_huge_bodies_do_not_panic() {
-        let e = Error::from_response(
+        let e = get(
             StatusCode::BAD_GATEWAY,
             &HeaderMap::new(),
             br#"{"message":"#,
         );
         assert!(e.message().is_none());
         let big = "é".repeat(10_000);
-        let e = Error::from_response(
+        let e = get(
             StatusCode::INTERNAL_SERVER_ERROR,
             &HeaderMap::new(),
             big.as_bytes(),
         );
         assert!(e.api_error().unwrap().raw_body.len() <= SNIPPET_LIMIT + 4);
+        // Debug shows the start of the body, not all of it.
+        let debug = format!("{:?}", e.api_error().unwrap());
+        assert!(debug.len() < 1_000, "{} chars", debug.len());
+        assert!(debug.contains("bytes kept"), "{debug}");
+        // Odd JSON shapes are not an error either.
+        let e = get(
+            StatusCode::BAD_REQUEST,
+            &HeaderMap::new(),
+            br#"{"errors":[1,2],"status":{"x":1},"message":7}"#,
+        );
+        assert_eq!(e.message(), Some("7"));
+        assert!(e.api_error().unwrap().errors.is_empty());
     }
 
     #[test]
@@ -515,10 +656,123 @@ mod tests {
         h.insert("X-RateLimit-State", "THROTTLED".parse().unwrap());
         h.insert("X-RateLimit-Reason", "Configuration".parse().unwrap());
         h.insert("X-RateLimit-Period-In-Sec", "60".parse().unwrap());
-        let e = Error::from_response(StatusCode::TOO_MANY_REQUESTS, &h, b"");
+        let e = get(StatusCode::TOO_MANY_REQUESTS, &h, b"");
         let rl = e.api_error().unwrap().rate_limit.clone().unwrap();
         assert!(rl.is_throttled());
         assert_eq!(rl.period_secs, Some(60));
         assert!(e.to_string().contains("domain Configuration"), "{e}");
+    }
+
+    #[test]
+    fn every_response_header_is_kept() {
+        let mut h = HeaderMap::new();
+        h.insert("WWW-Authenticate", "Bearer realm=\"scim\"".parse().unwrap());
+        h.insert("X-Request-Id", "r-42".parse().unwrap());
+        h.insert("X-Custom", "kept".parse().unwrap());
+        let e = get(StatusCode::UNAUTHORIZED, &h, b"");
+        let api = e.api_error().unwrap();
+        assert_eq!(
+            api.header("www-authenticate"),
+            Some("Bearer realm=\"scim\"")
+        );
+        assert_eq!(api.header("x-custom"), Some("kept"));
+        assert_eq!(api.headers.len(), 3);
+        assert_eq!(e.request_id(), Some("r-42"));
+    }
+
+    #[test]
+    fn scim_error_bodies_are_typed() {
+        let h = HeaderMap::new();
+        let e = get(
+            StatusCode::CONFLICT,
+            &h,
+            br#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","scimType":"uniqueness","detail":"taken"}"#,
+        );
+        assert!(matches!(e, Error::Conflict(_)), "{e:?}");
+        assert_eq!(e.scim_type(), Some(&ScimType::Uniqueness));
+        assert_eq!(e.message(), Some("taken"));
+        assert!(e.to_string().contains("scimType uniqueness"), "{e}");
+
+        let e = get(
+            StatusCode::BAD_REQUEST,
+            &h,
+            br#"{"status":400,"scimType":"invalidFilter","detail":"bad"}"#,
+        );
+        assert!(matches!(e, Error::Api(_)));
+        let scim = e.scim_detail().unwrap();
+        assert_eq!(scim.status.as_deref(), Some("400"));
+        assert_eq!(scim.scim_type, Some(ScimType::InvalidFilter));
+
+        let e = get(
+            StatusCode::UNAUTHORIZED,
+            &h,
+            br#"{"error":"Unauthorized","traceId":"t-9"}"#,
+        );
+        assert!(matches!(e, Error::Unauthorized(_)));
+        assert_eq!(e.request_id(), Some("t-9"));
+        assert_eq!(e.message(), Some("Unauthorized"));
+        assert!(e.scim_detail().is_some());
+
+        let e = get(
+            StatusCode::BAD_REQUEST,
+            &h,
+            br#"{"scimType":"somethingNew"}"#,
+        );
+        assert_eq!(e.scim_type(), Some(&ScimType::Other("somethingNew".into())));
+    }
+
+    #[test]
+    fn conflicts_map_to_one_variant() {
+        let rest = get(
+            StatusCode::CONFLICT,
+            &HeaderMap::new(),
+            br#"{"message":"Team with name [ops] already exists","requestId":"r"}"#,
+        );
+        assert!(matches!(rest, Error::Conflict(_)), "{rest:?}");
+        assert_eq!(rest.scim_type(), None);
+        let post = answer(
+            Method::POST,
+            StatusCode::CONFLICT,
+            &HeaderMap::new(),
+            br#"{"scimType":"uniqueness","detail":"userName taken"}"#,
+        );
+        assert!(matches!(post, Error::Conflict(_)), "{post:?}");
+    }
+
+    #[test]
+    fn blocked_deletes_are_delete_blocked_whatever_the_status() {
+        let h = HeaderMap::new();
+        let used = br#"{"message":"User is used in schedule [ops] and escalation [night]"}"#;
+        for status in [422, 428, 400, 409] {
+            let status = StatusCode::from_u16(status).unwrap();
+            let e = answer(Method::DELETE, status, &h, used);
+            assert!(matches!(e, Error::DeleteBlocked(_)), "{status}: {e:?}");
+            assert_eq!(e.status(), Some(status));
+            // The same answer to another method is not a blocked delete.
+            let e = answer(Method::PATCH, status, &h, used);
+            assert!(!matches!(e, Error::DeleteBlocked(_)), "{status}: {e:?}");
+        }
+        // 422/428 to a DELETE are blocked deletes even without a message.
+        let e = answer(Method::DELETE, StatusCode::UNPROCESSABLE_ENTITY, &h, b"");
+        assert!(matches!(e, Error::DeleteBlocked(_)), "{e:?}");
+        // Other 4xx to a DELETE keep their usual variant.
+        for other in [
+            &br#"{"message":"Invalid identifier"}"#[..],
+            br#"{"message":"Schedule identifier is not valid"}"#,
+        ] {
+            let e = answer(Method::DELETE, StatusCode::BAD_REQUEST, &h, other);
+            assert!(matches!(e, Error::Api(_)), "{e:?}");
+        }
+        let e = answer(
+            Method::DELETE,
+            StatusCode::BAD_REQUEST,
+            &h,
+            br#"{"message":"User is the only owner of the account"}"#,
+        );
+        assert!(matches!(e, Error::DeleteBlocked(_)), "{e:?}");
+        let e = answer(Method::DELETE, StatusCode::NOT_FOUND, &h, used);
+        assert!(matches!(e, Error::NotFound(_)), "{e:?}");
+        let e = answer(Method::DELETE, StatusCode::SERVICE_UNAVAILABLE, &h, used);
+        assert!(matches!(e, Error::Api(_)), "{e:?}");
     }
 }

@@ -41,7 +41,7 @@ pub use ids::{
     RotationId, ScheduleId, ScheduleRef, TeamId, TeamRef, TeamRoleId, TeamRoleRef, UserId, UserRef,
     Username,
 };
-pub use ratelimit::Domain;
+pub use request::Domain;
 pub use request::{ApiRequest, ApiResponse};
 pub use retry::RetryPolicy;
 pub use secret::{BearerToken, GenieKey};

@@ -155,12 +155,12 @@ pub(crate) async fn fetch_page<T: DeserializeOwned>(
 }
 
 /// Fetches the page at `(offset, limit)`.
-pub type PageFetcher<T> =
+pub(crate) type PageFetcher<T> =
     Arc<dyn Fn(u32, u32) -> BoxFuture<'static, Result<Page<T>>> + Send + Sync>;
 
 /// A lazy stream of pages, starting at `(offset, limit)`. Ends after the last
 /// page, after an error, or when the next offset does not move forward.
-pub fn pages<T: Send + 'static>(
+pub(crate) fn pages<T: Send + 'static>(
     fetch: PageFetcher<T>,
     offset: u32,
     limit: u32,
@@ -224,7 +224,7 @@ impl<T> Unpin for Paginated<T> {}
 
 impl<T: Send + 'static> Paginated<T> {
     /// Items of the pages produced by `pages`.
-    pub fn new(pages: BoxStream<'static, Result<Page<T>>>) -> Self {
+    pub(crate) fn new(pages: BoxStream<'static, Result<Page<T>>>) -> Self {
         Paginated {
             pages,
             buffer: VecDeque::new(),
@@ -235,7 +235,7 @@ impl<T: Send + 'static> Paginated<T> {
     }
 
     /// Items of all pages from `(offset, limit)` on, fetched with `fetch`.
-    pub fn from_fetcher(fetch: PageFetcher<T>, offset: u32, limit: u32) -> Self {
+    pub(crate) fn from_fetcher(fetch: PageFetcher<T>, offset: u32, limit: u32) -> Self {
         Self::new(pages(fetch, offset, limit))
     }
 }

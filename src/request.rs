@@ -1,4 +1,5 @@
-//! The request description every call builds, and the response it gets.
+//! The request description every call builds (with its rate-limit
+//! [`Domain`]), and the response it gets.
 //!
 //! Resource modules never build HTTP requests by hand: they describe the call
 //! with an [`ApiRequest`] and hand it to [`Client::send`](crate::Client::send).
@@ -14,6 +15,8 @@
 //! # Ok(()) }
 //! ```
 
+use std::fmt;
+
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 use serde::de::DeserializeOwned;
@@ -21,7 +24,89 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::ids;
-use crate::ratelimit::Domain;
+
+/// An Opsgenie request domain (a separate rate-limit budget).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Domain {
+    /// User, team, role, contact, schedule and escalation management.
+    Configuration,
+    /// List/search calls such as List Users.
+    Search,
+    /// Alert API.
+    Alert,
+    /// Incident API.
+    Incident,
+    /// Integration API.
+    Integration,
+    /// Heartbeat API.
+    Heartbeat,
+    /// Who-is-on-call calls.
+    ScheduleOncalls,
+    /// Email integration.
+    Email,
+    /// Integration action configuration.
+    IntegrationConfiguration,
+    /// The Atlassian SCIM directory API (its own, separate limit).
+    Scim,
+}
+
+impl Domain {
+    /// Every domain.
+    pub const ALL: [Domain; 10] = [
+        Domain::Configuration,
+        Domain::Search,
+        Domain::Alert,
+        Domain::Incident,
+        Domain::Integration,
+        Domain::Heartbeat,
+        Domain::ScheduleOncalls,
+        Domain::Email,
+        Domain::IntegrationConfiguration,
+        Domain::Scim,
+    ];
+
+    /// The name Opsgenie uses in `X-RateLimit-Reason` (e.g. `Configuration`).
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Domain::Configuration => "Configuration",
+            Domain::Search => "Search",
+            Domain::Alert => "Alert",
+            Domain::Incident => "Incident",
+            Domain::Integration => "Integration",
+            Domain::Heartbeat => "Heartbeat",
+            Domain::ScheduleOncalls => "Schedule-oncalls",
+            Domain::Email => "Email",
+            Domain::IntegrationConfiguration => "Integration Configuration",
+            Domain::Scim => "Scim",
+        }
+    }
+
+    /// Parses a domain name as sent in headers or by `GET /v2/request-limits/`
+    /// (case, `-`, `_` and spaces are ignored).
+    pub fn parse(s: &str) -> Option<Domain> {
+        let norm: String = s
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(|c| c.to_ascii_lowercase())
+            .collect();
+        Domain::ALL.into_iter().find(|d| {
+            let n: String = d
+                .as_str()
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .map(|c| c.to_ascii_lowercase())
+                .collect();
+            n == norm
+        })
+    }
+}
+
+impl fmt::Display for Domain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// One API call, before it is sent.
 #[derive(Debug, Clone)]
@@ -158,7 +243,7 @@ impl ApiRequest {
     }
 
     /// Refuses the request with `reason` (validation done by the caller).
-    pub fn invalid(mut self, reason: impl Into<String>) -> Self {
+    pub(crate) fn invalid(mut self, reason: impl Into<String>) -> Self {
         self.invalid.get_or_insert(reason.into());
         self
     }
@@ -190,20 +275,63 @@ impl ApiRequest {
 }
 
 /// A response with a success status, or any final response from
-/// [`Client::execute`](crate::Client::execute).
+/// [`Client::execute`](crate::Client::execute). It remembers the method of
+/// the request it answers (a refused DELETE maps to
+/// [`Error::DeleteBlocked`]).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct ApiResponse {
-    /// HTTP status.
-    pub status: StatusCode,
-    /// Response headers.
-    pub headers: HeaderMap,
-    /// The whole body.
-    pub body: Bytes,
-    /// How many attempts the call took (1 when not retried).
-    pub attempts: u32,
+    pub(crate) method: Method,
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+    pub(crate) attempts: u32,
 }
 
 impl ApiResponse {
+    /// A response to a `method` request, answered at the first attempt
+    /// (for tests and custom transports; the client builds its own).
+    pub fn new(method: Method, status: StatusCode, headers: HeaderMap, body: Bytes) -> Self {
+        ApiResponse {
+            method,
+            status,
+            headers,
+            body,
+            attempts: 1,
+        }
+    }
+
+    /// Sets how many attempts the call took.
+    pub fn with_attempts(mut self, attempts: u32) -> Self {
+        self.attempts = attempts.max(1);
+        self
+    }
+
+    /// The method of the request this answers.
+    pub fn method(&self) -> &Method {
+        &self.method
+    }
+
+    /// HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Response headers.
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// The whole body.
+    pub fn body(&self) -> &Bytes {
+        &self.body
+    }
+
+    /// How many attempts the call took (1 when not retried).
+    pub fn attempts(&self) -> u32 {
+        self.attempts
+    }
+
     /// Decodes the body as JSON; a mismatch becomes [`Error::Decode`] with the
     /// serde path of the offending field and the start of the body.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
@@ -221,31 +349,38 @@ impl ApiResponse {
     }
 
     /// `Ok(self)` for a success status; otherwise the matching [`Error`]
-    /// variant (a 429 carries the number of attempts made).
+    /// variant, by the one mapping every call uses (REST and SCIM): 401
+    /// [`Unauthorized`](Error::Unauthorized), 403 [`Forbidden`](Error::Forbidden),
+    /// 404 [`NotFound`](Error::NotFound), 429 [`RateLimited`](Error::RateLimited)
+    /// (with the number of attempts made), a DELETE refused because the
+    /// resource is in use [`DeleteBlocked`](Error::DeleteBlocked), 409
+    /// [`Conflict`](Error::Conflict), anything else [`Api`](Error::Api).
     ///
     /// ```
-    /// # use opsgenie_users::ApiResponse;
-    /// let resp = ApiResponse {
-    ///     status: http::StatusCode::NOT_FOUND,
-    ///     headers: http::HeaderMap::new(),
-    ///     body: bytes::Bytes::from_static(br#"{"message":"User not found"}"#),
-    ///     attempts: 1,
-    /// };
-    /// assert!(matches!(resp.error_for_status(), Err(opsgenie_users::Error::NotFound(_))));
+    /// use bytes::Bytes;
+    /// use http::{HeaderMap, Method, StatusCode};
+    /// use opsgenie_users::{ApiResponse, Error};
+    /// let resp = ApiResponse::new(
+    ///     Method::GET,
+    ///     StatusCode::NOT_FOUND,
+    ///     HeaderMap::new(),
+    ///     Bytes::from_static(br#"{"message":"User not found"}"#),
+    /// );
+    /// assert!(matches!(resp.error_for_status(), Err(Error::NotFound(_))));
+    /// let blocked = ApiResponse::new(
+    ///     Method::DELETE,
+    ///     StatusCode::UNPROCESSABLE_ENTITY,
+    ///     HeaderMap::new(),
+    ///     Bytes::from_static(br#"{"message":"User is used in schedule [ops]"}"#),
+    /// );
+    /// assert!(matches!(blocked.error_for_status(), Err(Error::DeleteBlocked(_))));
     /// ```
     pub fn error_for_status(self) -> Result<Self> {
         if self.status.is_success() {
-            return Ok(self);
+            Ok(self)
+        } else {
+            Err(Error::from_response(&self))
         }
-        Err(
-            match Error::from_response(self.status, &self.headers, &self.body) {
-                Error::RateLimited { error, .. } => Error::RateLimited {
-                    error,
-                    attempts: self.attempts,
-                },
-                e => e,
-            },
-        )
     }
 
     /// The `requestId` of the answer, from the body or the `X-Request-Id` header.
@@ -293,6 +428,23 @@ mod tests {
     }
 
     #[test]
+    fn domain_names_parse_in_any_spelling() {
+        assert_eq!(Domain::parse("configuration"), Some(Domain::Configuration));
+        assert_eq!(
+            Domain::parse("Schedule-oncalls"),
+            Some(Domain::ScheduleOncalls)
+        );
+        assert_eq!(
+            Domain::parse("integration_configuration"),
+            Some(Domain::IntegrationConfiguration)
+        );
+        assert_eq!(Domain::parse("nope"), None);
+        for d in Domain::ALL {
+            assert_eq!(Domain::parse(d.as_str()), Some(d));
+        }
+    }
+
+    #[test]
     fn idempotency_defaults_follow_the_method() {
         assert!(ApiRequest::get(Domain::Search).is_idempotent());
         assert!(ApiRequest::delete(Domain::Search).is_idempotent());
@@ -305,12 +457,12 @@ mod tests {
 
     #[test]
     fn decode_errors_name_the_path() {
-        let resp = ApiResponse {
-            status: StatusCode::OK,
-            headers: HeaderMap::new(),
-            body: Bytes::from_static(br#"{"data":{"n":"x"}}"#),
-            attempts: 1,
-        };
+        let resp = ApiResponse::new(
+            Method::GET,
+            StatusCode::OK,
+            HeaderMap::new(),
+            Bytes::from_static(br#"{"data":{"n":"x"}}"#),
+        );
         #[derive(Debug, serde::Deserialize)]
         struct D {
             #[allow(dead_code)]

@@ -11,7 +11,7 @@
 //! The decision is a pure function of (attempt, idempotency, outcome, jitter),
 //! [`RetryPolicy::decide`], so it is tested without a network. The client
 //! loop (`Core::execute`) asks it after every attempt, then takes the retry's
-//! cost from the shared [`RetryBudget`]; when the budget is dry it stops.
+//! cost from the shared retry budget; when the budget is dry it stops.
 //!
 //! ```
 //! use std::time::Duration;
@@ -35,8 +35,10 @@ use http::StatusCode;
 use crate::error::RateLimitInfo;
 use crate::transport::{TransportError, TransportErrorKind};
 
-/// What an attempt ended with, as the retry policy sees it.
+/// What an attempt ended with: classified once per attempt, read by the
+/// retry policy and (as [`Feedback`](crate::ratelimit::Feedback)) by the limiter.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub enum Outcome<'a> {
     /// The server answered with this status.
     Response {
@@ -80,6 +82,7 @@ impl Outcome<'_> {
 
 /// The policy's verdict.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Decision {
     /// Try again after this delay.
     Retry(Duration),
@@ -231,7 +234,7 @@ impl RetryPolicy {
 
     /// Decides after attempt number `attempt` (1-based). `jitter` in `[0, 1)`
     /// scales the delay (full jitter); pass a random number. Pure: the budget
-    /// is checked by the caller with [`RetryBudget::try_withdraw`].
+    /// is checked by the client afterwards (its shared retry budget).
     pub fn decide(
         &self,
         attempt: u32,
@@ -250,7 +253,7 @@ impl RetryPolicy {
     }
 
     /// A fresh budget sized by this policy.
-    pub fn new_budget(&self) -> RetryBudget {
+    pub(crate) fn new_budget(&self) -> RetryBudget {
         RetryBudget::new(self.budget)
     }
 }
@@ -258,14 +261,14 @@ impl RetryPolicy {
 /// The retry budget (smithy-style token bucket): retries withdraw tokens,
 /// successes refund them. Shared by every clone of a client.
 #[derive(Debug)]
-pub struct RetryBudget {
+pub(crate) struct RetryBudget {
     capacity: u32,
     tokens: Mutex<u32>,
 }
 
 impl RetryBudget {
     /// A full budget of `capacity` tokens.
-    pub fn new(capacity: u32) -> Self {
+    pub(crate) fn new(capacity: u32) -> Self {
         RetryBudget {
             capacity,
             tokens: Mutex::new(capacity),
@@ -273,7 +276,7 @@ impl RetryBudget {
     }
 
     /// Takes `cost` tokens if there are that many; false (and nothing taken) otherwise.
-    pub fn try_withdraw(&self, cost: u32) -> bool {
+    pub(crate) fn try_withdraw(&self, cost: u32) -> bool {
         let mut t = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
         if *t >= cost {
             *t -= cost;
@@ -284,13 +287,14 @@ impl RetryBudget {
     }
 
     /// Gives back `tokens`, up to the capacity.
-    pub fn refund(&self, tokens: u32) {
+    pub(crate) fn refund(&self, tokens: u32) {
         let mut t = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
         *t = t.saturating_add(tokens).min(self.capacity);
     }
 
     /// Tokens left.
-    pub fn available(&self) -> u32 {
+    #[cfg(test)]
+    pub(crate) fn available(&self) -> u32 {
         *self.tokens.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -298,7 +302,7 @@ impl RetryBudget {
 impl RetryPolicy {
     /// Records the end of an attempt in `budget` and returns the final
     /// decision: a retry whose cost the budget cannot pay becomes `Stop`.
-    pub fn settle(
+    pub(crate) fn settle(
         &self,
         budget: &RetryBudget,
         outcome: &Outcome<'_>,

@@ -332,7 +332,7 @@ async fn offboard_scim_deactivate_keeps_the_opsgenie_user() {
         .unwrap();
     let mut u = opsgenie_users::scim::ScimUser::new("user0005@example.com");
     u.active = Some(true);
-    scim.users().create(&u).await.unwrap();
+    scim.users().create(u.clone()).await.unwrap();
     let out = run(
         Some(&server),
         "offboard",

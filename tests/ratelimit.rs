@@ -12,6 +12,7 @@ use opsgenie_users::ratelimit::testing::Scenario;
 use opsgenie_users::ratelimit::{
     AdaptiveLimiter, BucketKey, Feedback, LimitSource, LimiterConfig, Limits, RateLimiter,
 };
+use opsgenie_users::retry::Outcome;
 use opsgenie_users::transport::{Transport, TransportError};
 use opsgenie_users::{ApiRequest, Client, Domain, Error, RetryPolicy};
 use tokio::time::Instant;
@@ -95,10 +96,10 @@ fn key() -> BucketKey {
 }
 
 fn ok() -> Feedback {
-    Feedback {
-        status: Some(200),
+    Feedback::from_outcome(&Outcome::Response {
+        status: http::StatusCode::OK,
         rate_limit: None,
-    }
+    })
 }
 
 #[tokio::test(start_paused = true)]
@@ -300,8 +301,8 @@ async fn throttled_post_is_retried_then_succeeds() {
         )
         .await
         .unwrap();
-    assert_eq!(resp.status, 201);
-    assert_eq!(resp.attempts, 2);
+    assert_eq!(resp.status(), 201);
+    assert_eq!(resp.attempts(), 2);
     assert_eq!(m.calls_async().await, 2);
     let stats = c.rate_limit_stats();
     assert_eq!((stats[0].sent, stats[0].throttled), (2, 1));
@@ -326,7 +327,7 @@ async fn get_is_retried_after_503() {
         )
         .await
         .unwrap();
-    assert_eq!((resp.status.as_u16(), resp.attempts), (200, 2));
+    assert_eq!((resp.status().as_u16(), resp.attempts()), (200, 2));
     assert_eq!(m.calls_async().await, 2);
 }
 

@@ -68,7 +68,7 @@ async fn create_user_sends_exact_body_and_headers() {
     let u = scim(&server)
         .users()
         .create(
-            &ScimUser::new("jane@example.com")
+            ScimUser::new("jane@example.com")
                 .external_id("okta-1")
                 .display_name("Jane Doe")
                 .department("SRE"),
@@ -118,7 +118,7 @@ async fn get_replace_delete_use_encoded_ids() {
     let mut u: ScimUser = serde_json::from_value(user_json("u-1", "x@y")).unwrap();
     u.extra.insert("x-vendor".into(), json!(7));
     u.title = Some("SRE".into());
-    c.users().replace("u-1", &u).await.unwrap();
+    c.users().replace("u-1", u).await.unwrap();
     c.users().delete("u-1").await.unwrap();
     get.assert_async().await;
     put.assert_async().await;
@@ -146,14 +146,172 @@ async fn invalid_ids_and_filters_send_nothing() {
         .users()
         .list()
         .filter(Filter::eq("userName\" or \"", "x"))
-        .send()
         .await;
     assert!(matches!(bad, Err(Error::InvalidInput(_))), "{bad:?}");
     assert!(matches!(
-        c.users().patch("u-1", &PatchOp::new()).await,
+        c.users().patch("u-1", PatchOp::new()).await,
+        Err(Error::InvalidInput(_))
+    ));
+    assert!(matches!(
+        c.groups().add_members("g-1", Vec::<&str>::new()).await,
+        Err(Error::InvalidInput(_))
+    ));
+    assert!(matches!(
+        c.groups().remove_members("g-1", ["ok", ""]).await,
         Err(Error::InvalidInput(_))
     ));
     assert_eq!(any.calls_async().await, 0);
+}
+
+/// One page-size rule for REST and SCIM: 1 to `pagination::MAX_PAGE_SIZE`,
+/// anything else refused before sending (SCIM used to clamp silently).
+#[tokio::test]
+async fn out_of_range_count_is_refused_before_sending() {
+    use opsgenie_users::pagination::MAX_PAGE_SIZE;
+    let server = MockServer::start_async().await;
+    let any = server
+        .mock_async(|_w, then| {
+            then.status(200).json_body(list_json(0, 1, vec![]));
+        })
+        .await;
+    let c = scim(&server);
+    for count in [0, MAX_PAGE_SIZE + 1, 1_000] {
+        let e = c.users().list().count(count).await.unwrap_err();
+        assert!(
+            matches!(&e, Error::InvalidInput(m) if m.contains("count")),
+            "{count}: {e:?}"
+        );
+        let e = c
+            .groups()
+            .list()
+            .count(count)
+            .stream()
+            .try_collect::<Vec<_>>()
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::InvalidInput(_)), "{count}: {e:?}");
+        let rest = opsgenie_users::Client::builder()
+            .api_key("k")
+            .base_url(server.base_url())
+            .build()
+            .unwrap();
+        let e = rest.users().list().limit(count).await.unwrap_err();
+        assert!(matches!(e, Error::InvalidInput(_)), "REST {count}: {e:?}");
+    }
+    assert_eq!(any.calls_async().await, 0, "nothing was sent");
+    // The bounds themselves are accepted.
+    let page = c.users().list().count(MAX_PAGE_SIZE).await.unwrap();
+    assert!(page.resources.is_empty());
+    c.users().list().count(1).await.unwrap();
+    assert_eq!(any.calls_async().await, 2);
+}
+
+/// The same server answer gives the same variant from a REST call and a
+/// SCIM call: one mapping.
+#[tokio::test]
+async fn rest_and_scim_map_the_same_answer_to_the_same_variant() {
+    let server = MockServer::start_async().await;
+    let rest = opsgenie_users::Client::builder()
+        .api_key("k")
+        .base_url(server.base_url())
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let c = scim(&server);
+
+    // 409: a unique value is taken.
+    let conflict = json!({"message": "already exists", "requestId": "r-409"});
+    let m = server
+        .mock_async(|when, then| {
+            when.method(POST);
+            then.status(409)
+                .header("content-type", "application/json")
+                .json_body(conflict.clone());
+        })
+        .await;
+    let from_rest = rest
+        .teams()
+        .create(opsgenie_users::models::team::TeamCreate::new("ops"))
+        .await
+        .unwrap_err();
+    let from_scim = c.users().create(ScimUser::new("dup")).await.unwrap_err();
+    for e in [&from_rest, &from_scim] {
+        assert!(matches!(e, Error::Conflict(_)), "{e:?}");
+        assert_eq!(e.message(), Some("already exists"));
+        assert_eq!(e.request_id(), Some("r-409"));
+    }
+    assert_eq!(m.calls_async().await, 2);
+    m.delete_async().await;
+
+    // A blocked delete: 422, 428 or another 4xx saying the user is in use.
+    for (status, message) in [
+        (422, "User is used in schedule [ops-rotation]"),
+        (428, "User is used in escalation [night]"),
+        (
+            400,
+            "User is the only owner of the account and cannot be deleted",
+        ),
+    ] {
+        let m = server
+            .mock_async(|when, then| {
+                when.method(DELETE);
+                then.status(status)
+                    .header("content-type", "application/json")
+                    .json_body(json!({"message": message, "requestId": "r-del"}));
+            })
+            .await;
+        let from_rest = rest.users().delete("jane@example.com").await.unwrap_err();
+        let from_scim = c.users().delete("u-1").await.unwrap_err();
+        for e in [&from_rest, &from_scim] {
+            assert!(matches!(e, Error::DeleteBlocked(_)), "{status}: {e:?}");
+            assert_eq!(e.status().map(|s| s.as_u16()), Some(status));
+            assert_eq!(e.message(), Some(message));
+        }
+        assert_eq!(m.calls_async().await, 2);
+        m.delete_async().await;
+    }
+}
+
+/// `ApiError` keeps every response header, not only the rate-limit ones.
+#[tokio::test]
+async fn api_errors_expose_the_response_headers() {
+    let server = MockServer::start_async().await;
+    server
+        .mock_async(|when, then| {
+            when.method(GET);
+            then.status(401)
+                .header("content-type", "application/json")
+                .header("www-authenticate", "Bearer realm=\"directory\"")
+                .header("x-request-id", "hdr-1")
+                .header("x-ratelimit-state", "OK")
+                .json_body(json!({"error": "Unauthorized"}));
+        })
+        .await;
+    let rest = opsgenie_users::Client::builder()
+        .api_key("k")
+        .base_url(server.base_url())
+        .build()
+        .unwrap();
+    let from_rest = rest.users().get("jane@example.com").await.unwrap_err();
+    let from_scim = scim(&server).users().get("u-1").await.unwrap_err();
+    for e in [&from_rest, &from_scim] {
+        assert!(matches!(e, Error::Unauthorized(_)), "{e:?}");
+        let api = e.api_error().unwrap();
+        assert_eq!(
+            api.header("WWW-Authenticate"),
+            Some("Bearer realm=\"directory\"")
+        );
+        assert_eq!(api.headers["x-request-id"], "hdr-1");
+        assert_eq!(api.header("x-ratelimit-state"), Some("OK"));
+        assert_eq!(e.request_id(), Some("hdr-1"));
+        // Response headers carry no credential, and Debug shows them.
+        let debug = format!("{e:?}");
+        assert!(debug.contains("www-authenticate"), "{debug}");
+        assert!(
+            !debug.contains(TOKEN) && !debug.contains("GenieKey"),
+            "{debug}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -187,7 +345,7 @@ async fn patch_returns_the_resource_or_none_on_204() {
     let op = PatchOp::deactivate_user();
     assert_eq!(
         c.users()
-            .patch("u-200", &op)
+            .patch("u-200", op.clone())
             .await
             .unwrap()
             .unwrap()
@@ -195,9 +353,14 @@ async fn patch_returns_the_resource_or_none_on_204() {
             .as_deref(),
         Some("u-200")
     );
-    assert!(c.users().patch("u-204", &op).await.unwrap().is_none());
+    assert!(c
+        .users()
+        .patch("u-204", op.clone())
+        .await
+        .unwrap()
+        .is_none());
     assert_eq!(reread.calls_async().await, 0);
-    let u = c.users().patch_and_get("u-204", &op).await.unwrap();
+    let u = c.users().patch("u-204", op).read_back().await.unwrap();
     assert_eq!(u.user_name, "c@d");
     with_body.assert_async().await;
     assert_eq!(no_body.calls_async().await, 2);
@@ -393,8 +556,8 @@ async fn errors_map_to_typed_variants() {
         })
         .await;
     let c = scim(&server);
-    let e = c.users().create(&ScimUser::new("dup")).await.unwrap_err();
-    assert!(matches!(e, Error::Uniqueness(_)), "{e:?}");
+    let e = c.users().create(ScimUser::new("dup")).await.unwrap_err();
+    assert!(matches!(e, Error::Conflict(_)), "{e:?}");
     assert_eq!(e.scim_type(), Some(&ScimType::Uniqueness));
     assert_eq!(e.message(), Some("userName taken"));
 
@@ -409,7 +572,7 @@ async fn errors_map_to_typed_variants() {
     assert_eq!(detail.status.as_deref(), Some("404"));
     assert_eq!(detail.detail.as_deref(), Some("no such user"));
 
-    let e = c.users().list().send().await.unwrap_err();
+    let e = c.users().list().await.unwrap_err();
     assert_eq!(e.scim_type(), Some(&ScimType::InvalidFilter));
     assert_eq!(e.status().map(|s| s.as_u16()), Some(400));
 
@@ -433,7 +596,7 @@ async fn a_create_is_never_resent_and_a_lost_answer_is_ambiguous() {
         .retry_policy(RetryPolicy::default())
         .build()
         .unwrap();
-    let e = c.users().create(&ScimUser::new("a")).await.unwrap_err();
+    let e = c.users().create(ScimUser::new("a")).await.unwrap_err();
     assert!(matches!(e, Error::AmbiguousOutcome { .. }), "{e:?}");
     assert_eq!(e.status().map(|s| s.as_u16()), Some(503));
     assert_eq!(m.calls_async().await, 1);
@@ -531,7 +694,7 @@ async fn upsert_does_not_take_over_another_identitys_account() {
         .upsert(&ScimUser::new("jane@example.com").external_id("mine"))
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::Uniqueness(_)), "{e:?}");
+    assert!(matches!(e, Error::Conflict(_)), "{e:?}");
     assert_eq!(patch.calls_async().await, 0);
 }
 
@@ -568,7 +731,6 @@ async fn deactivate_strips_groups_listed_on_the_user() {
         .users()
         .deactivate("u-1")
         .strip_groups(true)
-        .send()
         .await
         .unwrap();
     assert_eq!(done.removed_from_groups, ["g-1", "g-2"]);
@@ -629,7 +791,7 @@ async fn groups_and_discovery() {
     let c = scim(&server);
     let g = c
         .groups()
-        .create(&ScimGroup::new("ops").member("u-1"))
+        .create(ScimGroup::new("ops").member("u-1"))
         .await
         .unwrap();
     assert_eq!(g.members[0].display.as_deref(), Some("A"));
@@ -710,13 +872,13 @@ mod atlassian_flavour {
             .unwrap();
         let u = c
             .users()
-            .create(&ScimUser::new("jane@example.com").external_id("okta-1"))
+            .create(ScimUser::new("jane@example.com").external_id("okta-1"))
             .await
             .unwrap();
         let id = u.id.unwrap();
         let patched = c
             .users()
-            .patch(&id, &PatchOp::new().replace("title", "SRE"))
+            .patch(&id, PatchOp::new().replace("title", "SRE"))
             .await
             .unwrap()
             .expect("Atlassian answers PATCH with the resource");
@@ -734,7 +896,6 @@ mod atlassian_flavour {
             .users()
             .list()
             .filter(Filter::eq("title", "SRE"))
-            .send()
             .await
             .unwrap_err();
         assert_eq!(e.scim_type(), Some(&ScimType::InvalidFilter));
@@ -787,7 +948,7 @@ async fn only_idempotent_patches_are_retried() {
     // replace/remove: same effect when repeated, so retried
     let e = c
         .users()
-        .patch("u-r", &PatchOp::deactivate_user())
+        .patch("u-r", PatchOp::deactivate_user())
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Api(_)), "{e:?}");

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use futures::{StreamExt, TryStreamExt};
 use opsgenie_users::scim::{
-    Filter, MultiValue, Name, PatchOp, ScimClient, ScimGroup, ScimUser, Upserted,
+    Filter, MultiValue, Name, PatchOp, ScimClient, ScimGroup, ScimUser, ScimUserId, Upserted,
     ATLASSIAN_USER_SCHEMA, ENTERPRISE_USER_SCHEMA,
 };
 use opsgenie_users::{Error, RetryPolicy, ScimType};
@@ -56,9 +56,9 @@ fn client(name: &str) -> ScimClient {
 }
 
 /// Creates a user with just a `userName` and returns its id.
-async fn new_user(c: &ScimClient, user_name: &str) -> String {
+async fn new_user(c: &ScimClient, user_name: &str) -> ScimUserId {
     c.users()
-        .create(&ScimUser::new(user_name))
+        .create(ScimUser::new(user_name))
         .await
         .unwrap()
         .id
@@ -71,7 +71,7 @@ async fn user_lifecycle_with_extensions() {
     let created = c
         .users()
         .create(
-            &ScimUser::new("jane@example.com")
+            ScimUser::new("jane@example.com")
                 .external_id("okta-1")
                 .name(Name::new("Jane", "Doe"))
                 .display_name("Jane Doe")
@@ -96,7 +96,7 @@ async fn user_lifecycle_with_extensions() {
     got.atlassian = Some(Default::default());
     got.atlassian.as_mut().unwrap().atlassian_account_id = Some("acc-1".into());
     got.title = Some("Lead".into());
-    let replaced = c.users().replace(&id, &got).await.unwrap();
+    let replaced = c.users().replace(&id, got).await.unwrap();
     assert_eq!(replaced.atlassian_account_id(), Some("acc-1"));
     assert!(replaced.schemas.iter().any(|s| s == ATLASSIAN_USER_SCHEMA));
     assert_eq!(replaced.title.as_deref(), Some("Lead"));
@@ -104,14 +104,15 @@ async fn user_lifecycle_with_extensions() {
     // scim2-server answers PATCH with 204 and no body
     let patched = c
         .users()
-        .patch(&id, &PatchOp::deactivate_user())
+        .patch(&id, PatchOp::deactivate_user())
         .await
         .unwrap();
     assert!(patched.is_none());
     assert_eq!(c.users().get(&id).await.unwrap().active, Some(false));
     let back = c
         .users()
-        .patch_and_get(&id, &PatchOp::reactivate_user().replace("nickName", "JD"))
+        .patch(&id, PatchOp::reactivate_user().replace("nickName", "JD"))
+        .read_back()
         .await
         .unwrap();
     assert_eq!(back.active, Some(true));
@@ -131,10 +132,10 @@ async fn duplicate_user_name_is_a_uniqueness_error() {
     // userName is caseExact=false: another casing is the same name
     let e = c
         .users()
-        .create(&ScimUser::new("DUP@example.com"))
+        .create(ScimUser::new("DUP@example.com"))
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::Uniqueness(_)), "{e:?}");
+    assert!(matches!(e, Error::Conflict(_)), "{e:?}");
     assert_eq!(e.scim_type(), Some(&ScimType::Uniqueness));
     assert_eq!(
         e.scim_detail().unwrap().status.as_deref(),
@@ -146,7 +147,7 @@ async fn duplicate_user_name_is_a_uniqueness_error() {
 #[tokio::test]
 async fn bad_token_is_unauthorized() {
     let c = client_with_token(&tenant("auth"), "not-the-token");
-    let e = c.users().list().send().await.unwrap_err();
+    let e = c.users().list().await.unwrap_err();
     assert!(matches!(e, Error::Unauthorized(_)), "{e:?}");
     assert!(
         e.message().is_some_and(|m| m.contains("Authorization")),
@@ -163,7 +164,7 @@ async fn list_with_filter_and_paging_across_more_than_100_users() {
         async move {
             c.users()
                 .create(
-                    &ScimUser::new(format!("user{i:03}@example.com"))
+                    ScimUser::new(format!("user{i:03}@example.com"))
                         .external_id(format!("ext-{i}"))
                         .active(i % 5 != 0),
                 )
@@ -185,7 +186,7 @@ async fn list_with_filter_and_paging_across_more_than_100_users() {
     ids.dedup();
     assert_eq!(ids.len(), n, "no duplicates across pages");
 
-    let first = c.users().list().count(100).send().await.unwrap();
+    let first = c.users().list().count(100).await.unwrap();
     assert_eq!(first.total_results, Some(n as u64));
     assert_eq!(first.resources.len(), 100);
 
@@ -223,14 +224,14 @@ async fn sorting_and_attribute_projection() {
     let c = client("sort");
     for n in ["bea", "al", "cy"] {
         c.users()
-            .create(&ScimUser::new(n).display_name(n.to_uppercase()))
+            .create(ScimUser::new(n).display_name(n.to_uppercase()))
             .await
             .unwrap();
     }
     let users = c
         .users()
         .list()
-        .sort_by("userName", opsgenie_users::scim::SortOrder::Descending)
+        .sort_by("userName", opsgenie_users::models::common::SortOrder::Desc)
         .attributes(["userName"])
         .all()
         .await
@@ -244,7 +245,6 @@ async fn sorting_and_attribute_projection() {
         .users()
         .list()
         .excluded_attributes(["displayName"])
-        .send()
         .await
         .unwrap();
     assert!(without.resources.iter().all(|u| u.display_name.is_none()));
@@ -259,7 +259,7 @@ async fn groups_with_members_add_and_remove() {
     }
     let g = c
         .groups()
-        .create(&ScimGroup::new("opsgenie-responders").member(&ids[0]))
+        .create(ScimGroup::new("opsgenie-responders").member(&ids[0]))
         .await
         .unwrap();
     let gid = g.id.clone().unwrap();
@@ -311,25 +311,19 @@ async fn deactivate_strips_group_memberships_found_by_scanning() {
     let sid = new_user(&c, "stayer@example.com").await;
     let g1 = c
         .groups()
-        .create(&ScimGroup::new("one").member(&uid).member(&sid))
+        .create(ScimGroup::new("one").member(&uid).member(&sid))
         .await
         .unwrap()
         .id
         .unwrap();
     let g2 = c
         .groups()
-        .create(&ScimGroup::new("two").member(&sid))
+        .create(ScimGroup::new("two").member(&sid))
         .await
         .unwrap()
         .id
         .unwrap();
-    let done = c
-        .users()
-        .deactivate(&uid)
-        .strip_groups(true)
-        .send()
-        .await
-        .unwrap();
+    let done = c.users().deactivate(&uid).strip_groups(true).await.unwrap();
     assert_eq!(done.removed_from_groups, vec![g1.clone()]);
     assert_eq!(c.users().get(&uid).await.unwrap().active, Some(false));
     let g1 = c.groups().get(&g1).await.unwrap();
@@ -395,7 +389,7 @@ async fn server_rejects_unknown_attributes() {
     let c = client("unknown");
     let mut u = ScimUser::new("x@example.com");
     u.extra.insert("favouriteColour".into(), "blue".into());
-    let e = c.users().create(&u).await.unwrap_err();
+    let e = c.users().create(u).await.unwrap_err();
     assert_eq!(e.status().map(|s| s.as_u16()), Some(400));
     assert_eq!(e.scim_type(), Some(&ScimType::InvalidSyntax));
 }
@@ -410,13 +404,13 @@ async fn scim_sync_example_converges_the_directory() {
     let c = client("sync");
     let old = c
         .users()
-        .create(&ScimUser::new("old@example.com").external_id("old"))
+        .create(ScimUser::new("old@example.com").external_id("old"))
         .await
         .unwrap();
     let bob = c
         .users()
         .create(
-            &ScimUser::new("bob@example.com")
+            ScimUser::new("bob@example.com")
                 .external_id("bob")
                 .name(Name::new("Bob", "Stone"))
                 .display_name("Bob"),
@@ -426,7 +420,7 @@ async fn scim_sync_example_converges_the_directory() {
     let ops = c
         .groups()
         .create(
-            &ScimGroup::new("ops")
+            ScimGroup::new("ops")
                 .member(old.id.clone().unwrap())
                 .member(bob.id.clone().unwrap()),
         )
@@ -524,7 +518,7 @@ mod escaping {
                     new_user(&c, d).await;
                 }
                 let name = format!("{s}#x");
-                let created = c.users().create(&ScimUser::new(name.clone())).await.unwrap();
+                let created = c.users().create(ScimUser::new(name.clone())).await.unwrap();
                 let found = c
                     .users()
                     .list()

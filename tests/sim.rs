@@ -59,13 +59,13 @@ async fn user_lifecycle_with_lowercased_usernames() {
         .send(create("Jane.Doe+ops@Example.com", "Jane Doe", "Admin"))
         .await
         .unwrap();
-    assert_eq!(resp.status.as_u16(), 201);
+    assert_eq!(resp.status().as_u16(), 201);
     let created = body(&resp);
     assert_eq!(created["result"], "Created");
     assert_eq!(created["data"]["name"], "jane.doe+ops@example.com");
     assert!(created["took"].is_number());
     assert!(created["requestId"].is_string());
-    assert_eq!(resp.headers["x-ratelimit-state"], "OK");
+    assert_eq!(resp.headers()["x-ratelimit-state"], "OK");
     let id = created["data"]["id"].as_str().unwrap().to_string();
 
     // By username in any case, encoded as one segment (`+` -> %2B), and by id.
@@ -185,7 +185,7 @@ async fn roles_are_case_sensitive_and_unknown_ones_become_user() {
         ("e@example.com", "responder", "User"),
     ] {
         let resp = c.send(create(user, "X", asked)).await.unwrap();
-        assert_eq!(resp.status.as_u16(), 201, "{asked} is accepted silently");
+        assert_eq!(resp.status().as_u16(), 201, "{asked} is accepted silently");
         assert_eq!(server.user(user).unwrap().role.name, got, "{asked}");
     }
     let custom = server.custom_roles();
@@ -605,7 +605,7 @@ async fn injected_faults() {
         .build()
         .unwrap();
     let ok = retrying.send(users()).await.unwrap();
-    assert_eq!(ok.attempts, 3);
+    assert_eq!(ok.attempts(), 3);
     let faults: Vec<_> = server
         .requests()
         .into_iter()

@@ -1176,6 +1176,15 @@ fn every_call() -> Vec<(&'static str, Call)> {
     ]
 }
 
+/// The calls of [`every_call`] that send a DELETE.
+const DELETE_CALLS: [&str; 5] = [
+    "teams.delete",
+    "teams.remove_member",
+    "team_roles.delete",
+    "roles.delete",
+    "contacts.delete",
+];
+
 #[tokio::test]
 async fn every_documented_status_maps_to_its_error() {
     let s = MockServer::start_async().await;
@@ -1207,7 +1216,10 @@ async fn every_documented_status_maps_to_its_error() {
                 403 => matches!(err, Error::Forbidden(_)),
                 404 => matches!(err, Error::NotFound(_)),
                 429 => matches!(err, Error::RateLimited { .. }),
+                // One mapping for every call: a DELETE refused with 422/428 is a blocked delete.
+                422 | 428 if DELETE_CALLS.contains(&name) => matches!(err, Error::DeleteBlocked(_)),
                 422 if name == "teams.add_member" => matches!(err, Error::MemberRejected(_)),
+                409 => matches!(err, Error::Conflict(_)),
                 _ => matches!(err, Error::Api(_)),
             };
             assert!(ok, "{name} {status}: {err:?}");

@@ -148,7 +148,7 @@ async fn create_errors_are_typed_and_never_followed_by_a_lookup() {
         (
             409,
             json!({"message": "conflict"}),
-            |e| matches!(e, Error::Api(a) if a.status == 409),
+            |e| matches!(e, Error::Conflict(a) if a.status == 409),
         ),
         (
             422,
@@ -429,6 +429,7 @@ async fn every_status_maps_to_its_typed_result() {
                     403 => matches!(e, Error::Forbidden(_)),
                     404 => matches!(e, Error::NotFound(_)),
                     429 => matches!(e, Error::RateLimited { .. }),
+                    409 => matches!(e, Error::Conflict(_)),
                     _ => matches!(e, Error::Api(_)),
                 };
                 assert!(ok, "{s}: {e:?}");
@@ -661,6 +662,7 @@ async fn update_and_delete_errors_are_typed() {
         .unwrap_err();
     assert!(matches!(e, Error::NotFound(_)), "{e:?}");
     let e = users.delete("oncall@x.com").await.unwrap_err();
+    assert!(matches!(e, Error::DeleteBlocked(_)), "{e:?}");
     assert_eq!(e.status().unwrap().as_u16(), 422);
     assert!(e.message().unwrap().contains("schedule"));
     // A blocked delete is typed the same as offboarding's.
@@ -1474,6 +1476,7 @@ mod against_the_simulator {
         );
         // Referenced by a rotation and an escalation: 422.
         let err = users.delete(&u.id).await.unwrap_err();
+        assert!(matches!(err, Error::DeleteBlocked(_)), "{err:?}");
         assert_eq!(err.status().unwrap().as_u16(), 422);
         let fresh = users
             .create(UserCreate::new("free@example.com", "Free"))

@@ -211,16 +211,6 @@ pub(crate) fn is_gone(e: &Error) -> bool {
     matches!(e, Error::NotFound(_))
 }
 
-/// The one mapping of a refused user delete: a 422 or 428 answer to
-/// `DELETE /v2/users/{user}` is [`Error::DeleteBlocked`], whichever call
-/// sent it (`users().delete` or offboarding).
-pub(crate) fn delete_blocked(e: Error) -> Error {
-    match e {
-        Error::Api(a) if matches!(a.status.as_u16(), 422 | 428) => Error::DeleteBlocked(a),
-        other => other,
-    }
-}
-
 /// Resolves a user to their id: an id is returned as is, a username is
 /// looked up with `GET /v2/users/{username}`.
 pub(crate) async fn resolve_user_id(

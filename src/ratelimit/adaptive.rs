@@ -88,7 +88,7 @@ impl AdaptiveLimiter {
     }
 
     /// A limiter keeping its bucket state in `store`.
-    pub fn with_store(config: LimiterConfig, store: impl LimiterStore) -> Self {
+    fn with_store(config: LimiterConfig, store: impl LimiterStore) -> Self {
         AdaptiveLimiter {
             inner: Arc::new(Inner {
                 cfg: RwLock::new(Arc::new(config)),

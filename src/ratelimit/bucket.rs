@@ -35,7 +35,7 @@ pub enum LimitSource {
 
 /// Which of a domain's two rolling windows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum WindowKind {
+pub(crate) enum WindowKind {
     /// The per-second window (`X-RateLimit-Period-In-Sec: 1`).
     Second,
     /// The per-minute window (`X-RateLimit-Period-In-Sec: 60`).
@@ -44,7 +44,7 @@ pub enum WindowKind {
 
 impl WindowKind {
     /// The window's length.
-    pub fn period(self) -> Duration {
+    pub(crate) fn period(self) -> Duration {
         match self {
             WindowKind::Second => Duration::from_secs(1),
             WindowKind::Minute => Duration::from_secs(60),
@@ -52,7 +52,7 @@ impl WindowKind {
     }
 
     /// The window a 429 tripped, from `X-RateLimit-Period-In-Sec` (minute when absent).
-    pub fn from_period_secs(secs: Option<u64>) -> WindowKind {
+    pub(crate) fn from_period_secs(secs: Option<u64>) -> WindowKind {
         match secs {
             Some(1) => WindowKind::Second,
             _ => WindowKind::Minute,
@@ -85,7 +85,7 @@ struct Learned {
 
 /// One rolling window of a bucket.
 #[derive(Debug, Clone)]
-pub struct Window {
+pub(crate) struct Window {
     kind: WindowKind,
     stated: Option<(u32, LimitSource)>,
     learned: Option<Learned>,
@@ -96,17 +96,17 @@ pub struct Window {
 
 /// The limit a window enforces right now.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Effective {
+pub(crate) struct Effective {
     /// Requests allowed in any `window`.
-    pub cap: u32,
+    pub(crate) cap: u32,
     /// Length of the sliding log: the period, stretched for stated limits.
-    pub window: Duration,
+    pub(crate) window: Duration,
     /// Pacing interval between grants (the pacing target applied).
-    pub interval: Duration,
+    pub(crate) interval: Duration,
     /// Where the limit comes from.
-    pub source: LimitSource,
+    pub(crate) source: LimitSource,
     /// The estimate of the server's limit per period.
-    pub estimate: f64,
+    pub(crate) estimate: f64,
 }
 
 impl Effective {
@@ -129,7 +129,7 @@ impl Window {
     }
 
     /// The limit in force at `now`, or `None` when unknown (not limited).
-    pub fn effective(&self, now: Instant, cfg: &LimiterConfig) -> Option<Effective> {
+    pub(crate) fn effective(&self, now: Instant, cfg: &LimiterConfig) -> Option<Effective> {
         let period = self.kind.period();
         let (estimate, target, source) = match (&self.learned, self.stated) {
             (Some(l), stated) => {
@@ -262,23 +262,23 @@ impl Window {
 
 /// Everything a limiter store keeps for one bucket.
 #[derive(Debug, Clone)]
-pub struct BucketState {
+pub(crate) struct BucketState {
     second: Window,
     minute: Window,
     paused_until: Option<Instant>,
     /// Requests granted and not given back.
-    pub sent: u64,
+    pub(crate) sent: u64,
     /// 429 answers seen.
-    pub throttled: u64,
+    pub(crate) throttled: u64,
     /// Callers waiting for a slot right now.
-    pub queued: usize,
+    pub(crate) queued: usize,
     /// Total time callers spent waiting for a slot.
-    pub total_wait: Duration,
+    pub(crate) total_wait: Duration,
 }
 
 /// What [`BucketState::complete`] learned.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Learning {
+pub(crate) enum Learning {
     /// Nothing new.
     Nothing,
     /// A 429 tripped `window`; the new estimate of its limit.
@@ -292,7 +292,7 @@ pub enum Learning {
 
 impl BucketState {
     /// A fresh bucket with these stated limits (unknown windows are adaptive).
-    pub fn new(limits: Limits, source: LimitSource) -> Self {
+    pub(crate) fn new(limits: Limits, source: LimitSource) -> Self {
         BucketState {
             second: Window::new(WindowKind::Second, limits.per_second.map(|l| (l, source))),
             minute: Window::new(WindowKind::Minute, limits.per_minute.map(|l| (l, source))),
@@ -312,7 +312,7 @@ impl BucketState {
     }
 
     /// The window of `kind`.
-    pub fn window(&self, kind: WindowKind) -> &Window {
+    pub(crate) fn window(&self, kind: WindowKind) -> &Window {
         match kind {
             WindowKind::Second => &self.second,
             WindowKind::Minute => &self.minute,
@@ -320,7 +320,12 @@ impl BucketState {
     }
 
     /// Reserves a slot for request `id` at `now`, or says when to try again.
-    pub fn try_grant(&mut self, now: Instant, id: u64, cfg: &LimiterConfig) -> Result<(), Instant> {
+    pub(crate) fn try_grant(
+        &mut self,
+        now: Instant,
+        id: u64,
+        cfg: &LimiterConfig,
+    ) -> Result<(), Instant> {
         let mut wait = self.paused_until.filter(|p| *p > now);
         for kind in [WindowKind::Second, WindowKind::Minute] {
             if let Some(at) = self.window_mut(kind).next_free(now, cfg) {
@@ -337,7 +342,7 @@ impl BucketState {
     }
 
     /// Gives back the slot of a request that was abandoned before it completed.
-    pub fn release(&mut self, now: Instant, id: u64, cfg: &LimiterConfig) {
+    pub(crate) fn release(&mut self, now: Instant, id: u64, cfg: &LimiterConfig) {
         let before = self.minute.log.len();
         self.second.release(now, id, cfg);
         self.minute.release(now, id, cfg);
@@ -347,18 +352,14 @@ impl BucketState {
     }
 
     /// Records how request `id` ended and learns from a 429.
-    pub fn complete(
+    pub(crate) fn complete(
         &mut self,
         now: Instant,
         id: u64,
         feedback: &Feedback,
         cfg: &LimiterConfig,
     ) -> Learning {
-        let throttled = feedback.status == Some(429)
-            || feedback.rate_limit.as_ref().is_some_and(|r| {
-                r.is_throttled() && !feedback.status.is_some_and(|s| (200..300).contains(&s))
-            });
-        if !throttled {
+        if !feedback.throttled {
             let state = if feedback.status.is_some() {
                 SlotState::Accepted
             } else {
@@ -387,20 +388,15 @@ impl BucketState {
     }
 
     /// Replaces the stated limits (user configuration or discovery).
-    pub fn set_limits(&mut self, limits: Limits, source: LimitSource) {
+    pub(crate) fn set_limits(&mut self, limits: Limits, source: LimitSource) {
         self.second
             .set_stated(limits.per_second.map(|l| (l, source)));
         self.minute
             .set_stated(limits.per_minute.map(|l| (l, source)));
     }
 
-    /// The stated source of the minute window, if any.
-    pub fn stated_source(&self) -> Option<LimitSource> {
-        self.minute.stated.or(self.second.stated).map(|(_, s)| s)
-    }
-
     /// The limits in force at `now` for each window (`None`: unknown).
-    pub fn effective(
+    pub(crate) fn effective(
         &self,
         now: Instant,
         cfg: &LimiterConfig,
@@ -459,6 +455,7 @@ mod tests {
         Feedback {
             status: Some(201),
             rate_limit: None,
+            throttled: false,
         }
     }
 
@@ -470,6 +467,7 @@ mod tests {
                 reason: Some("Configuration".into()),
                 period_secs: Some(period),
             }),
+            throttled: true,
         }
     }
 

@@ -31,7 +31,7 @@
 //! ```
 
 mod adaptive;
-pub mod bucket;
+mod bucket;
 mod store;
 pub mod testing;
 
@@ -42,93 +42,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use crate::error::RateLimitInfo;
+use crate::retry::Outcome;
 
+pub(crate) use crate::request::Domain;
 pub use adaptive::AdaptiveLimiter;
-pub use bucket::{BucketState, LimitSource, Probe, WindowKind};
-pub use store::{InMemoryStore, LimiterStore};
-
-/// An Opsgenie request domain (a separate rate-limit budget).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum Domain {
-    /// User, team, role, contact, schedule and escalation management.
-    Configuration,
-    /// List/search calls such as List Users.
-    Search,
-    /// Alert API.
-    Alert,
-    /// Incident API.
-    Incident,
-    /// Integration API.
-    Integration,
-    /// Heartbeat API.
-    Heartbeat,
-    /// Who-is-on-call calls.
-    ScheduleOncalls,
-    /// Email integration.
-    Email,
-    /// Integration action configuration.
-    IntegrationConfiguration,
-    /// The Atlassian SCIM directory API (its own, separate limit).
-    Scim,
-}
-
-impl Domain {
-    /// Every domain.
-    pub const ALL: [Domain; 10] = [
-        Domain::Configuration,
-        Domain::Search,
-        Domain::Alert,
-        Domain::Incident,
-        Domain::Integration,
-        Domain::Heartbeat,
-        Domain::ScheduleOncalls,
-        Domain::Email,
-        Domain::IntegrationConfiguration,
-        Domain::Scim,
-    ];
-
-    /// The name Opsgenie uses in `X-RateLimit-Reason` (e.g. `Configuration`).
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Domain::Configuration => "Configuration",
-            Domain::Search => "Search",
-            Domain::Alert => "Alert",
-            Domain::Incident => "Incident",
-            Domain::Integration => "Integration",
-            Domain::Heartbeat => "Heartbeat",
-            Domain::ScheduleOncalls => "Schedule-oncalls",
-            Domain::Email => "Email",
-            Domain::IntegrationConfiguration => "Integration Configuration",
-            Domain::Scim => "Scim",
-        }
-    }
-
-    /// Parses a domain name as sent in headers or by `GET /v2/request-limits/`
-    /// (case, `-`, `_` and spaces are ignored).
-    pub fn parse(s: &str) -> Option<Domain> {
-        let norm: String = s
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .map(|c| c.to_ascii_lowercase())
-            .collect();
-        Domain::ALL.into_iter().find(|d| {
-            let n: String = d
-                .as_str()
-                .chars()
-                .filter(|c| c.is_ascii_alphanumeric())
-                .map(|c| c.to_ascii_lowercase())
-                .collect();
-            n == norm
-        })
-    }
-}
-
-impl fmt::Display for Domain {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use bucket::{LimitSource, Probe};
 
 /// Which bucket a request draws from: one per credential, base URL and domain.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -141,13 +59,44 @@ pub struct BucketKey {
     pub domain: Domain,
 }
 
-/// What the client reports back to the limiter after an attempt.
+/// What the client reports back to the limiter after an attempt: the
+/// attempt's [`Outcome`], classified once and shared with the retry policy.
+///
+/// ```
+/// use http::StatusCode;
+/// use opsgenie_users::ratelimit::Feedback;
+/// use opsgenie_users::retry::Outcome;
+/// let fb = Feedback::from_outcome(&Outcome::Response { status: StatusCode::TOO_MANY_REQUESTS, rate_limit: None });
+/// assert!(fb.throttled);
+/// assert_eq!(fb.status, Some(429));
+/// ```
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Feedback {
     /// HTTP status, or `None` when no response arrived (timeout, connection error).
     pub status: Option<u16>,
     /// The `X-RateLimit-*` headers of the response.
     pub rate_limit: Option<RateLimitInfo>,
+    /// The server throttled the attempt ([`Outcome::is_throttle`]): it did
+    /// not act on it.
+    pub throttled: bool,
+}
+
+impl Feedback {
+    /// The feedback of an attempt that ended with `outcome`.
+    pub fn from_outcome(outcome: &Outcome<'_>) -> Self {
+        let (status, rate_limit) = match outcome {
+            Outcome::Response { status, rate_limit } => {
+                (Some(status.as_u16()), rate_limit.cloned())
+            }
+            _ => (None, None),
+        };
+        Feedback {
+            status,
+            rate_limit,
+            throttled: outcome.is_throttle(),
+        }
+    }
 }
 
 /// A granted slot. Report the outcome with [`Permit::complete`]; dropping
@@ -282,6 +231,7 @@ impl Limits {
 /// # let _ = cfg;
 /// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct LimiterConfig {
     /// Limits per domain the user knows; other domains start unknown.
     pub limits: HashMap<Domain, Limits>,
@@ -428,23 +378,6 @@ impl RateLimiter for Unlimited {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn domain_names_parse_in_any_spelling() {
-        assert_eq!(Domain::parse("configuration"), Some(Domain::Configuration));
-        assert_eq!(
-            Domain::parse("Schedule-oncalls"),
-            Some(Domain::ScheduleOncalls)
-        );
-        assert_eq!(
-            Domain::parse("integration_configuration"),
-            Some(Domain::IntegrationConfiguration)
-        );
-        assert_eq!(Domain::parse("nope"), None);
-        for d in Domain::ALL {
-            assert_eq!(Domain::parse(d.as_str()), Some(d));
-        }
-    }
 
     #[test]
     fn request_limits_parse_and_tolerate_junk() {

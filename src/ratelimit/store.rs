@@ -3,21 +3,16 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::{BucketKey, BucketState};
+use super::bucket::BucketState;
+use super::BucketKey;
 
 /// Holds the [`BucketState`] of every bucket. The [`AdaptiveLimiter`](super::AdaptiveLimiter)
-/// only reads and changes state through this trait, so a store shared between
-/// processes can coordinate them; [`InMemoryStore`] is the default.
+/// only reads and changes state through this trait; [`InMemoryStore`] is the
+/// one store.
 ///
 /// `update` must run `f` atomically with respect to other updates of the same
 /// key (a lock, a transaction): the limiter reserves slots inside it.
-///
-/// ```
-/// use opsgenie_users::ratelimit::{AdaptiveLimiter, InMemoryStore, LimiterConfig};
-/// let limiter = AdaptiveLimiter::with_store(LimiterConfig::default(), InMemoryStore::default());
-/// # let _ = limiter;
-/// ```
-pub trait LimiterStore: Send + Sync + 'static {
+pub(crate) trait LimiterStore: Send + Sync + 'static {
     /// Runs `f` on `key`'s state, first creating it with `init` if missing.
     fn update(
         &self,
@@ -32,7 +27,7 @@ pub trait LimiterStore: Send + Sync + 'static {
 
 /// The default store: a map behind a mutex, local to this process.
 #[derive(Debug, Default)]
-pub struct InMemoryStore {
+pub(crate) struct InMemoryStore {
     buckets: Mutex<HashMap<BucketKey, BucketState>>,
 }
 

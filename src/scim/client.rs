@@ -4,19 +4,14 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use http::{Method, StatusCode};
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use http::Method;
 use url::Url;
 
-use super::groups::Groups;
 use super::models::{ListOrArray, ResourceType, Schema, ServiceProviderConfig};
-use super::patch::PatchOp;
-use super::users::Users;
 use crate::client::{check_base_url, Auth, ClientBuilder, Core};
-use crate::error::{ApiError, Error, Result, ScimErrorDetail, ScimType};
-use crate::ratelimit::{Domain, RateLimiter};
-use crate::request::{ApiRequest, ApiResponse};
+use crate::error::{Error, Result};
+use crate::ratelimit::RateLimiter;
+use crate::request::{ApiRequest, ApiResponse, Domain};
 use crate::retry::RetryPolicy;
 use crate::secret::BearerToken;
 use crate::transport::Transport;
@@ -49,7 +44,7 @@ pub(crate) struct Inner {
 ///     .atlassian_directory("6f3c6a52-...-directory-id")
 ///     .token(std::env::var("ATLASSIAN_SCIM_TOKEN").unwrap_or_default())
 ///     .build()?;
-/// let jane = scim.users().create(&ScimUser::new("jane@example.com").external_id("okta-1")).await?;
+/// let jane = scim.users().create(ScimUser::new("jane@example.com").external_id("okta-1")).await?;
 /// let found: Vec<ScimUser> = scim
 ///     .users()
 ///     .list()
@@ -143,16 +138,6 @@ impl ScimClient {
         &self.inner.base_url
     }
 
-    /// Users: create, get, replace, patch, delete, list, upsert, deactivate.
-    pub fn users(&self) -> Users<'_> {
-        Users::new(self)
-    }
-
-    /// Groups: create, get, replace, patch, delete, list, members.
-    pub fn groups(&self) -> Groups<'_> {
-        Groups::new(self)
-    }
-
     /// `GET /ServiceProviderConfig`: what the server supports.
     pub async fn service_provider_config(&self) -> Result<ServiceProviderConfig> {
         self.send(self.request(Method::GET).path("ServiceProviderConfig"))
@@ -190,18 +175,11 @@ impl ScimClient {
             .await
     }
 
-    /// Sends `req`; a non-success status becomes the matching [`Error`]:
-    /// 401 [`Unauthorized`](Error::Unauthorized), 403 [`Forbidden`](Error::Forbidden),
-    /// 404 [`NotFound`](Error::NotFound), 409 [`Uniqueness`](Error::Uniqueness),
-    /// 429 [`RateLimited`](Error::RateLimited), anything else [`Api`](Error::Api),
-    /// each carrying the SCIM `detail`/`scimType` (or Atlassian's `error`/`traceId`).
+    /// Sends `req`; a non-success status becomes the matching [`Error`] by
+    /// the mapping every call shares ([`ApiResponse::error_for_status`]),
+    /// carrying the SCIM `detail`/`scimType` (or Atlassian's `error`/`traceId`).
     pub async fn send(&self, req: ApiRequest) -> Result<ApiResponse> {
-        let resp = self.execute(&req).await?;
-        if resp.status.is_success() {
-            Ok(resp)
-        } else {
-            Err(scim_error(&resp))
-        }
+        self.execute(&req).await?.error_for_status()
     }
 
     /// Sends a write; when the answer was lost after the request may have
@@ -219,87 +197,6 @@ impl ScimClient {
             }),
             other => other,
         }
-    }
-
-    // --- shared resource operations (Users and Groups) -------------------
-
-    pub(crate) async fn create_resource<T: Serialize + DeserializeOwned>(
-        &self,
-        endpoint: &'static str,
-        body: &T,
-        what: impl FnOnce() -> String,
-    ) -> Result<T> {
-        let req = self
-            .request(Method::POST)
-            .path(endpoint)
-            .json_as(body, SCIM_JSON);
-        self.send_write(req, what).await?.json()
-    }
-
-    pub(crate) async fn get_resource<T: DeserializeOwned>(
-        &self,
-        endpoint: &'static str,
-        id: &str,
-    ) -> Result<T> {
-        self.send(
-            self.request(Method::GET)
-                .path(endpoint)
-                .segment("SCIM id", id),
-        )
-        .await?
-        .json()
-    }
-
-    pub(crate) async fn replace_resource<T: Serialize + DeserializeOwned>(
-        &self,
-        endpoint: &'static str,
-        id: &str,
-        body: &T,
-    ) -> Result<T> {
-        let req = self
-            .request(Method::PUT)
-            .path(endpoint)
-            .segment("SCIM id", id)
-            .json_as(body, SCIM_JSON);
-        self.send(req).await?.json()
-    }
-
-    /// PATCH; `Ok(None)` when the server answered 204 without a body.
-    pub(crate) async fn patch_resource<T: DeserializeOwned>(
-        &self,
-        endpoint: &'static str,
-        id: &str,
-        op: &PatchOp,
-    ) -> Result<Option<T>> {
-        if op.is_empty() {
-            return Err(Error::InvalidInput(
-                "a SCIM PATCH needs at least one operation".into(),
-            ));
-        }
-        let req = self
-            .request(Method::PATCH)
-            .path(endpoint)
-            .segment("SCIM id", id)
-            .json_as(op, SCIM_JSON)
-            .idempotent(op.is_idempotent());
-        let resp = self
-            .send_write(req, || format!("PATCH {endpoint}/{id}"))
-            .await?;
-        if resp.status == StatusCode::NO_CONTENT || resp.body.iter().all(u8::is_ascii_whitespace) {
-            Ok(None)
-        } else {
-            resp.json().map(Some)
-        }
-    }
-
-    pub(crate) async fn delete_resource(&self, endpoint: &'static str, id: &str) -> Result<()> {
-        self.send(
-            self.request(Method::DELETE)
-                .path(endpoint)
-                .segment("SCIM id", id),
-        )
-        .await
-        .map(|_| ())
     }
 }
 
@@ -415,112 +312,9 @@ impl ScimClientBuilder {
     }
 }
 
-/// Maps a non-success SCIM answer to an [`Error`], reading the SCIM error
-/// schema (`status` as string or number, `scimType`, `detail`) and
-/// Atlassian's `{"error", "traceId"}` bodies.
-pub(crate) fn scim_error(resp: &ApiResponse) -> Error {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum StatusField {
-        Str(String),
-        Num(serde_json::Number),
-    }
-    #[derive(Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Body {
-        status: Option<StatusField>,
-        scim_type: Option<String>,
-        detail: Option<String>,
-        error: Option<serde_json::Value>,
-        trace_id: Option<String>,
-        message: Option<String>,
-    }
-    let mut api = ApiError::from_parts(resp.status, &resp.headers, &resp.body);
-    if let Ok(b) = serde_json::from_slice::<Body>(&resp.body) {
-        let error_text = b.error.map(|e| match e {
-            serde_json::Value::String(s) => s,
-            other => other.to_string(),
-        });
-        api.message = b
-            .detail
-            .clone()
-            .or(error_text)
-            .or(b.message)
-            .or(api.message);
-        api.request_id = b.trace_id.or(api.request_id);
-        let status = b.status.map(|s| match s {
-            StatusField::Str(s) => s,
-            StatusField::Num(n) => n.to_string(),
-        });
-        if status.is_some() || b.scim_type.is_some() || b.detail.is_some() || api.message.is_some()
-        {
-            api.scim = Some(ScimErrorDetail {
-                scim_type: b.scim_type.as_deref().map(ScimType::parse),
-                detail: b.detail,
-                status,
-            });
-        }
-    }
-    let api = Box::new(api);
-    match resp.status.as_u16() {
-        401 => Error::Unauthorized(api),
-        403 => Error::Forbidden(api),
-        404 => Error::NotFound(api),
-        409 => Error::Uniqueness(api),
-        429 => Error::RateLimited {
-            error: api,
-            attempts: resp.attempts,
-        },
-        _ => Error::Api(api),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use bytes::Bytes;
-    use http::HeaderMap;
-
-    fn resp(status: u16, body: &str) -> ApiResponse {
-        ApiResponse {
-            status: StatusCode::from_u16(status).unwrap(),
-            headers: HeaderMap::new(),
-            body: Bytes::from(body.to_string()),
-            attempts: 1,
-        }
-    }
-
-    #[test]
-    fn scim_error_bodies_are_typed() {
-        let e = scim_error(&resp(
-            409,
-            r#"{"schemas":["urn:ietf:params:scim:api:messages:2.0:Error"],"status":"409","scimType":"uniqueness","detail":"taken"}"#,
-        ));
-        assert!(matches!(e, Error::Uniqueness(_)), "{e:?}");
-        assert_eq!(e.scim_type(), Some(&ScimType::Uniqueness));
-        assert_eq!(e.message(), Some("taken"));
-        assert!(e.to_string().contains("scimType uniqueness"), "{e}");
-
-        let e = scim_error(&resp(
-            400,
-            r#"{"status":400,"scimType":"invalidFilter","detail":"bad"}"#,
-        ));
-        assert!(matches!(e, Error::Api(_)));
-        let scim = e.api_error().unwrap().scim.clone().unwrap();
-        assert_eq!(scim.status.as_deref(), Some("400"));
-        assert_eq!(scim.scim_type, Some(ScimType::InvalidFilter));
-
-        let e = scim_error(&resp(401, r#"{"error":"Unauthorized","traceId":"t-9"}"#));
-        assert!(matches!(e, Error::Unauthorized(_)));
-        assert_eq!(e.request_id(), Some("t-9"));
-        assert_eq!(e.message(), Some("Unauthorized"));
-
-        let e = scim_error(&resp(503, "<html>down</html>"));
-        assert!(matches!(e, Error::Api(_)));
-        assert!(e.api_error().unwrap().scim.is_none());
-        let e = scim_error(&resp(400, r#"{"scimType":"somethingNew"}"#));
-        assert_eq!(e.scim_type(), Some(&ScimType::Other("somethingNew".into())));
-    }
 
     #[test]
     fn builder_requires_base_and_token_and_keeps_the_token_secret() {

@@ -2,62 +2,66 @@
 
 use super::client::ScimClient;
 use super::filter::Filter;
-use super::list::ListBuilder;
+use super::ids::{ScimGroupId, ScimUserId};
+use super::list::ScimList;
 use super::models::ScimGroup;
 use super::patch::PatchOp;
-use crate::error::{Error, Result};
+use super::resource::{ScimCreate, ScimDelete, ScimGet, ScimPatch, ScimReplace};
+use crate::error::Result;
 
-const GROUPS: &str = "Groups";
+impl ScimClient {
+    /// Groups: create, get, replace, patch, delete, list, members.
+    pub fn groups(&self) -> ScimGroups {
+        ScimGroups {
+            client: self.clone(),
+        }
+    }
+}
 
-/// Handler for `/Groups`, from [`ScimClient::groups`].
+/// Handler for `/Groups`, from [`ScimClient::groups`]. Owned and cheap (it
+/// holds a clone of the client); every call is a builder awaited directly.
 ///
 /// Atlassian: default groups cannot be managed through SCIM, and syncing a
 /// group above 10,000 members suspends the directory.
-#[derive(Debug, Clone, Copy)]
-pub struct Groups<'a> {
-    client: &'a ScimClient,
+#[derive(Debug, Clone)]
+pub struct ScimGroups {
+    client: ScimClient,
 }
 
-impl<'a> Groups<'a> {
-    pub(crate) fn new(client: &'a ScimClient) -> Self {
-        Groups { client }
-    }
-
-    /// `POST /Groups`. A taken `displayName` fails with [`Error::Uniqueness`]
-    /// on servers that keep names unique (Atlassian).
+impl ScimGroups {
+    /// `POST /Groups`. A taken `displayName` fails with
+    /// [`Error::Conflict`](crate::Error::Conflict) on servers that keep names
+    /// unique (Atlassian).
     ///
     /// ```no_run
     /// # async fn demo(scim: opsgenie_users::scim::ScimClient) -> opsgenie_users::Result<()> {
     /// use opsgenie_users::scim::ScimGroup;
-    /// let g = scim.groups().create(&ScimGroup::new("opsgenie-responders").member("2819c223")).await?;
+    /// let g = scim.groups().create(ScimGroup::new("opsgenie-responders").member("2819c223")).await?;
     /// # let _ = g; Ok(()) }
     /// ```
-    pub async fn create(&self, group: &ScimGroup) -> Result<ScimGroup> {
-        self.client
-            .create_resource(GROUPS, &group.for_sending(), || {
-                format!("create SCIM group {:?}", group.display_name)
-            })
-            .await
+    pub fn create(&self, group: ScimGroup) -> ScimCreate<ScimGroup> {
+        ScimCreate::new(self.client.clone(), group)
     }
 
     /// `GET /Groups/{id}`.
-    pub async fn get(&self, id: &str) -> Result<ScimGroup> {
-        self.client.get_resource(GROUPS, id).await
+    pub fn get(&self, id: impl Into<ScimGroupId>) -> ScimGet<ScimGroup> {
+        ScimGet::new(self.client.clone(), id.into())
     }
 
     /// `PUT /Groups/{id}` (the member list is replaced too).
-    pub async fn replace(&self, id: &str, group: &ScimGroup) -> Result<ScimGroup> {
-        self.client
-            .replace_resource(GROUPS, id, &group.for_sending())
-            .await
+    pub fn replace(&self, id: impl Into<ScimGroupId>, group: ScimGroup) -> ScimReplace<ScimGroup> {
+        ScimReplace::new(self.client.clone(), id.into(), group)
     }
 
-    /// `PATCH /Groups/{id}`; `None` when the server answers 204 without a body.
-    pub async fn patch(&self, id: &str, op: &PatchOp) -> Result<Option<ScimGroup>> {
-        self.client.patch_resource(GROUPS, id, op).await
+    /// `PATCH /Groups/{id}`; resolves to `None` when the server answers 204
+    /// without a body (see [`ScimPatch::read_back`]).
+    pub fn patch(&self, id: impl Into<ScimGroupId>, op: PatchOp) -> ScimPatch<ScimGroup> {
+        ScimPatch::new(self.client.clone(), id.into(), op)
     }
 
-    /// Adds users (by SCIM id) to the group in one PATCH.
+    /// Adds users (by SCIM id) to the group in one PATCH. No ids, or an
+    /// invalid one, fails with [`Error::InvalidInput`](crate::Error::InvalidInput)
+    /// before sending.
     ///
     /// ```no_run
     /// # async fn demo(scim: opsgenie_users::scim::ScimClient) -> opsgenie_users::Result<()> {
@@ -65,38 +69,44 @@ impl<'a> Groups<'a> {
     /// scim.groups().remove_members("group-id", ["user-2"]).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn add_members<I, S>(&self, group_id: &str, user_ids: I) -> Result<Option<ScimGroup>>
+    pub fn add_members<I, U>(
+        &self,
+        group_id: impl Into<ScimGroupId>,
+        user_ids: I,
+    ) -> ScimPatch<ScimGroup>
     where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
+        I: IntoIterator<Item = U>,
+        U: Into<ScimUserId>,
     {
-        let ids = non_empty_ids(user_ids)?;
-        self.patch(group_id, &PatchOp::add_members(&ids)).await
+        let (ids, invalid) = member_ids(user_ids);
+        self.patch(group_id, PatchOp::add_members(&ids))
+            .refuse(invalid)
     }
 
     /// Removes users from the group, one `remove members[value eq "id"]`
     /// operation per user (the form every server accepts).
-    pub async fn remove_members<I, S>(
+    pub fn remove_members<I, U>(
         &self,
-        group_id: &str,
+        group_id: impl Into<ScimGroupId>,
         user_ids: I,
-    ) -> Result<Option<ScimGroup>>
+    ) -> ScimPatch<ScimGroup>
     where
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
+        I: IntoIterator<Item = U>,
+        U: Into<ScimUserId>,
     {
-        let ids = non_empty_ids(user_ids)?;
-        self.patch(group_id, &PatchOp::remove_members(&ids)).await
+        let (ids, invalid) = member_ids(user_ids);
+        self.patch(group_id, PatchOp::remove_members(&ids))
+            .refuse(invalid)
     }
 
     /// `DELETE /Groups/{id}`.
-    pub async fn delete(&self, id: &str) -> Result<()> {
-        self.client.delete_resource(GROUPS, id).await
+    pub fn delete(&self, id: impl Into<ScimGroupId>) -> ScimDelete<ScimGroup> {
+        ScimDelete::new(self.client.clone(), id.into())
     }
 
     /// Lists or searches groups.
-    pub fn list(&self) -> ListBuilder<ScimGroup> {
-        ListBuilder::new(self.client.clone())
+    pub fn list(&self) -> ScimList<ScimGroup> {
+        ScimList::new(self.client.clone())
     }
 
     /// The group with this `displayName`, if any.
@@ -108,17 +118,22 @@ impl<'a> Groups<'a> {
     }
 }
 
-fn non_empty_ids<I, S>(ids: I) -> Result<Vec<String>>
+/// The member ids as text, and why they cannot be sent (none, or an invalid one).
+fn member_ids<I, U>(ids: I) -> (Vec<String>, Option<String>)
 where
-    I: IntoIterator<Item = S>,
-    S: AsRef<str>,
+    I: IntoIterator<Item = U>,
+    U: Into<ScimUserId>,
 {
-    let ids: Vec<String> = ids.into_iter().map(|s| s.as_ref().to_string()).collect();
-    if ids.is_empty() {
-        return Err(Error::InvalidInput("no member ids given".into()));
-    }
-    for id in &ids {
-        crate::ids::validate("member id", id)?;
-    }
-    Ok(ids)
+    let ids: Vec<String> = ids.into_iter().map(|u| String::from(u.into())).collect();
+    let invalid = if ids.is_empty() {
+        Some("no member ids given".to_string())
+    } else {
+        ids.iter()
+            .find_map(|id| crate::ids::validate("member id", id).err())
+            .map(|e| match e {
+                crate::Error::InvalidInput(reason) => reason,
+                other => other.to_string(),
+            })
+    };
+    (ids, invalid)
 }

@@ -1,55 +1,26 @@
 //! Listing and searching: one page, or a lazy [`Stream`] over all of them.
 
 use std::collections::HashSet;
+use std::future::IntoFuture;
 use std::marker::PhantomData;
 
+use futures::future::BoxFuture;
 use futures::stream::{self, BoxStream, StreamExt};
 use http::Method;
-use serde::de::DeserializeOwned;
 
 use super::client::ScimClient;
 use super::filter::Filter;
-use super::models::{ListResponse, ScimGroup, ScimUser};
+use super::models::ListResponse;
+use super::resource::ScimResource;
 use crate::error::{Error, Result};
-
-/// The largest page the client asks for (Atlassian's maximum).
-pub const MAX_PAGE_SIZE: u32 = 100;
-
-/// A resource that can be listed: it knows its endpoint and id.
-pub trait ScimResource: DeserializeOwned + Send + 'static {
-    /// The endpoint, e.g. `Users`.
-    const ENDPOINT: &'static str;
-    /// The server-assigned id.
-    fn resource_id(&self) -> Option<&str>;
-}
-
-impl ScimResource for ScimUser {
-    const ENDPOINT: &'static str = "Users";
-    fn resource_id(&self) -> Option<&str> {
-        self.id.as_deref()
-    }
-}
-
-impl ScimResource for ScimGroup {
-    const ENDPOINT: &'static str = "Groups";
-    fn resource_id(&self) -> Option<&str> {
-        self.id.as_deref()
-    }
-}
-
-/// Sort direction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SortOrder {
-    /// `ascending`
-    Ascending,
-    /// `descending`
-    Descending,
-}
+use crate::models::common::SortOrder;
+use crate::pagination::MAX_PAGE_SIZE;
 
 /// A list or search of `T` (`GET /Users?filter=...&startIndex=...&count=...`).
 ///
-/// [`send`](Self::send) fetches one page; [`stream`](Self::stream) walks all
-/// pages lazily, `count` (≤ 100) at a time, and stops when `totalResults` is
+/// Awaiting the builder fetches one page; [`stream`](Self::stream) walks all
+/// pages lazily, `count` (1 to [`MAX_PAGE_SIZE`], the same bound as REST
+/// lists; anything else is refused before sending) at a time, and stops when `totalResults` is
 /// reached, a page is empty, or the server stops advancing (a page holding
 /// only resources already seen). When the server answers with a
 /// `nextCursor` (RFC 9865), the stream follows the cursor instead.
@@ -62,12 +33,12 @@ pub enum SortOrder {
 /// while let Some(user) = users.try_next().await? {
 ///     println!("{} active={:?}", user.user_name, user.active);
 /// }
-/// let page = scim.users().list().filter(Filter::user_name_eq("jane@example.com")).send().await?;
+/// let page = scim.users().list().filter(Filter::user_name_eq("jane@example.com")).await?;
 /// println!("{} match", page.total_results.unwrap_or(0));
 /// # Ok(()) }
 /// ```
-#[must_use = "a list does nothing until `send` or `stream`"]
-pub struct ListBuilder<T> {
+#[must_use = "a list does nothing until awaited or streamed"]
+pub struct ScimList<T> {
     client: ScimClient,
     filter: Option<Filter>,
     count: u32,
@@ -80,9 +51,9 @@ pub struct ListBuilder<T> {
     _t: PhantomData<fn() -> T>,
 }
 
-impl<T: ScimResource> ListBuilder<T> {
+impl<T: ScimResource> ScimList<T> {
     pub(crate) fn new(client: ScimClient) -> Self {
-        ListBuilder {
+        ScimList {
             client,
             filter: None,
             count: MAX_PAGE_SIZE,
@@ -102,9 +73,11 @@ impl<T: ScimResource> ListBuilder<T> {
         self
     }
 
-    /// Page size, clamped to 1..=100 (default 100).
+    /// Page size, 1 to [`MAX_PAGE_SIZE`] (default 100, Atlassian's maximum).
+    /// Any other value makes the call fail with [`Error::InvalidInput`]
+    /// before anything is sent.
     pub fn count(mut self, count: u32) -> Self {
-        self.count = count.clamp(1, MAX_PAGE_SIZE);
+        self.count = count;
         self
     }
 
@@ -149,6 +122,12 @@ impl<T: ScimResource> ListBuilder<T> {
             .request(Method::GET)
             .path(T::ENDPOINT)
             .query("count", self.count);
+        if !(1..=MAX_PAGE_SIZE).contains(&self.count) {
+            req = req.invalid(format!(
+                "count must be between 1 and {MAX_PAGE_SIZE}, got {}",
+                self.count
+            ));
+        }
         match position {
             Position::Index(i) => {
                 req = req.query("startIndex", i);
@@ -177,8 +156,8 @@ impl<T: ScimResource> ListBuilder<T> {
             req = req.query(
                 "sortOrder",
                 match o {
-                    SortOrder::Ascending => "ascending",
-                    SortOrder::Descending => "descending",
+                    SortOrder::Asc => "ascending",
+                    SortOrder::Desc => "descending",
                 },
             );
         }
@@ -186,7 +165,7 @@ impl<T: ScimResource> ListBuilder<T> {
     }
 
     /// Fetches one page (at `start_index`).
-    pub async fn send(&self) -> Result<ListResponse<T>> {
+    async fn page(self) -> Result<ListResponse<T>> {
         let pos = Position::Index(self.start_index);
         self.client.send(self.request(&pos)).await?.json()
     }
@@ -199,7 +178,7 @@ impl<T: ScimResource> ListBuilder<T> {
             .as_ref()
             .map(|f| format!("SCIM filter `{f}`"))
             .unwrap_or_else(|| format!("listing {}", T::ENDPOINT));
-        let page = self.count(2).start_index(1).send().await?;
+        let page = self.count(2).start_index(1).page().await?;
         let mut v = page.resources;
         match v.len() {
             0 => Ok(None),
@@ -250,7 +229,7 @@ enum Position {
 }
 
 struct PageState<T> {
-    list: ListBuilder<T>,
+    list: ScimList<T>,
     next: Option<Position>,
     seen: HashSet<String>,
 }
@@ -263,7 +242,7 @@ impl<T: ScimResource> PageState<T> {
             .resources
             .into_iter()
             .filter(|r| match r.resource_id() {
-                Some(id) => self.seen.insert(id.to_string()),
+                Some(id) => self.seen.insert(id.as_ref().to_string()),
                 None => true,
             })
             .collect();
@@ -295,9 +274,17 @@ impl<T: ScimResource> PageState<T> {
     }
 }
 
-impl<T> std::fmt::Debug for ListBuilder<T> {
+impl<T: ScimResource> IntoFuture for ScimList<T> {
+    type Output = Result<ListResponse<T>>;
+    type IntoFuture = BoxFuture<'static, Result<ListResponse<T>>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.page())
+    }
+}
+
+impl<T> std::fmt::Debug for ScimList<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ListBuilder")
+        f.debug_struct("ScimList")
             .field("filter", &self.filter)
             .field("count", &self.count)
             .field("start_index", &self.start_index)

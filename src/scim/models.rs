@@ -9,6 +9,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
+use super::ids::{ScimGroupId, ScimUserId};
+
 /// Schema URN of the core User resource.
 pub const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 /// Schema URN of the core Group resource.
@@ -243,7 +245,7 @@ pub struct ScimUser {
     pub schemas: Vec<String>,
     /// Server-assigned id (read-only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<ScimUserId>,
     /// The identity provider's id for the user: the stable key for syncing.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
@@ -503,7 +505,7 @@ pub struct ScimGroup {
     pub schemas: Vec<String>,
     /// Server-assigned id (read-only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub id: Option<String>,
+    pub id: Option<ScimGroupId>,
     /// The identity provider's id for the group.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub external_id: Option<String>,
@@ -532,8 +534,8 @@ impl ScimGroup {
     }
 
     /// Adds a member by id.
-    pub fn member(mut self, id: impl Into<String>) -> Self {
-        self.members.push(Member::new(id));
+    pub fn member(mut self, id: impl Into<ScimUserId>) -> Self {
+        self.members.push(Member::new(String::from(id.into())));
         self
     }
 

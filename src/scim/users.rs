@@ -1,23 +1,36 @@
 //! `/Users`: create, get, replace, patch, delete, list, upsert, deactivate.
 
+use std::future::IntoFuture;
+
+use futures::future::BoxFuture;
 use serde_json::Value;
 
 use super::client::ScimClient;
 use super::filter::Filter;
-use super::list::ListBuilder;
+use super::ids::{ScimGroupId, ScimUserId};
+use super::list::ScimList;
 use super::models::ScimUser;
 use super::patch::PatchOp;
+use super::resource::{ScimCreate, ScimDelete, ScimGet, ScimPatch, ScimReplace};
 use crate::error::{Error, Result};
 
-const USERS: &str = "Users";
-
-/// Handler for `/Users`, from [`ScimClient::users`].
-#[derive(Debug, Clone, Copy)]
-pub struct Users<'a> {
-    client: &'a ScimClient,
+impl ScimClient {
+    /// Users: create, get, replace, patch, delete, list, upsert, deactivate.
+    pub fn users(&self) -> ScimUsers {
+        ScimUsers {
+            client: self.clone(),
+        }
+    }
 }
 
-/// What [`Users::upsert`] did.
+/// Handler for `/Users`, from [`ScimClient::users`]. Owned and cheap (it
+/// holds a clone of the client); every call is a builder awaited directly.
+#[derive(Debug, Clone)]
+pub struct ScimUsers {
+    client: ScimClient,
+}
+
+/// What [`ScimUsers::upsert`] did.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Upserted {
@@ -38,12 +51,8 @@ impl Upserted {
     }
 }
 
-impl<'a> Users<'a> {
-    pub(crate) fn new(client: &'a ScimClient) -> Self {
-        Users { client }
-    }
-
-    /// `POST /Users`. A taken `userName` fails with [`Error::Uniqueness`]. The
+impl ScimUsers {
+    /// `POST /Users`. A taken `userName` fails with [`Error::Conflict`]. The
     /// create is not retried after a timeout or 5xx: such a failure comes back
     /// as [`Error::AmbiguousOutcome`] (look the user up before trying again,
     /// or use [`upsert`](Self::upsert)).
@@ -52,48 +61,39 @@ impl<'a> Users<'a> {
     /// # async fn demo(scim: opsgenie_users::scim::ScimClient) -> opsgenie_users::Result<()> {
     /// use opsgenie_users::scim::{ScimUser, Name};
     /// let u = scim.users()
-    ///     .create(&ScimUser::new("jane@example.com").external_id("okta-1").name(Name::new("Jane", "Doe")))
+    ///     .create(ScimUser::new("jane@example.com").external_id("okta-1").name(Name::new("Jane", "Doe")))
     ///     .await?;
-    /// println!("created {}", u.id.unwrap_or_default());
+    /// println!("created {:?}", u.id);
     /// # Ok(()) }
     /// ```
-    pub async fn create(&self, user: &ScimUser) -> Result<ScimUser> {
-        let body = user.for_sending();
-        self.client
-            .create_resource(USERS, &body, || {
-                format!("create SCIM user {:?}", user.user_name)
-            })
-            .await
+    pub fn create(&self, user: ScimUser) -> ScimCreate<ScimUser> {
+        ScimCreate::new(self.client.clone(), user)
     }
 
     /// `GET /Users/{id}`.
-    pub async fn get(&self, id: &str) -> Result<ScimUser> {
-        self.client.get_resource(USERS, id).await
+    pub fn get(&self, id: impl Into<ScimUserId>) -> ScimGet<ScimUser> {
+        ScimGet::new(self.client.clone(), id.into())
     }
 
     /// `PUT /Users/{id}`: replaces every attribute with `user`'s (attributes
     /// left out are cleared). Read, change, replace keeps unknown attributes.
-    pub async fn replace(&self, id: &str, user: &ScimUser) -> Result<ScimUser> {
-        self.client
-            .replace_resource(USERS, id, &user.for_sending())
-            .await
+    pub fn replace(&self, id: impl Into<ScimUserId>, user: ScimUser) -> ScimReplace<ScimUser> {
+        ScimReplace::new(self.client.clone(), id.into(), user)
     }
 
-    /// `PATCH /Users/{id}`. Returns the user when the server sends it
+    /// `PATCH /Users/{id}`. Resolves to the user when the server sends it
     /// (Atlassian: 200 with the resource), `None` when it answers 204
-    /// without a body (RFC 7644 allows both; scim2-server does the latter).
-    /// See [`patch_and_get`](Self::patch_and_get).
-    pub async fn patch(&self, id: &str, op: &PatchOp) -> Result<Option<ScimUser>> {
-        self.client.patch_resource(USERS, id, op).await
-    }
-
-    /// Like [`patch`](Self::patch), then reads the user back when the server
-    /// answered without a body.
-    pub async fn patch_and_get(&self, id: &str, op: &PatchOp) -> Result<ScimUser> {
-        match self.patch(id, op).await? {
-            Some(u) => Ok(u),
-            None => self.get(id).await,
-        }
+    /// without a body (RFC 7644 allows both; scim2-server does the latter);
+    /// add [`read_back`](ScimPatch::read_back) to always get the user.
+    ///
+    /// ```no_run
+    /// # async fn demo(scim: opsgenie_users::scim::ScimClient) -> opsgenie_users::Result<()> {
+    /// use opsgenie_users::scim::PatchOp;
+    /// let user = scim.users().patch("2819c223", PatchOp::new().replace("title", "SRE")).read_back().await?;
+    /// # let _ = user; Ok(()) }
+    /// ```
+    pub fn patch(&self, id: impl Into<ScimUserId>, op: PatchOp) -> ScimPatch<ScimUser> {
+        ScimPatch::new(self.client.clone(), id.into(), op)
     }
 
     /// `DELETE /Users/{id}`. What it does depends on the provider:
@@ -103,13 +103,13 @@ impl<'a> Users<'a> {
     ///   [`deactivate`](Self::deactivate), which says so.
     /// * A plain RFC 7644 server (scim2-server, most IdP test servers)
     ///   deletes the resource for good: later `get` answers 404.
-    pub async fn delete(&self, id: &str) -> Result<()> {
-        self.client.delete_resource(USERS, id).await
+    pub fn delete(&self, id: impl Into<ScimUserId>) -> ScimDelete<ScimUser> {
+        ScimDelete::new(self.client.clone(), id.into())
     }
 
     /// Lists or searches users (`filter`, paging, `stream`).
-    pub fn list(&self) -> ListBuilder<ScimUser> {
-        ListBuilder::new(self.client.clone())
+    pub fn list(&self) -> ScimList<ScimUser> {
+        ScimList::new(self.client.clone())
     }
 
     /// The user with this `userName` (case-insensitive on most servers), if any.
@@ -149,9 +149,9 @@ impl<'a> Users<'a> {
         if let Some(existing) = self.find_by_external_id(ext).await? {
             return self.update_to(existing, user).await;
         }
-        let err = match self.create(user).await {
+        let err = match self.create(user.clone()).await {
             Ok(u) => return Ok(Upserted::Created(u)),
-            Err(e @ (Error::Uniqueness(_) | Error::AmbiguousOutcome { .. })) => e,
+            Err(e @ (Error::Conflict(_) | Error::AmbiguousOutcome { .. })) => e,
             Err(e) => return Err(e),
         };
         if let Some(existing) = self.find_by_external_id(ext).await? {
@@ -179,7 +179,7 @@ impl<'a> Users<'a> {
             return Ok(Upserted::Unchanged(existing));
         }
         let op = PatchOp::new().replace_attributes(Value::Object(changes));
-        self.patch_and_get(&id, &op).await.map(Upserted::Updated)
+        self.patch(id, op).read_back().await.map(Upserted::Updated)
     }
 
     /// Deactivates the user (`replace active=false`): the safe offboarding
@@ -189,76 +189,75 @@ impl<'a> Users<'a> {
     ///
     /// ```no_run
     /// # async fn demo(scim: opsgenie_users::scim::ScimClient) -> opsgenie_users::Result<()> {
-    /// let done = scim.users().deactivate("2819c223").strip_groups(true).send().await?;
+    /// let done = scim.users().deactivate("2819c223").strip_groups(true).await?;
     /// println!("removed from {} groups", done.removed_from_groups.len());
     /// # Ok(()) }
     /// ```
-    pub fn deactivate(&self, id: &str) -> Deactivate<'a> {
+    pub fn deactivate(&self, id: impl Into<ScimUserId>) -> Deactivate {
         Deactivate {
-            client: self.client,
-            id: id.to_string(),
+            users: self.clone(),
+            id: id.into(),
             strip_groups: false,
         }
     }
 }
 
-/// Builder from [`Users::deactivate`].
+/// Builder from [`ScimUsers::deactivate`]; await it.
 #[derive(Debug)]
-#[must_use = "nothing happens until `send`"]
-pub struct Deactivate<'a> {
-    client: &'a ScimClient,
-    id: String,
+#[must_use = "nothing is sent until the builder is awaited"]
+pub struct Deactivate {
+    users: ScimUsers,
+    id: ScimUserId,
     strip_groups: bool,
 }
 
-/// What [`Deactivate::send`] did.
+/// What awaiting a [`Deactivate`] did.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Deactivated {
     /// The user after the change, when the server returned it.
     pub user: Option<ScimUser>,
-    /// Ids of the groups the user was removed from.
-    pub removed_from_groups: Vec<String>,
+    /// The groups the user was removed from.
+    pub removed_from_groups: Vec<ScimGroupId>,
 }
 
-impl Deactivate<'_> {
+impl Deactivate {
     /// Also remove the user from every group it is a member of.
+    ///
+    /// Groups come from the user's `groups` attribute; when the server does
+    /// not fill it, every group is listed and searched for the member.
     pub fn strip_groups(mut self, yes: bool) -> Self {
         self.strip_groups = yes;
         self
     }
 
-    /// Sends the PATCH (and the group removals).
-    ///
-    /// Groups come from the user's `groups` attribute; when the server does
-    /// not fill it, every group is listed and searched for the member.
-    pub async fn send(self) -> Result<Deactivated> {
-        let users = Users::new(self.client);
-        let user = users.patch(&self.id, &PatchOp::deactivate_user()).await?;
+    async fn run(self) -> Result<Deactivated> {
+        let users = &self.users;
+        let user = users.patch(&self.id, PatchOp::deactivate_user()).await?;
         let mut removed = Vec::new();
         if self.strip_groups {
             let refs = match &user {
                 Some(u) if !u.groups.is_empty() => u.groups.clone(),
                 _ => users.get(&self.id).await?.groups,
             };
-            let group_ids: Vec<String> = if refs.is_empty() {
+            let groups = users.client.groups();
+            let group_ids: Vec<ScimGroupId> = if refs.is_empty() {
                 use futures::TryStreamExt;
-                self.client
-                    .groups()
+                let me = self.id.as_str();
+                groups
                     .list()
                     .stream()
-                    .try_filter(|g| {
-                        futures::future::ready(g.members.iter().any(|m| m.value == self.id))
-                    })
-                    .map_ok(|g| g.id.unwrap_or_default())
+                    .try_filter(|g| futures::future::ready(g.members.iter().any(|m| m.value == me)))
+                    .try_filter_map(|g| futures::future::ready(Ok(g.id)))
                     .try_collect()
                     .await?
             } else {
-                refs.into_iter().map(|g| g.value).collect()
+                refs.into_iter()
+                    .map(|g| ScimGroupId::new(g.value))
+                    .collect()
             };
-            let groups = self.client.groups();
-            for gid in group_ids.into_iter().filter(|g| !g.is_empty()) {
-                groups.remove_members(&gid, [self.id.as_str()]).await?;
+            for gid in group_ids.into_iter().filter(|g| !g.as_str().is_empty()) {
+                groups.remove_members(&gid, [&self.id]).await?;
                 removed.push(gid);
             }
         }
@@ -266,6 +265,14 @@ impl Deactivate<'_> {
             user,
             removed_from_groups: removed,
         })
+    }
+}
+
+impl IntoFuture for Deactivate {
+    type Output = Result<Deactivated>;
+    type IntoFuture = BoxFuture<'static, Result<Deactivated>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
     }
 }
 

@@ -30,7 +30,7 @@ use std::future::IntoFuture;
 
 use futures::future::BoxFuture;
 
-use crate::api::{call, delete_blocked};
+use crate::api::call;
 use crate::error::{Error, Result};
 use crate::ids::{self, UserId, UserRef, Username};
 use crate::models::common::WriteResult;
@@ -389,7 +389,7 @@ impl UsersHandler {
     pub fn delete(&self, user: impl Into<UserRef>) -> DeleteUser {
         let req = user_path(ApiRequest::delete, &user.into());
         let client = self.client.clone();
-        DeleteUser::new(async move { delete_user(&client, req).await.map_err(delete_blocked) })
+        DeleteUser::new(async move { delete_user(&client, req).await })
     }
 
     /// Lists users (`GET /v2/users`, rate-limit domain **Search**), one page
