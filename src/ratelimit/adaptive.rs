@@ -269,6 +269,10 @@ impl RateLimiter for AdaptiveLimiter {
             }
         }
         drop(queued);
+        let waited_ms = start.elapsed().as_millis() as u64;
+        if waited_ms > 0 {
+            tracing::debug!(domain = %key.domain, waited_ms, "rate-limit slot granted after a wait");
+        }
         Permit::new(Box::new(Handle {
             inner: self.inner.clone(),
             key: key.clone(),
