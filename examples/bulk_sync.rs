@@ -28,16 +28,22 @@
 //! `cargo run --features sim --example sim_server -- --users 20 --teams 3 --limit configuration=120/5`,
 //! export the `OPSGENIE_API_URL` and `OPSGENIE_API_KEY` it prints, then run the command.
 //! Exit status: 0 all applied, 1 refused, 2 some operations failed.
+//!
+//! While it applies, a progress bar on stderr shows the operations done, the
+//! rate and the time left. `RUST_LOG=opsgenie_users=debug` prints every
+//! request, rate-limit wait and retry to stderr.
 
 use std::collections::BTreeMap;
 use std::time::Instant;
 
 use futures::{StreamExt, TryStreamExt};
-use indicatif::{ProgressBar, ProgressStyle};
 use opsgenie_users::models::team::TeamRole;
 use opsgenie_users::models::user::{Role, User};
 use opsgenie_users::models::user::{UserCreate, UserUpdate};
 use opsgenie_users::{Client, UserRef};
+
+#[path = "common/mod.rs"]
+mod common;
 
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -145,13 +151,11 @@ struct Summary {
 
 #[tokio::main]
 async fn main() {
+    common::init_logging();
     match run().await {
         Ok(true) => {}
         Ok(false) => std::process::exit(2),
-        Err(e) => {
-            eprintln!("bulk_sync: {e}");
-            std::process::exit(1);
-        }
+        Err(e) => common::exit_with(&*e, 1),
     }
 }
 
@@ -290,10 +294,7 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
     }
 
     // 4. Apply: users first (memberships need them), each phase with bounded concurrency.
-    let bar = ProgressBar::new((user_ops.len() + team_ops.len()) as u64);
-    bar.set_style(ProgressStyle::with_template(
-        "{bar:40} {pos}/{len} {msg} [{elapsed}]",
-    )?);
+    let bar = common::progress((user_ops.len() + team_ops.len()) as u64);
     for phase in [user_ops, team_ops] {
         let results: Vec<(String, Result<Vec<String>, String>)> =
             futures::stream::iter(phase.into_iter().map(|op| {

@@ -23,6 +23,10 @@
 //!
 //! Against the simulator: start `cargo run --features sim --example sim_server -- --users 300 --teams 4`,
 //! export the `OPSGENIE_API_URL` and `OPSGENIE_API_KEY` it prints, then run the commands above.
+//!
+//! A progress bar on stderr shows the users exported, the rate and the time
+//! left (one request per user). `RUST_LOG=opsgenie_users=debug` prints every
+//! request, rate-limit wait and retry to stderr.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::OpenOptions;
@@ -34,6 +38,9 @@ use opsgenie_users::api::users::UserSort;
 use opsgenie_users::models::user::{Role, User};
 use opsgenie_users::Client;
 use serde_json::{json, Value};
+
+#[path = "common/mod.rs"]
+mod common;
 
 /// The Jira Service Management counterpart of an Opsgenie account role.
 fn jsm_role(role: &Role) -> String {
@@ -89,7 +96,14 @@ fn resume(path: &Path, csv: bool) -> std::io::Result<(BTreeSet<String>, bool)> {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() {
+    common::init_logging();
+    if let Err(e) = run().await {
+        common::exit_with(&*e, 1);
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut csv_out = false;
     let mut out: Option<PathBuf> = None;
     let mut max = usize::MAX;
@@ -215,6 +229,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
 
     // Users, in a stable order, one line each, flushed as we go.
     let (mut exported, mut skipped) = (0usize, 0usize);
+    let bar = common::progress(0);
     let mut users = client
         .users()
         .list()
@@ -222,6 +237,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .sort(UserSort::Username)
         .stream();
     while let Some(u) = users.try_next().await? {
+        // The users still to export, once the first page told the total.
+        let total = users.total_count().unwrap_or(0);
+        bar.set_length(total.saturating_sub(done.len() as u64).min(max as u64));
         if done.contains(u.username.as_str()) {
             skipped += 1;
             continue;
@@ -296,7 +314,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
         file.flush()?;
         exported += 1;
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     println!(
         "exported {exported} user(s) to {} ({skipped} already there); {} custom role(s), {} team role(s)",
         out.display(),

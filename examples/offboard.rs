@@ -26,10 +26,16 @@
 //! `user0001@example.com` (on call in `schedule-01`) and `--successor user0004@example.com`.
 //!
 //! Exit status: 0 done (or dry run), 1 refused or failed.
+//!
+//! `RUST_LOG=opsgenie_users=debug` prints every request, rate-limit wait and
+//! retry to stderr.
 
 use opsgenie_users::api::offboard::StepOutcome;
 use opsgenie_users::scim::ScimClient;
 use opsgenie_users::{BearerToken, Client};
+
+#[path = "common/mod.rs"]
+mod common;
 
 struct Args {
     user: String,
@@ -64,9 +70,9 @@ fn parse() -> Result<Args, String> {
 
 #[tokio::main]
 async fn main() {
+    common::init_logging();
     if let Err(e) = run().await {
-        eprintln!("offboard: {e}");
-        std::process::exit(1);
+        common::exit_with(&*e, 1);
     }
 }
 

@@ -17,12 +17,18 @@
 //! into `User`: the role is checked against the built-in and custom roles
 //! before anything is created, and the created user is read back. Exit
 //! status: 0 done, 1 refused or failed, 2 done but something did not stick.
+//!
+//! `RUST_LOG=opsgenie_users=debug` prints every request, rate-limit wait and
+//! retry to stderr.
 
 use opsgenie_users::models::contact::{ContactCreate, ContactMethod};
 use opsgenie_users::models::team::TeamRole;
 use opsgenie_users::models::user::Role;
 use opsgenie_users::models::user::UserCreate;
 use opsgenie_users::Client;
+
+#[path = "common/mod.rs"]
+mod common;
 
 struct Args {
     username: String,
@@ -76,13 +82,11 @@ fn parse() -> Result<Args, String> {
 
 #[tokio::main]
 async fn main() {
+    common::init_logging();
     let code = match run().await {
         Ok(true) => 0,
         Ok(false) => 2,
-        Err(e) => {
-            eprintln!("onboard: {e}");
-            1
-        }
+        Err(e) => common::exit_with(&*e, 1),
     };
     std::process::exit(code);
 }

@@ -13,6 +13,9 @@
 //! cargo run --features sim --example quickstart
 //! OPSGENIE_API_KEY=... cargo run --features sim --example quickstart -- --eu
 //! ```
+//!
+//! `RUST_LOG=opsgenie_users=debug` prints every request, rate-limit wait and
+//! retry to stderr.
 
 use futures::TryStreamExt;
 use opsgenie_users::models::user::Role;
@@ -20,8 +23,18 @@ use opsgenie_users::models::user::{UserCreate, UserUpdate};
 use opsgenie_users::sim::{Seed, Server};
 use opsgenie_users::{Client, Region};
 
+#[path = "common/mod.rs"]
+mod common;
+
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() {
+    common::init_logging();
+    if let Err(e) = run().await {
+        common::exit_with(&*e, 1);
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let eu = std::env::args().any(|a| a == "--eu");
     // Keep the simulator alive until the end of `main` when we use it.
     let (client, _simulator) = match std::env::var("OPSGENIE_API_KEY") {

@@ -3,16 +3,23 @@
 //! quoted in the README's "Rate limits" section.
 //!
 //! Run: `cargo run --example ratelimit_sim`
+//!
+//! `RUST_LOG=opsgenie_users=info` prints the limiter's limit changes and
+//! statistics to stderr (`debug`: every simulated request; a lot).
 
 use std::time::Duration;
 
 use opsgenie_users::ratelimit::testing::Scenario;
 use opsgenie_users::ratelimit::Limits;
 
+#[path = "common/mod.rs"]
+mod common;
+
 const S: fn(u64) -> Duration = Duration::from_secs;
 
 #[tokio::main(flavor = "current_thread", start_paused = true)]
 async fn main() {
+    common::init_logging();
     println!("16 workers creating users back to back, 40 ms latency each way\n");
 
     let known = Limits::per_minute(600).and_per_second(10);

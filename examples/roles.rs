@@ -21,12 +21,18 @@
 //! command above. Names are case-sensitive and matched exactly; rights are
 //! compared as sets and any right string is accepted (the API's list grows).
 //! Roles missing from the file are left alone.
+//!
+//! `RUST_LOG=opsgenie_users=debug` prints every request, rate-limit wait and
+//! retry to stderr.
 
 use std::collections::BTreeSet;
 
 use opsgenie_users::models::role::{CustomRole, CustomRoleWrite, ExtendedRole, Right};
 use opsgenie_users::Client;
 use serde::Deserialize;
+
+#[path = "common/mod.rs"]
+mod common;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -84,7 +90,14 @@ fn write(want: &Desired, base: CustomRoleWrite) -> CustomRoleWrite {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() {
+    common::init_logging();
+    if let Err(e) = run().await {
+        common::exit_with(&*e, 1);
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let dry_run = args.iter().any(|a| a == "--dry-run");
     let Some(path) = args.iter().find(|a| !a.starts_with("--")) else {

@@ -10,7 +10,10 @@
 //! 3. creates the groups the CSV names and sets their members to exactly the
 //!    CSV's active users (groups the CSV does not name are left alone).
 //!
-//! `--dry-run` prints the plan and changes nothing.
+//! `--dry-run` prints the plan and changes nothing. While it applies, a
+//! progress bar on stderr shows the steps done, the rate and the time left.
+//! `RUST_LOG=opsgenie_users=debug` prints every request, rate-limit wait and
+//! retry to stderr.
 //!
 //! CSV (header required, `groups` separated by `;`, fields may be quoted):
 //!
@@ -42,6 +45,9 @@ use std::fmt;
 
 use opsgenie_users::scim::{Name, PatchOp, ScimClient, ScimGroup, ScimUser};
 use serde_json::Value;
+
+#[path = "common/mod.rs"]
+mod common;
 
 /// One CSV row.
 #[derive(Debug, Clone, PartialEq)]
@@ -370,7 +376,9 @@ pub async fn apply(
         .filter_map(|g| g.id.clone().map(|id| (g.display_name.clone(), id.into())))
         .collect();
     let missing = |what: &str| opsgenie_users::Error::InvalidInput(format!("unknown {what}"));
+    let bar = common::progress(actions.len() as u64);
     for a in actions {
+        bar.set_message(a.to_string());
         match a {
             Action::CreateUser(u) => {
                 let created = scim.users().create((**u).clone()).await?;
@@ -415,13 +423,22 @@ pub async fn apply(
                     .await?;
             }
         }
-        println!("done: {a}");
+        bar.suspend(|| println!("done: {a}"));
+        bar.inc(1);
     }
+    bar.finish_and_clear();
     Ok(actions.len())
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() {
+    common::init_logging();
+    if let Err(e) = run().await {
+        common::exit_with(&*e, 1);
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let dry_run = args.iter().any(|a| a == "--dry-run");
     let delete_missing = args.iter().any(|a| a == "--delete-missing");

@@ -9,11 +9,17 @@
 //! Other flags: `--port N` (default: a free one), `--api-key K`, `--scim-token T`,
 //! `--rng-seed N`, `--limit DOMAIN=PER_MINUTE/PER_SECOND` (e.g. `--limit configuration=74/10`;
 //! repeatable).
+//!
+//! `RUST_LOG=opsgenie_users=debug` prints the requests the simulator serves
+//! to stderr.
 
 use std::net::SocketAddr;
 
 use opsgenie_users::sim::{Limit, Seed, Server};
 use opsgenie_users::Domain;
+
+#[path = "common/mod.rs"]
+mod common;
 
 fn parse_limit(spec: &str) -> Result<(Domain, Limit), String> {
     let (domain, nums) = spec
@@ -28,7 +34,14 @@ fn parse_limit(spec: &str) -> Result<(Domain, Limit), String> {
 }
 
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() {
+    common::init_logging();
+    if let Err(e) = run().await {
+        common::exit_with(&*e, 1);
+    }
+}
+
+async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut builder = Server::builder();
     let mut seed = Seed::new();
     let mut args = std::env::args().skip(1);

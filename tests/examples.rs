@@ -28,10 +28,21 @@ fn example(name: &str) -> PathBuf {
 /// Runs `name args...` with the simulator's URL and key in the environment
 /// (`None`: no key at all).
 async fn run(server: Option<&Server>, name: &str, args: &[&str]) -> Output {
+    run_with(server, name, args, &[]).await
+}
+
+/// [`run`], then `env` set on top (logging is off unless `env` sets `RUST_LOG`).
+async fn run_with(
+    server: Option<&Server>,
+    name: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Output {
     let mut cmd = Command::new(example(name));
     cmd.args(args)
         .env_remove("OPSGENIE_API_KEY")
-        .env_remove("OPSGENIE_API_URL");
+        .env_remove("OPSGENIE_API_URL")
+        .env_remove("RUST_LOG");
     if let Some(s) = server {
         cmd.env("OPSGENIE_API_KEY", s.api_key())
             .env("OPSGENIE_API_URL", s.url())
@@ -42,6 +53,7 @@ async fn run(server: Option<&Server>, name: &str, args: &[&str]) -> Output {
             .env("SCIM_BASE_URL", s.scim_url())
             .env("SCIM_TOKEN", s.scim_token());
     }
+    cmd.envs(env.iter().copied());
     tokio::task::spawn_blocking(move || cmd.output().expect("example runs"))
         .await
         .unwrap()
@@ -274,6 +286,10 @@ async fn offboard_plans_refuses_hands_over_and_deletes() {
     )
     .await;
     assert_eq!(refused.status.code(), Some(1), "{}", stdout(&refused));
+    let why = stderr(&refused);
+    assert!(why.starts_with("error: "), "{why}");
+    assert!(why.contains("refused"), "{why}");
+    assert!(!why.contains("Blocked {"), "Debug form: {why}");
     assert!(server.user(&leaver.id).is_some());
     assert!(server
         .team("team-01")
@@ -387,6 +403,8 @@ async fn export_is_complete_resumable_and_maps_roles() {
     let path = out.to_str().unwrap();
     let first = run(Some(&server), "export", &["--out", path, "--max", "10"]).await;
     assert!(first.status.success(), "{}", stderr(&first));
+    // No key, no RUST_LOG and not a terminal: no progress bar, no logs.
+    assert_eq!(stderr(&first), "");
     assert!(
         stdout(&first).contains("exported 10 user(s)"),
         "{}",
@@ -598,5 +616,124 @@ async fn scim_sync_converges_the_simulated_directory() {
     };
     assert_eq!(members("opsgenie-responders"), Some(2));
     assert_eq!(members("sre"), Some(1));
+    let _ = std::fs::remove_file(file);
+}
+
+// What the examples print when they fail, and their logs.
+
+#[path = "../examples/common/mod.rs"]
+mod common;
+
+/// An error with an optional cause, to build chains.
+#[derive(Debug)]
+struct Failure(&'static str, Option<Box<Failure>>);
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
+impl std::error::Error for Failure {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.1.as_deref().map(|e| e as _)
+    }
+}
+
+#[test]
+fn the_error_report_is_display_then_each_new_cause() {
+    let e = Failure(
+        "sync failed",
+        Some(Box::new(Failure(
+            "reading users.csv: disk full",
+            // Already in the line above: not repeated.
+            Some(Box::new(Failure(
+                "disk full",
+                Some(Box::new(Failure("os error 28", None))),
+            ))),
+        ))),
+    );
+    assert_eq!(
+        common::report(&e),
+        "error: sync failed\n  caused by: reading users.csv: disk full\n  caused by: os error 28\n"
+    );
+    assert_eq!(common::report(&Failure("alone", None)), "error: alone\n");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failing_example_prints_the_error_for_a_person_and_exits_non_zero() {
+    let server = Server::start().await.unwrap();
+    let out = run_with(
+        Some(&server),
+        "quickstart",
+        &[],
+        &[("OPSGENIE_API_KEY", "not-the-simulators-key")],
+    )
+    .await;
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.starts_with("error: "), "{err}");
+    assert!(err.to_lowercase().contains("unauthorized"), "{err}");
+    assert!(err.contains("HTTP 401"), "{err}");
+    for debug in [
+        "Error: ",
+        "Unauthorized(",
+        "ApiError {",
+        "status: ",
+        "raw_body",
+    ] {
+        assert!(!err.contains(debug), "Debug form ({debug:?}) in: {err}");
+    }
+    assert!(
+        !err.contains("not-the-simulators-key"),
+        "the key leaked: {err}"
+    );
+    assert!(!stdout(&out).contains("created"), "{}", stdout(&out));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn rust_log_shows_requests_waits_and_retries_on_stderr_only() {
+    let server = Server::builder()
+        .seed(Seed::new().users(6).teams(2))
+        .limit(
+            opsgenie_users::Domain::Configuration,
+            opsgenie_users::sim::Limit::new(600, 4),
+        )
+        .start()
+        .await
+        .unwrap();
+    let file = temp_file(
+        "users.csv",
+        "username,fullName,role,teams\n\
+         a1@example.com,A 1,User,team-01\n\
+         a2@example.com,A 2,User,team-01\n\
+         a3@example.com,A 3,User,team-02\n\
+         a4@example.com,A 4,User,team-02\n\
+         a5@example.com,A 5,User,team-01;team-02\n\
+         a6@example.com,A 6,User,team-01;team-02\n",
+    );
+    let path = file.to_str().unwrap();
+    let out = run_with(
+        Some(&server),
+        "bulk_sync",
+        &[path, "--no-invite", "--concurrency", "8"],
+        &[("RUST_LOG", "opsgenie_users=debug")],
+    )
+    .await;
+    let (text, log) = (stdout(&out), stderr(&out));
+    assert!(out.status.success(), "{text}\n{log}");
+    assert!(text.contains("created=6 "), "{text}");
+    assert!(log.contains("DEBUG") && log.contains("sending"), "{log}");
+    assert!(log.contains("path=/v2/users"), "{log}");
+    assert!(!text.contains("sending"), "logs stay off stdout: {text}");
+    assert!(!log.contains('\u{1b}'), "no colours when not a terminal");
+    assert!(!log.contains(server.api_key()), "the key leaked");
+    // Six creates at once over 4/s: throttled, retried, then paced.
+    assert!(server.throttled_total() > 0, "{log}");
+    assert!(log.contains("retrying"), "{log}");
+    assert!(
+        log.contains("rate-limit slot granted after a wait"),
+        "{log}"
+    );
     let _ = std::fs::remove_file(file);
 }
