@@ -10,8 +10,9 @@
 //! `--rng-seed N`, `--limit DOMAIN=PER_MINUTE/PER_SECOND` (e.g. `--limit configuration=74/10`;
 //! repeatable).
 //!
-//! `RUST_LOG=opsgenie_users=debug` prints the requests the simulator serves
-//! to stderr.
+//! It honours `RUST_LOG` like the other examples, but the simulator logs
+//! nothing of its own: run the client with `RUST_LOG=opsgenie_users=debug`
+//! to watch the requests from its side.
 
 use std::net::SocketAddr;
 
