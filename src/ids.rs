@@ -5,38 +5,28 @@
 
 use std::fmt;
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, CONTROLS};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
 use crate::error::Error;
 
-/// Everything except RFC 3986 unreserved characters and `@`, `:`, `!`, `$`,
-/// `'`, `(`, `)`, `*`, `,`, `;`, `=` gets encoded. In particular `+`, `/`, `?`,
-/// `#`, `%`, `&`, space and every non-ASCII byte are encoded.
-const SEGMENT: &AsciiSet = &CONTROLS
-    .add(b' ')
-    .add(b'"')
-    .add(b'#')
-    .add(b'%')
-    .add(b'&')
-    .add(b'+')
-    .add(b'/')
-    .add(b'<')
-    .add(b'>')
-    .add(b'?')
-    .add(b'[')
-    .add(b'\\')
-    .add(b']')
-    .add(b'^')
-    .add(b'`')
-    .add(b'{')
-    .add(b'|')
-    .add(b'}');
+/// Everything except RFC 3986 unreserved characters (`A-Z a-z 0-9 - . _ ~`)
+/// and `@` (kept readable in usernames) gets encoded: `+`, `/`, `?`, `#`,
+/// `%`, `&`, space, the sub-delimiters `;` `=` `,` `!` `$` `'` `(` `)` `*`,
+/// `:` and every non-ASCII byte. A raw `;` would let many servers cut the
+/// segment there (matrix parameters): `ops;old` could reach team `ops`.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'@');
 
 /// Percent-encodes `s` as one path segment.
 ///
 /// ```
 /// assert_eq!(opsgenie_users::ids::encode_segment("a+b@x.com"), "a%2Bb@x.com");
 /// assert_eq!(opsgenie_users::ids::encode_segment("a/b?c#d%"), "a%2Fb%3Fc%23d%25");
+/// assert_eq!(opsgenie_users::ids::encode_segment("ops;old=1,2"), "ops%3Bold%3D1%2C2");
 /// ```
 pub fn encode_segment(s: &str) -> String {
     utf8_percent_encode(s, SEGMENT).to_string()
@@ -554,5 +544,33 @@ mod tests {
             prop_assert_eq!(segs.len(), 3);
             prop_assert_eq!(percent_encoding::percent_decode_str(segs[2]).decode_utf8().unwrap(), s);
         }
+
+        #[test]
+        fn a_segment_holds_only_unreserved_at_and_escapes(s in "[ -~]{1,32}|\\PC{1,32}") {
+            let enc = encode_segment(&s);
+            let b = enc.as_bytes();
+            let mut i = 0;
+            while i < b.len() {
+                let c = b[i];
+                if c == b'%' {
+                    prop_assert!(i + 2 < b.len(), "truncated escape in {enc}");
+                    prop_assert!(b[i + 1].is_ascii_hexdigit() && b[i + 2].is_ascii_hexdigit(), "bad escape in {enc}");
+                    i += 3;
+                } else {
+                    prop_assert!(c.is_ascii_alphanumeric() || b"-._~@".contains(&c), "{} left raw in {enc}", c as char);
+                    i += 1;
+                }
+            }
+            let dec = percent_encoding::percent_decode_str(&enc).decode_utf8().unwrap();
+            prop_assert_eq!(dec, s);
+        }
+    }
+
+    #[test]
+    fn matrix_and_sub_delims_are_encoded() {
+        assert_eq!(encode_segment("ops;old"), "ops%3Bold");
+        assert_eq!(encode_segment("a=b,c"), "a%3Db%2Cc");
+        assert_eq!(encode_segment("a!$'()*:b"), "a%21%24%27%28%29%2A%3Ab");
+        assert_eq!(encode_segment("jane@x.com"), "jane@x.com");
     }
 }
