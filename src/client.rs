@@ -108,6 +108,7 @@ impl Core {
             domain: req.domain,
         };
         let mut attempt: u32 = 0;
+        let mut earlier_may_have_acted = false;
         loop {
             attempt += 1;
             let permit = self.limiter.acquire(&key).await;
@@ -125,6 +126,7 @@ impl Core {
                             headers: parts.headers,
                             body,
                             attempts: attempt,
+                            earlier_may_have_acted,
                         })
                     }
                     Ok(Err(e)) => Err(Error::Transport(e)),
@@ -154,6 +156,7 @@ impl Core {
             if wanted != decision {
                 tracing::warn!(method = %req.method, path = %req.path, domain = %req.domain, attempt, "retry budget exhausted: not retrying");
             }
+            earlier_may_have_acted |= outcome.may_have_acted();
             match decision {
                 Decision::Stop => {
                     if let Ok(resp) = &answer {

@@ -286,6 +286,7 @@ pub struct ApiResponse {
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
     pub(crate) attempts: u32,
+    pub(crate) earlier_may_have_acted: bool,
 }
 
 impl ApiResponse {
@@ -298,6 +299,7 @@ impl ApiResponse {
             headers,
             body,
             attempts: 1,
+            earlier_may_have_acted: false,
         }
     }
 
@@ -330,6 +332,20 @@ impl ApiResponse {
     /// How many attempts the call took (1 when not retried).
     pub fn attempts(&self) -> u32 {
         self.attempts
+    }
+
+    /// True when an attempt before this answer may have been acted on by
+    /// the server (see [`Outcome::may_have_acted`](crate::retry::Outcome::may_have_acted)):
+    /// a 5xx, a timeout or a broken connection, not a throttle. A 404 to a
+    /// retried DELETE means "done" only then.
+    pub fn earlier_attempt_may_have_acted(&self) -> bool {
+        self.earlier_may_have_acted
+    }
+
+    /// Marks that an earlier attempt may have been acted on.
+    pub fn with_earlier_attempt_may_have_acted(mut self, yes: bool) -> Self {
+        self.earlier_may_have_acted = yes;
+        self
     }
 
     /// Decodes the body as JSON; a mismatch becomes [`Error::Decode`] with the

@@ -70,6 +70,30 @@ impl Outcome<'_> {
         }
     }
 
+    /// True when the server may have acted on the attempt: a 5xx that is not
+    /// a throttle, a timeout, or a connection that broke after the request
+    /// may have left. A 2xx/4xx answer, a throttle, a refused connection or
+    /// an unbuilt request did not apply anything (a 2xx is final anyway).
+    ///
+    /// ```
+    /// use http::StatusCode;
+    /// use opsgenie_users::retry::Outcome;
+    /// let answered = |s: u16| Outcome::Response { status: StatusCode::from_u16(s).unwrap(), rate_limit: None };
+    /// assert!(answered(503).may_have_acted());
+    /// assert!(!answered(429).may_have_acted());
+    /// assert!(Outcome::Timeout.may_have_acted());
+    /// ```
+    pub fn may_have_acted(&self) -> bool {
+        match self {
+            Outcome::Response { status, .. } => status.is_server_error() && !self.is_throttle(),
+            Outcome::Timeout => true,
+            Outcome::Transport(e) => !matches!(
+                e.kind(),
+                TransportErrorKind::Connect | TransportErrorKind::Request
+            ),
+        }
+    }
+
     /// True when the attempt ran out of time (ours or the transport's).
     pub fn is_timeout(&self) -> bool {
         match self {

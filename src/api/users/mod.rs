@@ -30,7 +30,7 @@ use std::future::IntoFuture;
 
 use futures::future::BoxFuture;
 
-use crate::api::call;
+use crate::api::{call, send_write, write_result};
 use crate::error::{Error, Result};
 use crate::ids::{self, UserId, UserRef, Username};
 use crate::models::common::WriteResult;
@@ -330,7 +330,7 @@ impl UsersHandler {
             .json(&update)
             .idempotent(true);
         let client = self.client.clone();
-        UpdateUser::new(async move { client.send(req).await?.json() })
+        UpdateUser::new(send_write(client, req))
     }
 
     /// [`update`](Self::update), then reads the user back and reports every
@@ -375,11 +375,13 @@ impl UsersHandler {
     /// references the user, or when they are the only Owner; audit first with
     /// [`schedules`](Self::schedules) and [`escalations`](Self::escalations).
     ///
-    /// DELETE is retried after a 5xx or timeout. When such a retry answers
-    /// 404, the user is gone either way (most likely the earlier attempt
-    /// deleted it and its answer was lost), so the call succeeds with
+    /// DELETE is retried after a 5xx or timeout. When a retry answers 404
+    /// after an attempt the server may have acted on (a 5xx, a timeout, a
+    /// broken connection), the user is gone either way (most likely that
+    /// attempt deleted it and its answer was lost), so the call succeeds with
     /// `result` = `"Deleted"` and [`WriteResult::request_id`] of the 404. A 404
-    /// on the first attempt is [`Error::NotFound`].
+    /// otherwise (first attempt, or after throttles only) is
+    /// [`Error::NotFound`]. A 2xx with an empty body is success.
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
@@ -517,11 +519,14 @@ impl IntoFuture for GetUser {
     }
 }
 
-/// `DELETE /v2/users/{user}`: a 404 after a retry means the user is gone
-/// (most likely deleted by the attempt whose answer was lost).
+/// `DELETE /v2/users/{user}`: a 404 after an earlier attempt that may have
+/// been acted on (a 5xx, a timeout, a broken connection) means the user is
+/// gone, most likely deleted by the attempt whose answer was lost. A 404
+/// after only throttled or unsent attempts is [`Error::NotFound`]: nothing
+/// was deleted.
 async fn delete_user(client: &Client, req: ApiRequest) -> Result<WriteResult> {
     let resp = client.execute(&req).await?;
-    if resp.status == http::StatusCode::NOT_FOUND && resp.attempts > 1 {
+    if resp.status == http::StatusCode::NOT_FOUND && resp.earlier_attempt_may_have_acted() {
         tracing::info!(path = %req.path_str(), attempts = resp.attempts, "delete user: retry found the user already gone");
         return Ok(WriteResult {
             result: "Deleted".into(),
@@ -529,5 +534,5 @@ async fn delete_user(client: &Client, req: ApiRequest) -> Result<WriteResult> {
             ..WriteResult::default()
         });
     }
-    resp.error_for_status()?.json()
+    write_result(&resp.error_for_status()?)
 }

@@ -1,0 +1,155 @@
+//! Issue 11, SDK side: no write loses data and every write answer is read
+//! honestly. Each test pins what is sent (method, path, query, whole body)
+//! against a mock server.
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use httpmock::prelude::*;
+use opsgenie_users::models::user::UserUpdate;
+use opsgenie_users::transport::{Transport, TransportError, TransportErrorKind};
+use opsgenie_users::{Client, Error, RetryPolicy, UserRef};
+use serde_json::json;
+
+const UID: &str = "415ec30e-80ce-4219-b16e-0d4e5dc50f0a";
+
+/// Asserts the raw query string (encoding and order included).
+fn raw_query(
+    expected: impl Into<String>,
+) -> impl Fn(&httpmock::HttpMockRequest) -> bool + Send + Sync + 'static {
+    let expected = expected.into();
+    move |req| req.uri().query().unwrap_or("") == expected
+}
+
+// ------------------------------------------------- empty 2xx write answers
+
+#[tokio::test]
+async fn user_update_and_delete_accept_an_empty_2xx_body() {
+    let server = MockServer::start_async().await;
+    let patch = server
+        .mock_async(|when, then| {
+            when.method(PATCH)
+                .path(format!("/v2/users/{UID}"))
+                .is_true(raw_query(""))
+                .header("authorization", common::auth())
+                .json_body(json!({"locale": "en_GB"}));
+            then.status(202);
+        })
+        .await;
+    let delete = server
+        .mock_async(|when, then| {
+            when.method(DELETE)
+                .path(format!("/v2/users/{UID}"))
+                .is_true(raw_query(""))
+                .header("authorization", common::auth());
+            then.status(200).body("  ");
+        })
+        .await;
+    let users = common::client(&server.base_url()).users();
+    let w = users
+        .update(UserRef::id(UID), UserUpdate::new().locale("en_GB"))
+        .await
+        .expect("a 202 without a body is an accepted update");
+    assert_eq!(w.result, "");
+    let w = users
+        .delete(UserRef::id(UID))
+        .await
+        .expect("a 200 without a body is a done delete");
+    assert_eq!(w.result, "");
+    patch.assert_async().await;
+    delete.assert_async().await;
+}
+
+// ------------------------------------------------- delete: 404 after a retry
+
+/// Answers each attempt from a script; records `METHOD path` per attempt.
+struct Script {
+    answers: Mutex<Vec<Result<(u16, &'static str), TransportErrorKind>>>,
+    seen: Mutex<Vec<String>>,
+}
+
+impl Script {
+    fn new(answers: Vec<Result<(u16, &'static str), TransportErrorKind>>) -> Arc<Self> {
+        Arc::new(Script {
+            answers: Mutex::new(answers.into_iter().rev().collect()),
+            seen: Mutex::new(Vec::new()),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Transport for Script {
+    async fn send(
+        &self,
+        req: http::Request<bytes::Bytes>,
+    ) -> Result<http::Response<bytes::Bytes>, TransportError> {
+        self.seen
+            .lock()
+            .unwrap()
+            .push(format!("{} {}", req.method(), req.uri().path()));
+        let next = self.answers.lock().unwrap().pop().expect("script ran out");
+        let (status, body) = next.map_err(|k| TransportError::new(k, "scripted"))?;
+        Ok(http::Response::builder()
+            .status(status)
+            .body(bytes::Bytes::from_static(body.as_bytes()))
+            .unwrap())
+    }
+}
+
+fn scripted(script: &Arc<Script>) -> Client {
+    Client::builder()
+        .api_key(common::KEY)
+        .base_url("http://127.0.0.1:9")
+        .transport_arc(script.clone())
+        .rate_limiter(Arc::new(opsgenie_users::ratelimit::Unlimited))
+        .retry_policy(RetryPolicy::default().base_delay(Duration::from_millis(1)))
+        .build()
+        .unwrap()
+}
+
+const NOT_FOUND: &str = r#"{"message":"User not found","requestId":"r-404"}"#;
+
+#[tokio::test]
+async fn delete_404_after_only_unsent_or_refused_attempts_is_not_found() {
+    // 429 (never acted on), then 404: the user never existed.
+    for first in [
+        Ok((429, r#"{"message":"slow down"}"#)),
+        Err(TransportErrorKind::Connect),
+    ] {
+        let script = Script::new(vec![first.clone(), Ok((404, NOT_FOUND))]);
+        let out = scripted(&script).users().delete("ghost@x.com").await;
+        assert!(
+            matches!(out, Err(Error::NotFound(_))),
+            "{first:?} then 404: {out:?}"
+        );
+        assert_eq!(
+            *script.seen.lock().unwrap(),
+            vec!["DELETE /v2/users/ghost@x.com"; 2]
+        );
+    }
+}
+
+#[tokio::test]
+async fn delete_404_after_an_attempt_that_may_have_acted_is_done() {
+    for first in [
+        Ok((503, "<html>503</html>")),
+        Err(TransportErrorKind::Io),
+        Err(TransportErrorKind::Timeout),
+    ] {
+        // A throttle after the acting attempt does not undo it.
+        let script = Script::new(vec![
+            first.clone(),
+            Ok((429, r#"{"message":"slow down"}"#)),
+            Ok((404, NOT_FOUND)),
+        ]);
+        let w = scripted(&script)
+            .users()
+            .delete("jo@x.com")
+            .await
+            .unwrap_or_else(|e| panic!("{first:?}, 429, 404: {e:?}"));
+        assert_eq!(w.result, "Deleted");
+        assert_eq!(w.request_id.as_deref(), Some("r-404"));
+        assert_eq!(script.seen.lock().unwrap().len(), 3);
+    }
+}
