@@ -153,3 +153,45 @@ async fn delete_404_after_an_attempt_that_may_have_acted_is_done() {
         assert_eq!(script.seen.lock().unwrap().len(), 3);
     }
 }
+
+// ------------------------------------------------- escalation rules
+
+#[tokio::test]
+async fn rules_read_without_condition_or_notify_type_are_written_with_the_spec_defaults() {
+    let server = MockServer::start_async().await;
+    let rules = json!([
+        {"delay": {"timeAmount": 0}, "recipient": {"type": "user", "id": "u1"}, "future": {"x": 1}},
+        {"condition": "if-not-closed", "notifyType": "all",
+         "delay": {"timeAmount": 5, "timeUnit": "minutes"}, "recipient": {"type": "team", "id": "t1"}}
+    ]);
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2/escalations/e1").is_true(raw_query("identifierType=id"));
+            then.status(200).json_body(json!({"data": {"id": "e1", "name": "ops", "rules": rules}}));
+        })
+        .await;
+    let patch = server
+        .mock_async(|when, then| {
+            when.method(PATCH)
+                .path("/v2/escalations/e1")
+                .is_true(raw_query("identifierType=id"))
+                .header("authorization", common::auth())
+                .json_body(json!({"rules": [
+                    {"condition": "if-not-acked", "notifyType": "default",
+                     "delay": {"timeAmount": 0}, "recipient": {"type": "user", "id": "u1"},
+                     "future": {"x": 1}},
+                    {"condition": "if-not-closed", "notifyType": "all",
+                     "delay": {"timeAmount": 5, "timeUnit": "minutes"},
+                     "recipient": {"type": "team", "id": "t1"}}
+                ]}));
+            then.status(200).json_body(json!({"result": "Updated"}));
+        })
+        .await;
+    let esc = common::client(&server.base_url()).escalations();
+    let e = esc.get(opsgenie_users::EscalationRef::id("e1")).await.unwrap();
+    // Absent stays absent in the model.
+    assert_eq!(e.rules[0].condition, None);
+    esc.set_rules(&e.id, e.rules).await.unwrap();
+    get.assert_async().await;
+    patch.assert_async().await;
+}

@@ -187,7 +187,7 @@ impl EscalationsHandler {
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
     /// let e = client.escalations().get("sre_escalation").await?;
     /// for rule in &e.rules {
-    ///     println!("{} after {} -> {:?}", rule.condition, rule.delay.time_amount, rule.recipient.username);
+    ///     println!("{:?} after {} -> {:?}", rule.condition, rule.delay.time_amount, rule.recipient.username);
     /// }
     /// # Ok(()) }
     /// ```
@@ -211,6 +211,11 @@ impl EscalationsHandler {
     /// Replaces the escalation's rules (`PATCH`, body `{"rules": [...]}`, the
     /// whole list). Idempotent: the list is absolute.
     ///
+    /// A rule read without `condition` or `notifyType` is sent with the
+    /// spec's documented default (`if-not-acked`, `default`), never with an
+    /// empty string; every other field of each rule (unknown ones too) is
+    /// sent as read.
+    ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
     /// use opsgenie_users::EscalationRef;
@@ -224,7 +229,9 @@ impl EscalationsHandler {
         rules: Vec<EscalationRule>,
     ) -> SetEscalationRules {
         let req = escalation_path(ApiRequest::patch(Domain::Configuration), &escalation.into())
-            .json(&EscalationRulesUpdate { rules })
+            .json(&EscalationRulesUpdate {
+                rules: rules.into_iter().map(EscalationRule::with_defaults).collect(),
+            })
             .idempotent(true);
         SetEscalationRules::new(send_write(self.client.clone(), req))
     }

@@ -127,12 +127,14 @@ pub struct EscalationDelay {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct EscalationRule {
-    /// `if-not-acked` or `if-not-closed`.
-    #[serde(default)]
-    pub condition: String,
-    /// `default`, `next`, `previous`, `users`, `admins`, `all`.
-    #[serde(default)]
-    pub notify_type: String,
+    /// `if-not-acked` or `if-not-closed` (the spec's default when absent:
+    /// `if-not-acked`). Absent stays absent when the rule is written back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    /// `default`, `next`, `previous`, `users`, `admins`, `all` (the spec's
+    /// default when absent: `default`). Absent stays absent when written back.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notify_type: Option<String>,
     /// The delay after which the rule fires.
     pub delay: EscalationDelay,
     /// Who is notified.
@@ -140,6 +142,37 @@ pub struct EscalationRule {
     /// Anything else the server sent.
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl EscalationRule {
+    /// The spec's default `condition` for a rule that has none.
+    pub const DEFAULT_CONDITION: &'static str = "if-not-acked";
+    /// The spec's default `notifyType` for a rule that has none.
+    pub const DEFAULT_NOTIFY_TYPE: &'static str = "default";
+
+    /// The rule with an absent (or empty) `condition` / `notifyType` set to
+    /// the spec's documented default, as a write requires them.
+    ///
+    /// ```
+    /// use opsgenie_users::models::schedule::EscalationRule;
+    /// let r: EscalationRule = serde_json::from_value(serde_json::json!({
+    ///     "delay": {"timeAmount": 5}, "recipient": {"type": "team", "id": "t1"}
+    /// })).unwrap();
+    /// let r = r.with_defaults();
+    /// assert_eq!(r.condition.as_deref(), Some("if-not-acked"));
+    /// assert_eq!(r.notify_type.as_deref(), Some("default"));
+    /// ```
+    pub fn with_defaults(mut self) -> Self {
+        for (field, default) in [
+            (&mut self.condition, Self::DEFAULT_CONDITION),
+            (&mut self.notify_type, Self::DEFAULT_NOTIFY_TYPE),
+        ] {
+            if field.as_deref().is_none_or(|v| v.trim().is_empty()) {
+                *field = Some(default.to_string());
+            }
+        }
+        self
+    }
 }
 
 /// An escalation policy.
