@@ -73,20 +73,14 @@ fn differences(want: &Desired, have: &CustomRole) -> Vec<&'static str> {
     d
 }
 
+fn rights(names: &[String]) -> Vec<Right> {
+    names.iter().map(|r| Right::new(r.as_str())).collect()
+}
+
 fn write(want: &Desired, base: CustomRoleWrite) -> CustomRoleWrite {
     base.extended_role(ExtendedRole::from(want.extended_role.as_str()))
-        .granted_rights(
-            want.granted_rights
-                .iter()
-                .map(|r| Right::new(r.as_str()))
-                .collect(),
-        )
-        .disallowed_rights(
-            want.disallowed_rights
-                .iter()
-                .map(|r| Right::new(r.as_str()))
-                .collect(),
-        )
+        .granted_rights(rights(&want.granted_rights))
+        .disallowed_rights(rights(&want.disallowed_rights))
 }
 
 #[tokio::main]
@@ -128,9 +122,13 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 }
                 println!("update    {} ({})", want.name, diff.join(", "));
                 if !dry_run {
+                    // Read, change, PUT the complete role.
                     client
                         .roles()
-                        .update(&have.id, write(want, CustomRoleWrite::update()))
+                        .update(&have.id)
+                        .extended_role(ExtendedRole::from(want.extended_role.as_str()))
+                        .granted_rights(rights(&want.granted_rights))
+                        .disallowed_rights(rights(&want.disallowed_rights))
                         .await?;
                 }
                 updated += 1;

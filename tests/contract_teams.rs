@@ -53,10 +53,8 @@ async fn team_calls_match_the_spec() {
     let _ = r.list().await;
     let _ = r.get(TeamRoleRef::name("Lead")).await;
     let _ = r
-        .update(
-            TeamRoleRef::id("tr-1"),
-            TeamRoleWrite::update().right(TeamRight::denied("x")),
-        )
+        .update(TeamRoleRef::id("tr-1"))
+        .right(TeamRight::denied("x"))
         .await;
     let _ = r.delete(TeamRoleRef::name("Lead")).await;
     v.assert_none();
@@ -78,10 +76,8 @@ async fn role_and_contact_calls_match_the_spec() {
     let _ = c.roles().list().await;
     let _ = c
         .roles()
-        .update(
-            CustomRoleRef::id("r-1"),
-            CustomRoleWrite::update().name("Ops2"),
-        )
+        .update(CustomRoleRef::id("r-1"))
+        .name("Ops2")
         .await;
     let _ = c.roles().delete(CustomRoleRef::name("Ops2")).await;
     let h = c.contacts("a+b@x.com");

@@ -376,11 +376,11 @@ async fn malformed_identifiers_send_nothing() {
             .map(|_| ()),
         c.teams()
             .roles(TeamRef::name("sre"))
-            .create(TeamRoleWrite::update())
+            .create(TeamRoleWrite::default())
             .await
             .map(|_| ()),
         c.roles()
-            .create(CustomRoleWrite::update())
+            .create(CustomRoleWrite::default())
             .await
             .map(|_| ()),
         c.contacts("").list().await.map(|_| ()),
@@ -732,9 +732,9 @@ async fn team_role_calls() {
     let update = expect(
         &s,
         PATCH,
-        "/v2/teams/sre/roles/Lead",
-        &rq,
-        Some(json!({"rights": [{"right": "delete-team", "granted": false}]})),
+        "/v2/teams/sre/roles/tr-1",
+        &[("teamIdentifierType", "name"), ("identifierType", "id")],
+        Some(json!({"name": "Lead", "rights": [{"right": "delete-team", "granted": false}]})),
         200,
         result("Updated", "tr-1", "Lead"),
     )
@@ -767,15 +767,15 @@ async fn team_role_calls() {
         roles.get(TeamRoleRef::name("Lead")).await.unwrap().id,
         Some(TeamRoleId::new("tr-1"))
     );
+    // Update reads the role, then PATCHes the whole rights list by id.
     roles
-        .update(
-            TeamRoleRef::name("Lead"),
-            TeamRoleWrite::update().right(TeamRight::denied("delete-team")),
-        )
+        .update(TeamRoleRef::name("Lead"))
+        .deny("delete-team")
         .await
         .unwrap();
     roles.delete(TeamRoleRef::id("tr-1")).await.unwrap();
-    for m in [create, list, get, update, delete] {
+    get.assert_calls_async(2).await;
+    for m in [create, list, update, delete] {
         m.assert_async().await;
     }
 }
@@ -816,7 +816,8 @@ async fn custom_role_calls_keep_case_and_send_identifier_type() {
         PUT,
         "/v2/roles/r-1",
         &[("identifierType", "id")],
-        Some(json!({"name": "readOnlyOps", "grantedRights": []})),
+        Some(json!({"name": "readOnlyOps", "extendedRole": "auditor",
+            "grantedRights": [], "disallowedRights": []})),
         200,
         result("Updated", "r-1", "readOnlyOps"),
     )
@@ -858,20 +859,19 @@ async fn custom_role_calls_keep_case_and_send_identifier_type() {
     let l = c.roles().list().await.unwrap();
     assert_eq!(l[0].extended_role, Some(ExtendedRole::User));
     assert!(l[0].granted_rights.is_empty());
+    // Update reads the role (by name), then PUTs the complete role by id.
     c.roles()
-        .update(
-            CustomRoleRef::id("r-1"),
-            CustomRoleWrite::update()
-                .name("readOnlyOps")
-                .granted_rights(vec![]),
-        )
+        .update(CustomRoleRef::name("ReadOnlyOps"))
+        .name("readOnlyOps")
+        .granted_rights(vec![])
         .await
         .unwrap();
     c.roles()
         .delete(CustomRoleRef::name("readOnlyOps"))
         .await
         .unwrap();
-    for m in [create, get, list, update, delete] {
+    get.assert_calls_async(2).await;
+    for m in [create, list, update, delete] {
         m.assert_async().await;
     }
 }
@@ -1123,10 +1123,8 @@ fn every_call() -> Vec<(&'static str, Call)> {
         call!("team_roles.update", |c| c
             .teams()
             .roles(TeamRef::id("t"))
-            .update(
-                TeamRoleRef::name("r"),
-                TeamRoleWrite::update().name("s")
-            )),
+            .update(TeamRoleRef::name("r"))
+            .name("s")),
         call!("team_roles.delete", |c| c
             .teams()
             .roles(TeamRef::id("t"))
@@ -1136,10 +1134,10 @@ fn every_call() -> Vec<(&'static str, Call)> {
             .create(CustomRoleWrite::new("r"))),
         call!("roles.get", |c| c.roles().get(CustomRoleRef::name("r"))),
         call!("roles.list", |c| c.roles().list()),
-        call!("roles.update", |c| c.roles().update(
-            CustomRoleRef::name("r"),
-            CustomRoleWrite::update().name("s")
-        )),
+        call!("roles.update", |c| c
+            .roles()
+            .update(CustomRoleRef::name("r"))
+            .name("s")),
         call!("roles.delete", |c| c
             .roles()
             .delete(CustomRoleRef::name("r"))),
@@ -1379,13 +1377,21 @@ async fn against_the_simulator() {
         [TeamRight::granted("manage-members")]
     );
     roles
-        .update(
-            TeamRoleRef::name("Lead"),
-            TeamRoleWrite::update().name("Leader"),
-        )
+        .update(TeamRoleRef::name("Lead"))
+        .name("Leader")
+        .grant("edit-escalations")
         .await
         .unwrap();
-    assert_eq!(roles.list().await.unwrap()[0].name, "Leader");
+    let listed = roles.list().await.unwrap();
+    assert_eq!(listed[0].name, "Leader");
+    assert_eq!(
+        listed[0].rights,
+        [
+            TeamRight::granted("manage-members"),
+            TeamRight::granted("edit-escalations")
+        ],
+        "the rights not named by the update survive"
+    );
     roles.delete(TeamRoleRef::name("Leader")).await.unwrap();
 
     c.roles()

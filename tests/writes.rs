@@ -195,3 +195,97 @@ async fn rules_read_without_condition_or_notify_type_are_written_with_the_spec_d
     get.assert_async().await;
     patch.assert_async().await;
 }
+
+// ------------------------------------------------- custom user role: read, change, PUT whole
+
+#[tokio::test]
+async fn custom_role_update_puts_the_complete_role_with_rights_as_sets() {
+    let server = MockServer::start_async().await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2/roles/Auditor")
+                .is_true(raw_query("identifierType=name"))
+                .header("authorization", common::auth());
+            then.status(200).json_body(json!({"data": {
+                "id": "r-1", "name": "Auditor", "extendedRole": "observer",
+                "grantedRights": ["logs-page-access", "reports-access"],
+                "disallowedRights": ["alert-delete"], "someNewField": {"k": 1}
+            }}));
+        })
+        .await;
+    let put = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path("/v2/roles/r-1")
+                .is_true(raw_query("identifierType=id"))
+                .header("authorization", common::auth())
+                .header("content-type", "application/json")
+                .json_body(json!({
+                    "name": "Auditor", "extendedRole": "user",
+                    "grantedRights": ["logs-page-access", "alert-delete"],
+                    "disallowedRights": ["maintenance-edit"],
+                    "someNewField": {"k": 1}
+                }));
+            then.status(200).json_body(json!({"result": "Updated", "requestId": "rq-u"}));
+        })
+        .await;
+    let w = common::client(&server.base_url())
+        .roles()
+        .update("Auditor")
+        .revoke("reports-access")
+        .grant("alert-delete") // leaves the disallowed list
+        .disallow("maintenance-edit")
+        .grant("logs-page-access") // already granted: not duplicated
+        .extended_role(opsgenie_users::models::role::ExtendedRole::User)
+        .await
+        .unwrap();
+    assert_eq!(w.result, "Updated");
+    get.assert_async().await;
+    put.assert_async().await;
+}
+
+// ------------------------------------------------- team role: read, merge, PATCH the whole list
+
+#[tokio::test]
+async fn team_role_update_patches_the_whole_rights_list() {
+    let server = MockServer::start_async().await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2/teams/sre/roles/Lead")
+                .is_true(raw_query("teamIdentifierType=name&identifierType=name"));
+            then.status(200).json_body(json!({"data": {
+                "id": "tr-1", "name": "Lead",
+                "rights": [{"right": "manage-members", "granted": true},
+                           {"right": "edit-escalations", "granted": true},
+                           {"right": "delete-team", "granted": false}]
+            }}));
+        })
+        .await;
+    let patch = server
+        .mock_async(|when, then| {
+            when.method(PATCH)
+                .path("/v2/teams/sre/roles/tr-1")
+                .is_true(raw_query("teamIdentifierType=name&identifierType=id"))
+                .header("authorization", common::auth())
+                .json_body(json!({"name": "Lead", "rights": [
+                    {"right": "manage-members", "granted": false},
+                    {"right": "delete-team", "granted": false},
+                    {"right": "edit-schedules", "granted": true}
+                ]}));
+            then.status(202);
+        })
+        .await;
+    common::client(&server.base_url())
+        .teams()
+        .roles("sre")
+        .update("Lead")
+        .deny("manage-members")
+        .remove("edit-escalations")
+        .grant("edit-schedules")
+        .await
+        .unwrap();
+    get.assert_async().await;
+    patch.assert_async().await;
+}

@@ -21,7 +21,8 @@ use crate::api::{call, named_segment, send_create, send_data, send_write};
 use crate::client::Client;
 use crate::ids::{CustomRoleId, CustomRoleRef};
 use crate::models::common::{Created, WriteResult};
-use crate::models::role::{CustomRole, CustomRoleWrite};
+use crate::error::Result;
+use crate::models::role::{CustomRole, CustomRoleWrite, ExtendedRole, Right};
 use crate::models::user::Role;
 use crate::ratelimit::Domain;
 use crate::request::ApiRequest;
@@ -60,10 +61,6 @@ call!(
 call!(
     /// [`RolesHandler::all`].
     ListAllRoles -> Vec<Role>
-);
-call!(
-    /// [`RolesHandler::update`].
-    UpdateRole -> WriteResult
 );
 call!(
     /// [`RolesHandler::delete`].
@@ -155,22 +152,33 @@ impl RolesHandler {
         })
     }
 
-    /// Updates a custom role (`PUT /v2/roles/{role}`; only the fields set
-    /// are sent). Writing the same values again changes nothing, so the call
-    /// is retried like other idempotent requests.
+    /// Updates a custom role: reads it, applies the changes set on the
+    /// returned builder in order, and writes the **complete** role back
+    /// (`PUT /v2/roles/{id}` is a full replacement: `name`, `extendedRole`,
+    /// `grantedRights`, `disallowedRights` and any field this crate does not
+    /// know, as read). Rights change as sets: [`grant`](UpdateRole::grant),
+    /// [`revoke`](UpdateRole::revoke), [`disallow`](UpdateRole::disallow),
+    /// [`allow`](UpdateRole::allow). Writing the same values again changes
+    /// nothing, so the PUT is retried like other idempotent requests.
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
-    /// use opsgenie_users::models::role::CustomRoleWrite;
+    /// use opsgenie_users::models::role::ExtendedRole;
     /// client
     ///     .roles()
-    ///     .update("Auditor", CustomRoleWrite::update().disallow("alert-delete"))
+    ///     .update("Auditor")
+    ///     .grant("logs-page-access")
+    ///     .disallow("alert-delete")
+    ///     .extended_role(ExtendedRole::Observer)
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub fn update(&self, role: impl Into<CustomRoleRef>, update: CustomRoleWrite) -> UpdateRole {
-        let req = role_path(ApiRequest::put(Domain::Configuration), &role.into()).json(&update);
-        UpdateRole::new(send_write(self.client.clone(), req))
+    pub fn update(&self, role: impl Into<CustomRoleRef>) -> UpdateRole {
+        UpdateRole {
+            handler: self.clone(),
+            role: role.into(),
+            changes: Vec::new(),
+        }
     }
 
     /// Deletes a custom role.
@@ -183,5 +191,117 @@ impl RolesHandler {
     pub fn delete(&self, role: impl Into<CustomRoleRef>) -> DeleteRole {
         let req = role_path(ApiRequest::delete(Domain::Configuration), &role.into());
         DeleteRole::new(send_write(self.client.clone(), req))
+    }
+}
+
+/// The complete role as `PUT /v2/roles/{id}` takes it (everything but `id`).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RoleBody<'a> {
+    name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    extended_role: Option<&'a ExtendedRole>,
+    granted_rights: &'a [Right],
+    disallowed_rights: &'a [Right],
+    #[serde(flatten)]
+    extra: &'a crate::models::schedule::Extra,
+}
+
+/// One change an [`UpdateRole`] applies to the role it read.
+#[derive(Debug, Clone)]
+enum RoleChange {
+    Name(String),
+    Extended(ExtendedRole),
+    Grant(Right),
+    Revoke(Right),
+    Disallow(Right),
+    Allow(Right),
+    Granted(Vec<Right>),
+    Disallowed(Vec<Right>),
+}
+
+/// [`RolesHandler::update`]: set the changes, then await it. Read, change,
+/// write the complete role.
+#[derive(Debug, Clone)]
+#[must_use = "a call does nothing until awaited"]
+pub struct UpdateRole {
+    handler: RolesHandler,
+    role: CustomRoleRef,
+    changes: Vec<RoleChange>,
+}
+
+impl UpdateRole {
+    fn with(mut self, c: RoleChange) -> Self {
+        self.changes.push(c);
+        self
+    }
+    /// Renames the role (case-sensitive; a taken name answers 422).
+    pub fn name(self, name: impl Into<String>) -> Self {
+        self.with(RoleChange::Name(name.into()))
+    }
+    /// The built-in role to extend.
+    pub fn extended_role(self, r: ExtendedRole) -> Self {
+        self.with(RoleChange::Extended(r))
+    }
+    /// Grants a right (and takes it out of the disallowed rights).
+    pub fn grant(self, r: impl Into<Right>) -> Self {
+        self.with(RoleChange::Grant(r.into()))
+    }
+    /// Takes a right out of the granted rights.
+    pub fn revoke(self, r: impl Into<Right>) -> Self {
+        self.with(RoleChange::Revoke(r.into()))
+    }
+    /// Disallows a right (and takes it out of the granted rights).
+    pub fn disallow(self, r: impl Into<Right>) -> Self {
+        self.with(RoleChange::Disallow(r.into()))
+    }
+    /// Takes a right out of the disallowed rights.
+    pub fn allow(self, r: impl Into<Right>) -> Self {
+        self.with(RoleChange::Allow(r.into()))
+    }
+    /// Replaces the granted rights whole (an empty list clears them).
+    pub fn granted_rights(self, r: Vec<Right>) -> Self {
+        self.with(RoleChange::Granted(r))
+    }
+    /// Replaces the disallowed rights whole (an empty list clears them).
+    pub fn disallowed_rights(self, r: Vec<Right>) -> Self {
+        self.with(RoleChange::Disallowed(r))
+    }
+
+    async fn run(self) -> Result<WriteResult> {
+        let mut role = self.handler.get(self.role).await?;
+        for c in self.changes {
+            match c {
+                RoleChange::Name(n) => role.name = n,
+                RoleChange::Extended(e) => role.extended_role = Some(e),
+                RoleChange::Grant(r) => role.grant(r),
+                RoleChange::Revoke(r) => role.revoke(r),
+                RoleChange::Disallow(r) => role.disallow(r),
+                RoleChange::Allow(r) => role.allow(r),
+                RoleChange::Granted(r) => role.granted_rights = r,
+                RoleChange::Disallowed(r) => role.disallowed_rights = r,
+            }
+        }
+        let body = RoleBody {
+            name: &role.name,
+            extended_role: role.extended_role.as_ref(),
+            granted_rights: &role.granted_rights,
+            disallowed_rights: &role.disallowed_rights,
+            extra: &role.extra,
+        };
+        let req = role_path(
+            ApiRequest::put(Domain::Configuration),
+            &CustomRoleRef::id(role.id.clone()),
+        )
+        .json(&body);
+        send_write(self.handler.client.clone(), req).await
+    }
+}
+
+impl std::future::IntoFuture for UpdateRole {
+    type Output = Result<WriteResult>;
+    type IntoFuture = futures::future::BoxFuture<'static, Result<WriteResult>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
     }
 }

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::CustomRoleId;
 use crate::models::common::open_enum;
+use crate::models::schedule::Extra;
 
 open_enum! {
     /// The built-in role a custom role extends.
@@ -72,7 +73,7 @@ pub struct CustomRole {
     #[serde(default)]
     pub name: String,
     /// The built-in role it extends (absent in some answers).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub extended_role: Option<ExtendedRole>,
     /// Rights added on top of the extended role.
     #[serde(default)]
@@ -80,10 +81,59 @@ pub struct CustomRole {
     /// Rights taken away from the extended role.
     #[serde(default)]
     pub disallowed_rights: Vec<Right>,
+    /// Fields this crate does not know, kept and written back by
+    /// [`RolesHandler::update`](crate::api::roles::RolesHandler::update).
+    #[serde(flatten)]
+    pub extra: Extra,
 }
 
-/// Body of Create Custom User Role (`name` required) or Update (PUT: only
-/// the fields set are sent).
+impl CustomRole {
+    /// Grants `r`: adds it to the granted rights (once) and takes it out of
+    /// the disallowed ones.
+    ///
+    /// ```
+    /// use opsgenie_users::models::role::{CustomRole, Right};
+    /// let mut r: CustomRole = serde_json::from_value(serde_json::json!({
+    ///     "id": "r1", "name": "Ops", "grantedRights": ["a"], "disallowedRights": ["b"]
+    /// })).unwrap();
+    /// r.grant("b");
+    /// r.grant("a");
+    /// assert_eq!(r.granted_rights, [Right::new("a"), Right::new("b")]);
+    /// assert!(r.disallowed_rights.is_empty());
+    /// ```
+    pub fn grant(&mut self, r: impl Into<Right>) {
+        let r = r.into();
+        self.disallowed_rights.retain(|x| *x != r);
+        insert_once(&mut self.granted_rights, r);
+    }
+    /// Revokes `r`: takes it out of the granted rights.
+    pub fn revoke(&mut self, r: impl Into<Right>) {
+        let r = r.into();
+        self.granted_rights.retain(|x| *x != r);
+    }
+    /// Disallows `r`: adds it to the disallowed rights (once) and takes it
+    /// out of the granted ones.
+    pub fn disallow(&mut self, r: impl Into<Right>) {
+        let r = r.into();
+        self.granted_rights.retain(|x| *x != r);
+        insert_once(&mut self.disallowed_rights, r);
+    }
+    /// Allows `r` again: takes it out of the disallowed rights.
+    pub fn allow(&mut self, r: impl Into<Right>) {
+        let r = r.into();
+        self.disallowed_rights.retain(|x| *x != r);
+    }
+}
+
+fn insert_once(list: &mut Vec<Right>, r: Right) {
+    if !list.contains(&r) {
+        list.push(r);
+    }
+}
+
+/// Body of Create Custom User Role (`name` required). Updates go through
+/// [`RolesHandler::update`](crate::api::roles::RolesHandler::update), which
+/// writes the complete role.
 ///
 /// ```
 /// use opsgenie_users::models::role::{CustomRoleWrite, ExtendedRole};
@@ -116,10 +166,6 @@ impl CustomRoleWrite {
             name: Some(name.into()),
             ..Default::default()
         }
-    }
-    /// An update that changes nothing until fields are set.
-    pub fn update() -> Self {
-        Self::default()
     }
     /// Renames the role.
     pub fn name(mut self, n: impl Into<String>) -> Self {

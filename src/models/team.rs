@@ -267,8 +267,9 @@ pub struct TeamRoleDef {
     pub rights: Vec<TeamRight>,
 }
 
-/// Body of Create Team Role (`name` and `rights` required) or Update Team
-/// Role (PATCH: only the fields set are sent).
+/// Body of Create Team Role (`name` and `rights` required). Updates go
+/// through [`TeamRolesHandler::update`](crate::api::teams::TeamRolesHandler::update),
+/// which writes the whole rights list.
 ///
 /// ```
 /// use opsgenie_users::models::team::{TeamRight, TeamRoleWrite};
@@ -294,13 +295,25 @@ impl TeamRoleWrite {
             rights: Some(Vec::new()),
         }
     }
-    /// An update that changes nothing until fields are set.
-    pub fn update() -> Self {
-        Self::default()
-    }
     /// Renames the role.
     pub fn name(mut self, n: impl Into<String>) -> Self {
         self.name = Some(n.into());
+        self
+    }
+    /// Sets a right: replaces the entry of the same name, or appends it.
+    pub(crate) fn set_right(mut self, r: TeamRight) -> Self {
+        let rights = self.rights.get_or_insert_with(Vec::new);
+        match rights.iter_mut().find(|x| x.right == r.right) {
+            Some(x) => *x = r,
+            None => rights.push(r),
+        }
+        self
+    }
+    /// Removes the entry of a right.
+    pub(crate) fn remove_right(mut self, right: &str) -> Self {
+        if let Some(rights) = &mut self.rights {
+            rights.retain(|x| x.right != right);
+        }
         self
     }
     /// Adds a right.

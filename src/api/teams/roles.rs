@@ -3,10 +3,10 @@
 use super::team_path;
 use crate::api::{call, named_segment, send_create, send_data, send_write};
 use crate::client::Client;
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::ids::{TeamRef, TeamRoleId, TeamRoleRef};
 use crate::models::common::{Created, WriteResult};
-use crate::models::team::{TeamRoleDef, TeamRoleWrite};
+use crate::models::team::{TeamRight, TeamRoleDef, TeamRoleWrite};
 use crate::ratelimit::Domain;
 use crate::request::ApiRequest;
 
@@ -21,10 +21,6 @@ call!(
 call!(
     /// [`TeamRolesHandler::list`].
     ListTeamRoles -> Vec<TeamRoleDef>
-);
-call!(
-    /// [`TeamRolesHandler::update`].
-    UpdateTeamRole -> WriteResult
 );
 call!(
     /// [`TeamRolesHandler::delete`].
@@ -115,24 +111,30 @@ impl TeamRolesHandler {
         ListTeamRoles::new(send_data(self.client.clone(), req))
     }
 
-    /// Updates a custom team role (PATCH; only the fields set are sent).
+    /// Updates a custom team role: reads it, applies the changes set on the
+    /// returned builder in order, and PATCHes `name` and the **whole**
+    /// `rights` list (the PATCH replaces the array it names, so a list of
+    /// only the changed rights would drop the others). Rights change as a
+    /// set keyed by name: [`grant`](UpdateTeamRole::grant),
+    /// [`deny`](UpdateTeamRole::deny), [`remove`](UpdateTeamRole::remove).
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
-    /// use opsgenie_users::models::team::{TeamRight, TeamRoleWrite};
     /// client
     ///     .teams()
     ///     .roles("sre")
-    ///     .update("Lead", TeamRoleWrite::update().right(TeamRight::denied("delete-team")))
+    ///     .update("Lead")
+    ///     .deny("delete-team")
+    ///     .grant("manage-members")
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub fn update(&self, role: impl Into<TeamRoleRef>, update: TeamRoleWrite) -> UpdateTeamRole {
-        let req = self
-            .one(ApiRequest::patch(Domain::Configuration), &role.into())
-            .json(&update)
-            .idempotent(true);
-        UpdateTeamRole::new(send_write(self.client.clone(), req))
+    pub fn update(&self, role: impl Into<TeamRoleRef>) -> UpdateTeamRole {
+        UpdateTeamRole {
+            handler: self.clone(),
+            role: role.into(),
+            changes: Vec::new(),
+        }
     }
 
     /// Deletes a custom team role.
@@ -145,5 +147,84 @@ impl TeamRolesHandler {
     pub fn delete(&self, role: impl Into<TeamRoleRef>) -> DeleteTeamRole {
         let req = self.one(ApiRequest::delete(Domain::Configuration), &role.into());
         DeleteTeamRole::new(send_write(self.client.clone(), req))
+    }
+}
+
+#[derive(Debug, Clone)]
+enum TeamRoleChange {
+    Name(String),
+    Set(TeamRight),
+    Remove(String),
+    Rights(Vec<TeamRight>),
+}
+
+/// [`TeamRolesHandler::update`]: set the changes, then await it. Read,
+/// change, write the whole rights list.
+#[derive(Debug, Clone)]
+#[must_use = "a call does nothing until awaited"]
+pub struct UpdateTeamRole {
+    handler: TeamRolesHandler,
+    role: TeamRoleRef,
+    changes: Vec<TeamRoleChange>,
+}
+
+impl UpdateTeamRole {
+    fn with(mut self, c: TeamRoleChange) -> Self {
+        self.changes.push(c);
+        self
+    }
+    /// Renames the role.
+    pub fn name(self, name: impl Into<String>) -> Self {
+        self.with(TeamRoleChange::Name(name.into()))
+    }
+    /// Grants a right (replacing any entry of that name).
+    pub fn grant(self, right: impl Into<String>) -> Self {
+        self.with(TeamRoleChange::Set(TeamRight::granted(right)))
+    }
+    /// Marks a right explicitly not granted (replacing any entry of that name).
+    pub fn deny(self, right: impl Into<String>) -> Self {
+        self.with(TeamRoleChange::Set(TeamRight::denied(right)))
+    }
+    /// Sets one right as given (replacing any entry of that name).
+    pub fn right(self, right: TeamRight) -> Self {
+        self.with(TeamRoleChange::Set(right))
+    }
+    /// Removes the entry for a right.
+    pub fn remove(self, right: impl Into<String>) -> Self {
+        self.with(TeamRoleChange::Remove(right.into()))
+    }
+    /// Replaces the rights whole.
+    pub fn rights(self, rights: Vec<TeamRight>) -> Self {
+        self.with(TeamRoleChange::Rights(rights))
+    }
+
+    async fn run(self) -> Result<WriteResult> {
+        let read = self.handler.get(self.role.clone()).await?;
+        let mut role = TeamRoleWrite::new(read.name.clone()).rights(read.rights.clone());
+        for c in self.changes {
+            role = match c {
+                TeamRoleChange::Name(n) => role.name(n),
+                TeamRoleChange::Set(r) => role.set_right(r),
+                TeamRoleChange::Remove(r) => role.remove_right(&r),
+                TeamRoleChange::Rights(r) => role.rights(r),
+            };
+        }
+        // Address the role by the id read when there is one (a rename must
+        // not lose it).
+        let target = read.id.map(TeamRoleRef::from).unwrap_or(self.role);
+        let req = self
+            .handler
+            .one(ApiRequest::patch(Domain::Configuration), &target)
+            .json(&role)
+            .idempotent(true);
+        send_write(self.handler.client.clone(), req).await
+    }
+}
+
+impl std::future::IntoFuture for UpdateTeamRole {
+    type Output = Result<WriteResult>;
+    type IntoFuture = futures::future::BoxFuture<'static, Result<WriteResult>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
     }
 }
