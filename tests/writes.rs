@@ -289,3 +289,94 @@ async fn team_role_update_patches_the_whole_rights_list() {
     get.assert_async().await;
     patch.assert_async().await;
 }
+
+// ------------------------------------------------- user address: merged, verified whole
+
+fn address_user(city: &str, zip: &str) -> serde_json::Value {
+    json!({"data": {
+        "id": UID, "username": "jo@x.com", "fullName": "Jo",
+        "userAddress": {"country": "GB", "state": "England", "city": city,
+                        "line": "1 High St", "zipCode": zip}
+    }})
+}
+
+#[tokio::test]
+async fn updating_only_the_city_keeps_the_rest_of_the_address() {
+    let server = MockServer::start_async().await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2/users/jo@x.com").is_true(raw_query(""));
+            then.status(200).json_body(address_user("York", "YO1 7HH"));
+        })
+        .await;
+    let patch = server
+        .mock_async(|when, then| {
+            when.method(PATCH)
+                .path("/v2/users/jo@x.com")
+                .is_true(raw_query(""))
+                .header("authorization", common::auth())
+                .json_body(json!({"locale": "en_GB", "userAddress": {
+                    "country": "GB", "state": "England", "city": "Leeds",
+                    "line": "1 High St", "zipCode": "YO1 7HH"}}));
+            then.status(200).json_body(json!({"result": "Updated"}));
+        })
+        .await;
+    let city = opsgenie_users::models::user::UserAddress {
+        city: Some("Leeds".into()),
+        ..Default::default()
+    };
+    common::client(&server.base_url())
+        .users()
+        .update("jo@x.com", UserUpdate::new().locale("en_GB").user_address(city))
+        .await
+        .unwrap();
+    get.assert_async().await;
+    patch.assert_async().await;
+}
+
+#[tokio::test]
+async fn update_checked_compares_the_whole_address() {
+    let server = MockServer::start_async().await;
+    // First read: the current address; read-back: the server dropped the zip code.
+    let mut reads = vec![address_user("York", "YO1 7HH"), address_user("Leeds", "")];
+    reads.reverse();
+    let reads = Arc::new(Mutex::new(reads));
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2/users/jo@x.com");
+            let reads = reads.clone();
+            then.respond_with(move |_req: &httpmock::HttpMockRequest| {
+                let body = reads.lock().unwrap().pop().unwrap();
+                httpmock::HttpMockResponse::builder()
+                    .status(200)
+                    .header("content-type", "application/json")
+                    .body(body.to_string())
+                    .build()
+            });
+        })
+        .await;
+    let patch = server
+        .mock_async(|when, then| {
+            when.method(PATCH).path("/v2/users/jo@x.com").json_body(json!({"userAddress": {
+                "country": "GB", "state": "England", "city": "Leeds",
+                "line": "1 High St", "zipCode": "YO1 7HH"}}));
+            then.status(202);
+        })
+        .await;
+    let city = opsgenie_users::models::user::UserAddress {
+        city: Some("Leeds".into()),
+        ..Default::default()
+    };
+    let v = common::client(&server.base_url())
+        .users()
+        .update_checked("jo@x.com", UserUpdate::new().user_address(city))
+        .await
+        .unwrap();
+    assert!(
+        matches!(&v.mismatches[..], [opsgenie_users::api::users::Mismatch::UserAddress { .. }]),
+        "{:?}",
+        v.mismatches
+    );
+    get.assert_calls_async(2).await;
+    patch.assert_async().await;
+}

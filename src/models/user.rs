@@ -161,6 +161,25 @@ pub struct UserAddress {
 }
 
 impl UserAddress {
+    /// This address with every part it does not set taken from `current`.
+    ///
+    /// ```
+    /// use opsgenie_users::models::user::UserAddress;
+    /// let current = UserAddress { city: Some("York".into()), country: Some("GB".into()), ..Default::default() };
+    /// let city = UserAddress { city: Some("Leeds".into()), ..Default::default() };
+    /// let m = city.merged_over(current);
+    /// assert_eq!((m.city.as_deref(), m.country.as_deref()), (Some("Leeds"), Some("GB")));
+    /// ```
+    pub fn merged_over(self, current: UserAddress) -> UserAddress {
+        UserAddress {
+            country: self.country.or(current.country),
+            state: self.state.or(current.state),
+            city: self.city.or(current.city),
+            line: self.line.or(current.line),
+            zip_code: self.zip_code.or(current.zip_code),
+        }
+    }
+
     /// True when no part is set (or every set part is empty): the server
     /// sends empty strings for parts never set.
     pub fn is_empty(&self) -> bool {

@@ -319,22 +319,63 @@ impl UsersHandler {
     /// are sent. The PATCH sets absolute values, so repeating it is harmless:
     /// it is marked idempotent and may be retried after a 5xx or timeout.
     ///
+    /// The PATCH replaces `userAddress` whole, so an update that sets part of
+    /// the address (say only the city) first reads the user and sends the
+    /// merged address: the parts not set keep their current values (set a
+    /// part to `""` to clear it). A 2xx with an empty body is success.
+    ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
-    /// use opsgenie_users::models::user::UserUpdate;
+    /// use opsgenie_users::models::user::{UserAddress, UserUpdate};
     /// client.users().update("jane@example.com", UserUpdate::new().locale("en_GB")).await?;
+    /// // Only the city changes; country, state, line and zip code are kept.
+    /// let city = UserAddress { city: Some("Leeds".into()), ..Default::default() };
+    /// client.users().update("jane@example.com", UserUpdate::new().user_address(city)).await?;
     /// # Ok(()) }
     /// ```
     pub fn update(&self, user: impl Into<UserRef>, update: UserUpdate) -> UpdateUser {
-        let req = user_path(ApiRequest::patch, &user.into())
-            .json(&update)
+        let user = user.into();
+        deferred!(self, UpdateUser, update_now(user, update))
+    }
+
+    async fn update_now(&self, user: UserRef, update: UserUpdate) -> Result<WriteResult> {
+        let update = self.merge_address(&user, update).await?;
+        self.patch(&user, &update).await
+    }
+
+    /// Completes a partial `userAddress` with the user's current address.
+    async fn merge_address(&self, user: &UserRef, mut update: UserUpdate) -> Result<UserUpdate> {
+        if let Some(partial) = update.optional.user_address.take() {
+            let complete = [
+                &partial.country,
+                &partial.state,
+                &partial.city,
+                &partial.line,
+                &partial.zip_code,
+            ]
+            .iter()
+            .all(|p| p.is_some());
+            let merged = if complete {
+                partial
+            } else {
+                let current = self.get(user.clone()).await?.user_address.unwrap_or_default();
+                partial.merged_over(current)
+            };
+            update.optional.user_address = Some(merged);
+        }
+        Ok(update)
+    }
+
+    async fn patch(&self, user: &UserRef, update: &UserUpdate) -> Result<WriteResult> {
+        let req = user_path(ApiRequest::patch, user)
+            .json(update)
             .idempotent(true);
-        let client = self.client.clone();
-        UpdateUser::new(send_write(client, req))
+        send_write(self.client.clone(), req).await
     }
 
     /// [`update`](Self::update), then reads the user back and reports every
-    /// requested field that did not stick.
+    /// requested field that did not stick (the address compares whole,
+    /// merged as sent).
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
@@ -360,8 +401,9 @@ impl UsersHandler {
         user: UserRef,
         update: UserUpdate,
     ) -> Result<Verified<WriteResult>> {
+        let update = self.merge_address(&user, update).await?;
         let requested = update.requested();
-        let write = self.update(user.clone(), update).await?;
+        let write = self.patch(&user, &update).await?;
         let read = self.get(user).await?;
         Ok(Verified {
             mismatches: requested.diff(&read),

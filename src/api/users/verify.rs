@@ -148,12 +148,14 @@ fn sorted(v: &[String]) -> Vec<&String> {
     s
 }
 
+/// The whole address compares: every part, absent and empty alike (the
+/// server sends `""` for a part never set). An update's address was merged
+/// with the current one before sending, so it names every part.
 fn address_sticks(requested: &UserAddress, actual: Option<&UserAddress>) -> bool {
     let empty = UserAddress::default();
     let actual = actual.unwrap_or(&empty);
     let part = |r: &Option<String>, a: &Option<String>| {
-        r.as_deref()
-            .is_none_or(|r| r == a.as_deref().unwrap_or_default())
+        r.as_deref().unwrap_or_default() == a.as_deref().unwrap_or_default()
     };
     part(&requested.country, &actual.country)
         && part(&requested.state, &actual.state)
