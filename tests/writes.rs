@@ -380,3 +380,71 @@ async fn update_checked_compares_the_whole_address() {
     get.assert_calls_async(2).await;
     patch.assert_async().await;
 }
+
+// ------------------------------------------------- SCIM
+
+const SCIM_TOKEN: &str = "scim-token-0000";
+const SCIM_BASE: &str = "/scim/directory/dir-1";
+
+fn scim(server: &MockServer) -> opsgenie_users::scim::ScimClient {
+    opsgenie_users::scim::ScimClient::builder()
+        .base_url(format!("{}{SCIM_BASE}", server.base_url()))
+        .token(SCIM_TOKEN)
+        .retry_policy(RetryPolicy::none())
+        .request_timeout(Duration::from_secs(5))
+        .build()
+        .expect("scim client")
+}
+
+fn sp(rest: &str) -> String {
+    format!("{SCIM_BASE}{rest}")
+}
+
+fn scim_list(items: Vec<serde_json::Value>) -> serde_json::Value {
+    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:ListResponse"],
+           "totalResults": items.len(), "startIndex": 1, "itemsPerPage": items.len(), "Resources": items})
+}
+
+#[tokio::test]
+async fn upsert_with_a_new_family_name_recomputes_name_formatted() {
+    use opsgenie_users::scim::{Name, ScimUser, Upserted};
+    let server = MockServer::start_async().await;
+    let existing = json!({
+        "schemas": [opsgenie_users::scim::USER_SCHEMA], "id": "u-7", "userName": "jane@example.com",
+        "externalId": "okta-9", "active": true,
+        "name": {"givenName": "Jane", "familyName": "Doe", "middleName": "Q", "formatted": "Jane Q Doe"}
+    });
+    let by_ext = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(sp("/Users"))
+                .query_param("filter", r#"externalId eq "okta-9""#);
+            then.status(200).json_body(scim_list(vec![existing.clone()]));
+        })
+        .await;
+    let patch = server
+        .mock_async(|when, then| {
+            when.method(PATCH)
+                .path(sp("/Users/u-7"))
+                .header("authorization", format!("Bearer {SCIM_TOKEN}"))
+                .json_body(json!({
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": "replace", "value": {"name": {
+                        "givenName": "Jane", "familyName": "Roe", "formatted": "Jane Q Roe"}}}]
+                }));
+            then.status(200).json_body(existing.clone());
+        })
+        .await;
+    let out = scim(&server)
+        .users()
+        .upsert(
+            &ScimUser::new("jane@example.com")
+                .external_id("okta-9")
+                .name(Name::new("Jane", "Roe")),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(out, Upserted::Updated(_)), "{out:?}");
+    by_ext.assert_async().await;
+    patch.assert_async().await;
+}

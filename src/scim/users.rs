@@ -174,10 +174,11 @@ impl ScimUsers {
         let id = existing.id.clone().ok_or_else(|| {
             Error::InvalidInput("the server returned a user without an id".into())
         })?;
-        let changes = desired.changes_from(&existing);
+        let mut changes = desired.changes_from(&existing);
         if changes.is_empty() {
             return Ok(Upserted::Unchanged(existing));
         }
+        keep_formatted_name_consistent(&mut changes, &existing);
         let op = PatchOp::new().replace_attributes(Value::Object(changes));
         self.patch(id, op).read_back().await.map(Upserted::Updated)
     }
@@ -199,6 +200,42 @@ impl ScimUsers {
             id: id.into(),
             strip_groups: false,
         }
+    }
+}
+
+/// A PATCH `replace` of `name` leaves the sub-attributes it does not name
+/// as they are (RFC 7644 §3.5.2.3), so a new given or family name without a
+/// `formatted` would leave the old full name in `name.formatted`. Recompute
+/// it from the name as it will be (the current name overlaid with the new
+/// parts): honorific prefix, given, middle, family, honorific suffix.
+fn keep_formatted_name_consistent(changes: &mut serde_json::Map<String, Value>, existing: &ScimUser) {
+    let Some(Value::Object(new)) = changes.get_mut("name") else {
+        return;
+    };
+    if new.contains_key("formatted") {
+        return;
+    }
+    let mut merged = match serde_json::to_value(&existing.name) {
+        Ok(Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    for (k, v) in new.iter() {
+        merged.insert(k.clone(), v.clone());
+    }
+    let formatted: Vec<&str> = [
+        "honorificPrefix",
+        "givenName",
+        "middleName",
+        "familyName",
+        "honorificSuffix",
+    ]
+    .iter()
+    .filter_map(|k| merged.get(*k).and_then(Value::as_str))
+    .map(str::trim)
+    .filter(|p| !p.is_empty())
+    .collect();
+    if !formatted.is_empty() {
+        new.insert("formatted".into(), Value::String(formatted.join(" ")));
     }
 }
 
