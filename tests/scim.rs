@@ -727,6 +727,19 @@ async fn deactivate_strips_groups_listed_on_the_user() {
                 .await,
         );
     }
+    // The groups are also searched by member; this one finds what the user listed.
+    let search = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(p("/Groups"))
+                .query_param("filter", r#"members[value eq "u-1"]"#);
+            then.status(200).json_body(list_json(
+                1,
+                1,
+                vec![json!({"id": "g-2", "displayName": "b", "members": [{"value": "u-1"}]})],
+            ));
+        })
+        .await;
     let done = scim(&server)
         .users()
         .deactivate("u-1")
@@ -734,6 +747,7 @@ async fn deactivate_strips_groups_listed_on_the_user() {
         .await
         .unwrap();
     assert_eq!(done.removed_from_groups, ["g-1", "g-2"]);
+    search.assert_async().await;
     assert_eq!(done.user.unwrap().active, Some(false));
     user_patch.assert_async().await;
     for m in group_patches {

@@ -166,8 +166,11 @@ async fn rules_read_without_condition_or_notify_type_are_written_with_the_spec_d
     ]);
     let get = server
         .mock_async(|when, then| {
-            when.method(GET).path("/v2/escalations/e1").is_true(raw_query("identifierType=id"));
-            then.status(200).json_body(json!({"data": {"id": "e1", "name": "ops", "rules": rules}}));
+            when.method(GET)
+                .path("/v2/escalations/e1")
+                .is_true(raw_query("identifierType=id"));
+            then.status(200)
+                .json_body(json!({"data": {"id": "e1", "name": "ops", "rules": rules}}));
         })
         .await;
     let patch = server
@@ -188,7 +191,10 @@ async fn rules_read_without_condition_or_notify_type_are_written_with_the_spec_d
         })
         .await;
     let esc = common::client(&server.base_url()).escalations();
-    let e = esc.get(opsgenie_users::EscalationRef::id("e1")).await.unwrap();
+    let e = esc
+        .get(opsgenie_users::EscalationRef::id("e1"))
+        .await
+        .unwrap();
     // Absent stays absent in the model.
     assert_eq!(e.rules[0].condition, None);
     esc.set_rules(&e.id, e.rules).await.unwrap();
@@ -227,7 +233,8 @@ async fn custom_role_update_puts_the_complete_role_with_rights_as_sets() {
                     "disallowedRights": ["maintenance-edit"],
                     "someNewField": {"k": 1}
                 }));
-            then.status(200).json_body(json!({"result": "Updated", "requestId": "rq-u"}));
+            then.status(200)
+                .json_body(json!({"result": "Updated", "requestId": "rq-u"}));
         })
         .await;
     let w = common::client(&server.base_url())
@@ -305,7 +312,9 @@ async fn updating_only_the_city_keeps_the_rest_of_the_address() {
     let server = MockServer::start_async().await;
     let get = server
         .mock_async(|when, then| {
-            when.method(GET).path("/v2/users/jo@x.com").is_true(raw_query(""));
+            when.method(GET)
+                .path("/v2/users/jo@x.com")
+                .is_true(raw_query(""));
             then.status(200).json_body(address_user("York", "YO1 7HH"));
         })
         .await;
@@ -327,7 +336,10 @@ async fn updating_only_the_city_keeps_the_rest_of_the_address() {
     };
     common::client(&server.base_url())
         .users()
-        .update("jo@x.com", UserUpdate::new().locale("en_GB").user_address(city))
+        .update(
+            "jo@x.com",
+            UserUpdate::new().locale("en_GB").user_address(city),
+        )
         .await
         .unwrap();
     get.assert_async().await;
@@ -357,7 +369,9 @@ async fn update_checked_compares_the_whole_address() {
         .await;
     let patch = server
         .mock_async(|when, then| {
-            when.method(PATCH).path("/v2/users/jo@x.com").json_body(json!({"userAddress": {
+            when.method(PATCH)
+                .path("/v2/users/jo@x.com")
+                .json_body(json!({"userAddress": {
                 "country": "GB", "state": "England", "city": "Leeds",
                 "line": "1 High St", "zipCode": "YO1 7HH"}}));
             then.status(202);
@@ -373,7 +387,10 @@ async fn update_checked_compares_the_whole_address() {
         .await
         .unwrap();
     assert!(
-        matches!(&v.mismatches[..], [opsgenie_users::api::users::Mismatch::UserAddress { .. }]),
+        matches!(
+            &v.mismatches[..],
+            [opsgenie_users::api::users::Mismatch::UserAddress { .. }]
+        ),
         "{:?}",
         v.mismatches
     );
@@ -419,7 +436,8 @@ async fn upsert_with_a_new_family_name_recomputes_name_formatted() {
             when.method(GET)
                 .path(sp("/Users"))
                 .query_param("filter", r#"externalId eq "okta-9""#);
-            then.status(200).json_body(scim_list(vec![existing.clone()]));
+            then.status(200)
+                .json_body(scim_list(vec![existing.clone()]));
         })
         .await;
     let patch = server
@@ -447,4 +465,108 @@ async fn upsert_with_a_new_family_name_recomputes_name_formatted() {
     assert!(matches!(out, Upserted::Updated(_)), "{out:?}");
     by_ext.assert_async().await;
     patch.assert_async().await;
+}
+
+#[tokio::test]
+async fn group_replace_reads_the_members_and_puts_them_back() {
+    use opsgenie_users::scim::ScimGroup;
+    let server = MockServer::start_async().await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET).path(sp("/Groups/g-1")).is_true(raw_query(""));
+            then.status(200).json_body(json!({
+                "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "id": "g-1",
+                "displayName": "ops", "members": [{"value": "u-1", "display": "Ann"}, {"value": "u-2"}]
+            }));
+        })
+        .await;
+    let put = server
+        .mock_async(|when, then| {
+            when.method(PUT)
+                .path(sp("/Groups/g-1"))
+                .is_true(raw_query(""))
+                .header("authorization", format!("Bearer {SCIM_TOKEN}"))
+                .json_body(json!({
+                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+                    "displayName": "ops-team",
+                    "members": [{"value": "u-1", "display": "Ann"}, {"value": "u-2"}]
+                }));
+            then.status(200)
+                .json_body(json!({"id": "g-1", "displayName": "ops-team"}));
+        })
+        .await;
+    // As read from a list that left the members out.
+    let g = scim(&server)
+        .groups()
+        .replace("g-1", ScimGroup::new("ops-team"))
+        .await
+        .unwrap();
+    assert_eq!(g.display_name, "ops-team");
+    get.assert_async().await;
+    put.assert_async().await;
+
+    // A member change through replace is refused before any PUT.
+    let e = scim(&server)
+        .groups()
+        .replace("g-1", ScimGroup::new("ops-team").member("u-9"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::InvalidInput(_)), "{e:?}");
+    put.assert_calls_async(1).await;
+}
+
+#[tokio::test]
+async fn deactivate_finds_groups_by_a_members_filter_not_only_by_the_users_list() {
+    let server = MockServer::start_async().await;
+    let user_patch = server
+        .mock_async(|when, then| {
+            when.method(PATCH).path(sp("/Users/u-1")).json_body(json!({
+                "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": [{"op": "replace", "path": "active", "value": false}]}));
+            // The server lists one group on the user, but the user is in two.
+            then.status(200)
+                .json_body(json!({"id": "u-1", "userName": "a@b", "active": false,
+                "groups": [{"value": "g-1"}]}));
+        })
+        .await;
+    let search = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(sp("/Groups"))
+                .query_param("filter", r#"members[value eq "u-1"]"#)
+                .query_param("startIndex", "1")
+                .query_param("count", "100");
+            then.status(200).json_body(scim_list(vec![
+                json!({"id": "g-1", "displayName": "a"}),
+                json!({"id": "g-3", "displayName": "c"}),
+            ]));
+        })
+        .await;
+    let mut removes = Vec::new();
+    for g in ["g-1", "g-3"] {
+        removes.push(
+            server
+                .mock_async(|when, then| {
+                    when.method(PATCH)
+                        .path(sp(&format!("/Groups/{g}")))
+                        .json_body(json!({
+                        "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                        "Operations": [{"op": "remove", "path": "members[value eq \"u-1\"]"}]}));
+                    then.status(204);
+                })
+                .await,
+        );
+    }
+    let done = scim(&server)
+        .users()
+        .deactivate("u-1")
+        .strip_groups(true)
+        .await
+        .unwrap();
+    assert_eq!(done.removed_from_groups, ["g-1", "g-3"]);
+    user_patch.assert_async().await;
+    search.assert_async().await;
+    for m in removes {
+        m.assert_async().await;
+    }
 }

@@ -19,9 +19,9 @@
 
 use crate::api::{call, named_segment, send_create, send_data, send_write};
 use crate::client::Client;
+use crate::error::Result;
 use crate::ids::{CustomRoleId, CustomRoleRef};
 use crate::models::common::{Created, WriteResult};
-use crate::error::Result;
 use crate::models::role::{CustomRole, CustomRoleWrite, ExtendedRole, Right};
 use crate::models::user::Role;
 use crate::ratelimit::Domain;

@@ -230,7 +230,10 @@ impl EscalationsHandler {
     ) -> SetEscalationRules {
         let req = escalation_path(ApiRequest::patch(Domain::Configuration), &escalation.into())
             .json(&EscalationRulesUpdate {
-                rules: rules.into_iter().map(EscalationRule::with_defaults).collect(),
+                rules: rules
+                    .into_iter()
+                    .map(EscalationRule::with_defaults)
+                    .collect(),
             })
             .idempotent(true);
         SetEscalationRules::new(send_write(self.client.clone(), req))

@@ -48,9 +48,30 @@ impl ScimGroups {
         ScimGet::new(self.client.clone(), id.into())
     }
 
-    /// `PUT /Groups/{id}` (the member list is replaced too).
-    pub fn replace(&self, id: impl Into<ScimGroupId>, group: ScimGroup) -> ScimReplace<ScimGroup> {
-        ScimReplace::new(self.client.clone(), id.into(), group)
+    /// `PUT /Groups/{id}`: replaces the group's attributes but never its
+    /// membership. A PUT replaces `members` too (RFC 7644 §3.5.1: a group
+    /// sent without members loses them all), and a group read from a list
+    /// or search may come without its members. So the group is read first
+    /// (`GET /Groups/{id}`) and the PUT carries the members just read. A
+    /// `group` that lists members other than those fails with
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) before the PUT:
+    /// change membership with [`add_members`](Self::add_members) and
+    /// [`remove_members`](Self::remove_members) (PATCH).
+    ///
+    /// ```no_run
+    /// # async fn demo(scim: opsgenie_users::scim::ScimClient) -> opsgenie_users::Result<()> {
+    /// let mut g = scim.groups().find_by_display_name("ops").await?.expect("exists");
+    /// let id = g.id.clone().expect("read groups have ids");
+    /// g.display_name = "ops-team".into();
+    /// let g = scim.groups().replace(id, g).await?; // members kept as the server has them
+    /// # let _ = g; Ok(()) }
+    /// ```
+    pub fn replace(&self, id: impl Into<ScimGroupId>, group: ScimGroup) -> ScimReplaceGroup {
+        ScimReplaceGroup {
+            groups: self.clone(),
+            id: id.into(),
+            group,
+        }
     }
 
     /// `PATCH /Groups/{id}`; resolves to `None` when the server answers 204
@@ -116,6 +137,51 @@ impl ScimGroups {
             .one()
             .await
     }
+}
+
+/// Builder from [`ScimGroups::replace`]: await it for the group as the
+/// server has it after the PUT.
+#[derive(Debug)]
+#[must_use = "nothing is sent until the builder is awaited"]
+pub struct ScimReplaceGroup {
+    groups: ScimGroups,
+    id: ScimGroupId,
+    group: ScimGroup,
+}
+
+impl ScimReplaceGroup {
+    async fn run(self) -> Result<ScimGroup> {
+        let current = self.groups.get(self.id.clone()).await?;
+        let mut group = self.group;
+        if !group.members.is_empty() && !same_members(&group.members, &current.members) {
+            return Err(crate::Error::InvalidInput(
+                "replace does not change a group's members (a PUT would overwrite concurrent \
+                 changes): use add_members / remove_members"
+                    .into(),
+            ));
+        }
+        group.members = current.members;
+        ScimReplace::new(self.groups.client.clone(), self.id, group).await
+    }
+}
+
+impl std::future::IntoFuture for ScimReplaceGroup {
+    type Output = Result<ScimGroup>;
+    type IntoFuture = futures::future::BoxFuture<'static, Result<ScimGroup>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
+
+/// The same member ids, in any order.
+fn same_members(a: &[super::models::Member], b: &[super::models::Member]) -> bool {
+    fn ids(m: &[super::models::Member]) -> Vec<&str> {
+        let mut v: Vec<&str> = m.iter().map(|m| m.value.as_str()).collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+    ids(a) == ids(b)
 }
 
 /// The member ids as text, and why they cannot be sent (none, or an invalid one).

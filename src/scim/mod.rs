@@ -81,7 +81,7 @@ mod users;
 
 pub use client::{ScimClient, ScimClientBuilder, ATLASSIAN_SCIM_PREFIX, SCIM_JSON};
 pub use filter::{quote, Filter, FilterValue, Op};
-pub use groups::ScimGroups;
+pub use groups::{ScimGroups, ScimReplaceGroup};
 pub use ids::{ScimGroupId, ScimUserId};
 pub use list::ScimList;
 pub use models::{

@@ -9,7 +9,7 @@ use super::client::ScimClient;
 use super::filter::Filter;
 use super::ids::{ScimGroupId, ScimUserId};
 use super::list::ScimList;
-use super::models::ScimUser;
+use super::models::{ScimGroup, ScimUser};
 use super::patch::PatchOp;
 use super::resource::{ScimCreate, ScimDelete, ScimGet, ScimPatch, ScimReplace};
 use crate::error::{Error, Result};
@@ -203,12 +203,46 @@ impl ScimUsers {
     }
 }
 
+/// The groups that list `id` as a member: a `members[value eq "id"]`
+/// search; when the server refuses that filter (400 or 501; Atlassian
+/// filters groups by `displayName` only), every group is listed and scanned.
+async fn groups_with_member(
+    groups: &super::groups::ScimGroups,
+    id: &ScimUserId,
+) -> Result<Vec<ScimGroupId>> {
+    use futures::TryStreamExt;
+    let filter = Filter::value_path("members", Filter::eq("value", id.as_str()));
+    let me = id.as_str();
+    let found: Result<Vec<ScimGroup>> = groups.list().filter(filter).stream().try_collect().await;
+    let (found, filtered) = match found {
+        Ok(found) => (found, true),
+        Err(e)
+            if e.status()
+                .is_some_and(|s| s.as_u16() == 400 || s.as_u16() == 501) =>
+        {
+            tracing::debug!(error = %e, "members filter refused: scanning every group");
+            (groups.list().stream().try_collect().await?, false)
+        }
+        Err(e) => return Err(e),
+    };
+    Ok(found
+        .into_iter()
+        // Keep the groups that list the member; a filtered answer may also
+        // leave the member list out, and then the server's match stands.
+        .filter(|g| g.members.iter().any(|m| m.value == me) || (filtered && g.members.is_empty()))
+        .filter_map(|g| g.id)
+        .collect())
+}
+
 /// A PATCH `replace` of `name` leaves the sub-attributes it does not name
 /// as they are (RFC 7644 §3.5.2.3), so a new given or family name without a
 /// `formatted` would leave the old full name in `name.formatted`. Recompute
 /// it from the name as it will be (the current name overlaid with the new
 /// parts): honorific prefix, given, middle, family, honorific suffix.
-fn keep_formatted_name_consistent(changes: &mut serde_json::Map<String, Value>, existing: &ScimUser) {
+fn keep_formatted_name_consistent(
+    changes: &mut serde_json::Map<String, Value>,
+    existing: &ScimUser,
+) {
     let Some(Value::Object(new)) = changes.get_mut("name") else {
         return;
     };
@@ -261,8 +295,9 @@ pub struct Deactivated {
 impl Deactivate {
     /// Also remove the user from every group it is a member of.
     ///
-    /// Groups come from the user's `groups` attribute; when the server does
-    /// not fill it, every group is listed and searched for the member.
+    /// Groups come from the user's `groups` attribute and from a
+    /// `members[value eq "id"]` group search; a server that refuses that
+    /// filter has every group listed and scanned for the member.
     pub fn strip_groups(mut self, yes: bool) -> Self {
         self.strip_groups = yes;
         self
@@ -278,21 +313,17 @@ impl Deactivate {
                 _ => users.get(&self.id).await?.groups,
             };
             let groups = users.client.groups();
-            let group_ids: Vec<ScimGroupId> = if refs.is_empty() {
-                use futures::TryStreamExt;
-                let me = self.id.as_str();
-                groups
-                    .list()
-                    .stream()
-                    .try_filter(|g| futures::future::ready(g.members.iter().any(|m| m.value == me)))
-                    .try_filter_map(|g| futures::future::ready(Ok(g.id)))
-                    .try_collect()
-                    .await?
-            } else {
-                refs.into_iter()
-                    .map(|g| ScimGroupId::new(g.value))
-                    .collect()
-            };
+            // The user's `groups` attribute may be empty or partial (it is
+            // optional for servers): search the groups by member too.
+            let mut group_ids: Vec<ScimGroupId> = refs
+                .into_iter()
+                .map(|g| ScimGroupId::new(g.value))
+                .collect();
+            for gid in groups_with_member(&groups, &self.id).await? {
+                if !group_ids.contains(&gid) {
+                    group_ids.push(gid);
+                }
+            }
             for gid in group_ids.into_iter().filter(|g| !g.as_str().is_empty()) {
                 groups.remove_members(&gid, [&self.id]).await?;
                 removed.push(gid);

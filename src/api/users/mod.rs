@@ -358,7 +358,11 @@ impl UsersHandler {
             let merged = if complete {
                 partial
             } else {
-                let current = self.get(user.clone()).await?.user_address.unwrap_or_default();
+                let current = self
+                    .get(user.clone())
+                    .await?
+                    .user_address
+                    .unwrap_or_default();
                 partial.merged_over(current)
             };
             update.optional.user_address = Some(merged);
