@@ -117,7 +117,7 @@ async fn delete_404_after_only_unsent_or_refused_attempts_is_not_found() {
         Ok((429, r#"{"message":"slow down"}"#)),
         Err(TransportErrorKind::Connect),
     ] {
-        let script = Script::new(vec![first.clone(), Ok((404, NOT_FOUND))]);
+        let script = Script::new(vec![first, Ok((404, NOT_FOUND))]);
         let out = scripted(&script).users().delete("ghost@x.com").await;
         assert!(
             matches!(out, Err(Error::NotFound(_))),
@@ -139,7 +139,7 @@ async fn delete_404_after_an_attempt_that_may_have_acted_is_done() {
     ] {
         // A throttle after the acting attempt does not undo it.
         let script = Script::new(vec![
-            first.clone(),
+            first,
             Ok((429, r#"{"message":"slow down"}"#)),
             Ok((404, NOT_FOUND)),
         ]);
@@ -650,8 +650,14 @@ mod props {
     use std::collections::BTreeSet;
 
     const RIGHTS: [&str; 8] = [
-        "logs-page-access", "alert-delete", "reports-access", "maintenance-edit",
-        "heartbeat-edit", "schedule-edit", "user-edit", "x-future-right",
+        "logs-page-access",
+        "alert-delete",
+        "reports-access",
+        "maintenance-edit",
+        "heartbeat-edit",
+        "schedule-edit",
+        "user-edit",
+        "x-future-right",
     ];
 
     fn right() -> impl Strategy<Value = String> {
@@ -698,7 +704,8 @@ mod props {
     fn role_change() -> impl Strategy<Value = RoleChange> {
         prop_oneof![
             "[A-Z][a-z]{2,8}".prop_map(RoleChange::Name),
-            proptest::sample::select(&["user", "observer", "stakeholder"][..]).prop_map(RoleChange::Extended),
+            proptest::sample::select(&["user", "observer", "stakeholder"][..])
+                .prop_map(RoleChange::Extended),
             right().prop_map(RoleChange::Grant),
             right().prop_map(RoleChange::Revoke),
             right().prop_map(RoleChange::Disallow),
@@ -707,7 +714,11 @@ mod props {
     }
 
     fn strings(v: &serde_json::Value) -> Vec<String> {
-        v.as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_string()).collect()
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_string())
+            .collect()
     }
 
     fn set(v: &serde_json::Value) -> BTreeSet<String> {
@@ -722,10 +733,20 @@ mod props {
         match c {
             RoleChange::Name(n) => after["name"] = json!(n),
             RoleChange::Extended(e) => after["extendedRole"] = json!(e),
-            RoleChange::Grant(r) => { granted.insert(r.clone()); disallowed.remove(r); }
-            RoleChange::Revoke(r) => { granted.remove(r); }
-            RoleChange::Disallow(r) => { disallowed.insert(r.clone()); granted.remove(r); }
-            RoleChange::Allow(r) => { disallowed.remove(r); }
+            RoleChange::Grant(r) => {
+                granted.insert(r.clone());
+                disallowed.remove(r);
+            }
+            RoleChange::Revoke(r) => {
+                granted.remove(r);
+            }
+            RoleChange::Disallow(r) => {
+                disallowed.insert(r.clone());
+                granted.remove(r);
+            }
+            RoleChange::Allow(r) => {
+                disallowed.remove(r);
+            }
         }
         after["grantedRights"] = json!(granted);
         after["disallowedRights"] = json!(disallowed);
@@ -741,8 +762,12 @@ mod props {
 
     // A team role's rights: distinct names, each granted or not.
     fn team_role() -> impl Strategy<Value = serde_json::Value> {
-        ("[A-Z][a-z]{2,8}", proptest::collection::vec(0u8..3, RIGHTS.len()), extra()).prop_map(
-            |(name, placement, extra)| {
+        (
+            "[A-Z][a-z]{2,8}",
+            proptest::collection::vec(0u8..3, RIGHTS.len()),
+            extra(),
+        )
+            .prop_map(|(name, placement, extra)| {
                 let rights: Vec<_> = RIGHTS
                     .iter()
                     .zip(&placement)
@@ -754,8 +779,7 @@ mod props {
                     o[k] = v;
                 }
                 o
-            },
-        )
+            })
     }
 
     #[derive(Debug, Clone)]
@@ -780,7 +804,12 @@ mod props {
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| (r["right"].as_str().unwrap().to_string(), r["granted"].as_bool().unwrap()))
+            .map(|r| {
+                (
+                    r["right"].as_str().unwrap().to_string(),
+                    r["granted"].as_bool().unwrap(),
+                )
+            })
             .collect()
     }
 
