@@ -21,9 +21,10 @@ use super::{
 ///
 /// * Callers wait in FIFO order (a fair async mutex per bucket, no polling);
 ///   the head of the queue sleeps until the bucket has room.
-/// * A slot is reserved when granted; a permit dropped without completing
-///   (the call was cancelled) gives it back, and a caller dropped while
-///   queued simply leaves the queue.
+/// * A slot is reserved when granted; a permit dropped before its request
+///   was sent (the call was cancelled) gives it back, one dropped after
+///   sending keeps it (the server has probably counted the request), and a
+///   caller dropped while queued simply leaves the queue.
 /// * A 429 re-estimates the tripped window's limit from the requests the
 ///   server accepted in it, which holds the domain until the window has room;
 ///   the estimate then probes upward ([`Probe`](super::Probe)).
