@@ -250,7 +250,9 @@ impl Core {
                                 request: request_label(req, url),
                             })
                         }
-                        Attempt::Failed(e) => Err(Error::Transport(e.with_request(&req.method, url))),
+                        Attempt::Failed(e) => {
+                            Err(Error::Transport(e.with_request(&req.method, url)))
+                        }
                         Attempt::TimedOut => Err(Error::Timeout {
                             after: self.request_timeout,
                             request: request_label(req, url),

@@ -164,7 +164,11 @@ async fn a_content_length_over_the_cap_fails_before_reading() {
     let e = c.send(list_users()).await.unwrap_err();
     // The body never comes: only the announced length can have tripped it.
     assert!(matches!(e, Error::ResponseTooLarge { .. }), "{e:?}");
-    assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        start.elapsed()
+    );
 }
 
 /// Returns a body of `len` bytes and records the cap it was given.
@@ -280,7 +284,11 @@ async fn the_deadline_covers_every_attempt_and_backoff() {
         .send(ApiRequest::get(Domain::Configuration).path("v2/users/x"))
         .await
         .unwrap_err();
-    assert_eq!(start.elapsed(), Duration::from_secs(300), "the default 5 min");
+    assert_eq!(
+        start.elapsed(),
+        Duration::from_secs(300),
+        "the default 5 min"
+    );
     match &e {
         Error::DeadlineExceeded {
             after,
@@ -330,7 +338,11 @@ async fn the_deadline_covers_the_wait_for_a_slot() {
         } => assert_eq!((attempts, may_have_reached_server), (0, false)),
         other => panic!("{other:?}"),
     }
-    assert_eq!(t.0.load(Ordering::SeqCst), 1, "the second call was never sent");
+    assert_eq!(
+        t.0.load(Ordering::SeqCst),
+        1,
+        "the second call was never sent"
+    );
     assert_eq!(c.rate_limit_stats()[0].queued, 0);
 }
 

@@ -227,7 +227,7 @@ mod tests {
                 "HTTPS://bob:pw@h.example/scim/Users?filter=userName+eq+%22jane%22 failed",
                 "HTTPS://h.example/scim/Users failed",
             ),
-            ("at https://h.example#frag, then é", "at https://h.example, then é"),
+            ("at https://h.example#frag then é", "at https://h.example then é"),
             ("two: http://a/x?q=1 and http://b/y?q=2", "two: http://a/x and http://b/y"),
         ];
         for (input, want) in cases {
