@@ -648,7 +648,8 @@ impl ClientBuilder {
 /// unless `allow_insecure` is set.
 pub(crate) fn check_base_url(raw: &str, allow_insecure: bool) -> Result<Url> {
     let url = Url::parse(raw)
-        .map_err(|e| Error::InvalidInput(format!("invalid base URL {raw:?}: {e}")))?;
+        // The text is not repeated: a malformed URL may still hold credentials.
+        .map_err(|e| Error::InvalidInput(format!("invalid base URL: {e}")))?;
     match url.scheme() {
         "https" => {}
         "http" => {
@@ -698,6 +699,11 @@ mod tests {
         assert!(check_base_url("https://api.eu.opsgenie.com", false).is_ok());
         assert!(check_base_url("ftp://x", true).is_err());
         assert!(check_base_url("https://u:p@x", false).is_err());
+        // Neither a malformed URL nor one with credentials is repeated in the error.
+        for raw in ["https://u:s3cret@[::1", "https://u:s3cret@h.example/"] {
+            let e = check_base_url(raw, false).unwrap_err();
+            assert!(!format!("{e} {e:?}").contains("s3cret"), "{e:?}");
+        }
     }
 
     #[test]
