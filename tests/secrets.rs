@@ -202,4 +202,6 @@ async fn no_secret_in_trace_output_or_formatting() {
         assert!(log.contains(expected), "no {expected:?} in the log:\n{log}");
     }
     assert_clean("the TRACE log", &log);
+    // A granted caller is out of the queue when the statistics are taken.
+    assert!(!log.contains("queued=1"), "{log}");
 }

@@ -219,19 +219,27 @@ impl Inner {
 struct Queued<'a> {
     inner: &'a Inner,
     key: &'a BucketKey,
+    /// Already counted out (with the grant, under the same update).
+    left: bool,
 }
 
 impl<'a> Queued<'a> {
     fn enter(inner: &'a Inner, key: &'a BucketKey) -> Self {
         inner.update(key, &mut |st| st.queued += 1);
-        Queued { inner, key }
+        Queued {
+            inner,
+            key,
+            left: false,
+        }
     }
 }
 
 impl Drop for Queued<'_> {
     fn drop(&mut self) {
-        self.inner
-            .update(self.key, &mut |st| st.queued = st.queued.saturating_sub(1));
+        if !self.left {
+            self.inner
+                .update(self.key, &mut |st| st.queued = st.queued.saturating_sub(1));
+        }
     }
 }
 
@@ -241,7 +249,7 @@ impl RateLimiter for AdaptiveLimiter {
         let inner = &*self.inner;
         let gate = inner.gate(key);
         let start = Instant::now();
-        let queued = Queued::enter(inner, key);
+        let mut queued = Queued::enter(inner, key);
         let _turn = gate.queue.lock().await;
         let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
         loop {
@@ -254,12 +262,17 @@ impl RateLimiter for AdaptiveLimiter {
             inner.update(key, &mut |st| {
                 result = st.try_grant(now, id, &cfg);
                 if result.is_ok() {
+                    // Out of the queue before the statistics are taken.
+                    st.queued = st.queued.saturating_sub(1);
                     st.total_wait += now.saturating_duration_since(start);
                     inner.maybe_emit_stats(key, &gate, st, now, &cfg);
                 }
             });
             match result {
-                Ok(()) => break,
+                Ok(()) => {
+                    queued.left = true;
+                    break;
+                }
                 Err(at) => {
                     tracing::trace!(domain = %key.domain, wait_ms = at.saturating_duration_since(now).as_millis() as u64, "waiting for a rate-limit slot");
                     tokio::select! {

@@ -118,7 +118,7 @@ impl Feedback {
 /// "no answer", as for a timeout).
 ///
 /// ```
-/// use opsgenie_users::ratelimit::{Feedback, Permit};
+/// use opsgenie_users::ratelimit::Permit;
 /// let mut permit = Permit::unlimited();
 /// permit.mark_sent();
 /// drop(permit); // a sent request keeps its slot
