@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use tokio::time::Instant;
 use url::Url;
 
 use crate::error::{Error, RateLimitInfo, Result};
@@ -21,12 +22,19 @@ use crate::ratelimit::{
 use crate::request::{ApiRequest, ApiResponse, Domain};
 use crate::retry::{Decision, Outcome, RetryBudget, RetryPolicy};
 use crate::secret::{BearerToken, GenieKey};
-use crate::transport::{ReqwestTransport, Transport, TransportError, TransportErrorKind};
+use crate::transport::{
+    redact_url, MaxResponseSize, ReqwestTransport, Transport, TransportError, TransportErrorKind,
+};
 
 /// Default connect timeout.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default timeout for one attempt, from sending to the last body byte.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Default overall deadline of one call: every attempt, the backoff between
+/// them and the wait for rate-limit slots.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(300);
+/// Default cap on the size of a response body (16 MiB).
+pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 16 * 1024 * 1024;
 /// The `User-Agent` sent by default.
 pub const USER_AGENT: &str = concat!("opsgenie-users/", env!("CARGO_PKG_VERSION"));
 
@@ -85,12 +93,39 @@ pub(crate) struct Core {
     pub(crate) retry: RetryPolicy,
     pub(crate) budget: RetryBudget,
     pub(crate) request_timeout: Duration,
+    pub(crate) deadline: Duration,
+    pub(crate) max_response_size: u64,
+}
+
+/// How far a call got, kept outside its future so that the deadline can
+/// tell what happened after dropping it.
+#[derive(Debug, Default)]
+struct Progress {
+    attempts: u32,
+    /// An attempt is with the transport right now.
+    in_flight: bool,
+    /// An earlier attempt may have reached the server.
+    reached: bool,
+    /// An earlier attempt may have been acted on (see [`Outcome::may_have_acted`]).
+    acted: bool,
+}
+
+/// How one attempt ended.
+enum Attempt {
+    Answer(ApiResponse),
+    Failed(TransportError),
+    TimedOut,
 }
 
 impl Core {
-    /// Runs `req` against `base` until the retry policy stops. Returns the
-    /// final response whatever its status; `Err` only when no response came
-    /// (or the request was refused before sending).
+    /// Runs `req` against `base` until the retry policy stops or the deadline
+    /// passes. Returns the final response whatever its status; `Err` only
+    /// when no usable response came (or the request was refused before sending).
+    ///
+    /// Cancel-safe: dropping the future at any await point leaves nothing
+    /// behind. A permit still waited for leaves the queue, a permit whose
+    /// request was not sent gives its slot back, one whose request was sent
+    /// keeps it, and no task is spawned.
     pub(crate) async fn execute(
         &self,
         base: &Url,
@@ -101,77 +136,150 @@ impl Core {
             return Err(Error::InvalidInput(reason.clone()));
         }
         let url = build_url(base, req)?;
+        let deadline = Instant::now() + self.deadline;
+        let mut progress = Progress::default();
+        let run = self.attempts(base, auth, req, &url, deadline, &mut progress);
+        match tokio::time::timeout_at(deadline, run).await {
+            Ok(result) => result,
+            Err(_) => {
+                let may_have_reached_server = progress.reached || progress.in_flight;
+                tracing::warn!(method = %req.method, path = %req.path, domain = %req.domain, attempts = progress.attempts, may_have_reached_server, deadline = ?self.deadline, "deadline exceeded");
+                Err(Error::DeadlineExceeded {
+                    after: self.deadline,
+                    request: request_label(req, &url),
+                    attempts: progress.attempts,
+                    may_have_reached_server,
+                })
+            }
+        }
+    }
+
+    async fn attempts(
+        &self,
+        base: &Url,
+        auth: &Auth,
+        req: &ApiRequest,
+        url: &Url,
+        deadline: Instant,
+        progress: &mut Progress,
+    ) -> Result<ApiResponse> {
         let auth_header = auth.header()?;
         let key = BucketKey {
             credential: auth.fingerprint(),
             base_url: base.as_str().to_string(),
             domain: req.domain,
         };
-        let mut attempt: u32 = 0;
-        let mut earlier_may_have_acted = false;
         loop {
-            attempt += 1;
-            let permit = self.limiter.acquire(&key).await;
-            let http_req = build_http(req, &url, &auth_header)?;
+            let mut permit = self.limiter.acquire(&key).await;
+            progress.attempts += 1;
+            let attempt = progress.attempts;
+            let mut http_req = build_http(req, url, &auth_header)?;
+            http_req
+                .extensions_mut()
+                .insert(MaxResponseSize(self.max_response_size));
             tracing::debug!(method = %req.method, path = %req.path, domain = %req.domain, attempt, "sending");
-            let answer =
-                match tokio::time::timeout(self.request_timeout, self.transport.send(http_req))
-                    .await
-                {
-                    Ok(Ok(resp)) => {
-                        let (parts, body) = resp.into_parts();
-                        Ok(ApiResponse {
-                            method: req.method.clone(),
-                            status: parts.status,
-                            headers: parts.headers,
-                            body,
-                            attempts: attempt,
-                            earlier_may_have_acted,
-                        })
-                    }
-                    Ok(Err(e)) => Err(Error::Transport(e)),
-                    Err(_) => Err(Error::Timeout {
-                        after: self.request_timeout,
-                    }),
-                };
+            // From here on the server may count the request: a permit dropped
+            // with this future keeps its slot.
+            permit.mark_sent();
+            progress.in_flight = true;
+            let result =
+                tokio::time::timeout(self.request_timeout, self.transport.send(http_req)).await;
+            progress.in_flight = false;
+            let ended = match result {
+                Ok(Ok(resp)) if resp.body().len() as u64 > self.max_response_size => {
+                    Attempt::Failed(TransportError::new(
+                        TransportErrorKind::BodyTooLarge,
+                        "the transport returned a body over the limit",
+                    ))
+                }
+                Ok(Ok(resp)) => {
+                    let (parts, body) = resp.into_parts();
+                    Attempt::Answer(ApiResponse {
+                        method: req.method.clone(),
+                        status: parts.status,
+                        headers: parts.headers,
+                        body,
+                        attempts: attempt,
+                        earlier_may_have_acted: progress.acted,
+                    })
+                }
+                Ok(Err(e)) => Attempt::Failed(e),
+                Err(_) => Attempt::TimedOut,
+            };
             // Classified once: the limiter learns from it, the retry policy decides on it.
-            let rate_limit = answer
-                .as_ref()
-                .ok()
-                .and_then(|r| RateLimitInfo::from_headers(&r.headers));
-            let outcome = match &answer {
-                Ok(resp) => Outcome::Response {
+            let rate_limit = match &ended {
+                Attempt::Answer(r) => RateLimitInfo::from_headers(&r.headers),
+                _ => None,
+            };
+            let outcome = match &ended {
+                Attempt::Answer(resp) => Outcome::Response {
                     status: resp.status,
                     rate_limit: rate_limit.as_ref(),
                 },
-                Err(Error::Transport(e)) => Outcome::Transport(e),
-                Err(_) => Outcome::Timeout,
+                Attempt::Failed(e) => Outcome::Transport(e),
+                Attempt::TimedOut => Outcome::Timeout,
+            };
+            progress.acted |= outcome.may_have_acted();
+            progress.reached |= match &outcome {
+                Outcome::Transport(e) => e.may_have_reached_server(),
+                other => !other.is_throttle(),
             };
             permit.complete(&Feedback::from_outcome(&outcome));
             // Pure decision first, then the shared retry budget pays for it.
             let wanted = self
                 .retry
                 .decide(attempt, req.idempotent, &outcome, fastrand::f64());
-            let decision = self.retry.settle(&self.budget, &outcome, wanted);
+            let mut decision = self.retry.settle(&self.budget, &outcome, wanted);
             if wanted != decision {
                 tracing::warn!(method = %req.method, path = %req.path, domain = %req.domain, attempt, "retry budget exhausted: not retrying");
             }
-            earlier_may_have_acted |= outcome.may_have_acted();
+            if let Decision::Retry(delay) = decision {
+                if Instant::now() + delay >= deadline {
+                    // The retry could not finish in time: the caller gets
+                    // this answer rather than a deadline error later.
+                    tracing::debug!(method = %req.method, path = %req.path, attempt, ?delay, "not retrying: the backoff would pass the deadline");
+                    decision = Decision::Stop;
+                }
+            }
             match decision {
                 Decision::Stop => {
-                    if let Ok(resp) = &answer {
-                        tracing::debug!(method = %req.method, path = %req.path, status = resp.status.as_u16(), attempt, "done");
-                    }
+                    let answer = match ended {
+                        Attempt::Answer(resp) => {
+                            tracing::debug!(method = %req.method, path = %req.path, status = resp.status.as_u16(), attempt, "done");
+                            Ok(resp)
+                        }
+                        Attempt::Failed(e) if e.kind() == TransportErrorKind::BodyTooLarge => {
+                            Err(Error::ResponseTooLarge {
+                                limit: self.max_response_size,
+                                request: request_label(req, url),
+                            })
+                        }
+                        Attempt::Failed(e) => {
+                            Err(Error::Transport(e.with_request(&req.method, url)))
+                        }
+                        Attempt::TimedOut => Err(Error::Timeout {
+                            after: self.request_timeout,
+                            request: request_label(req, url),
+                        }),
+                    };
                     return answer;
                 }
                 Decision::Retry(delay) => {
-                    let status = answer.as_ref().ok().map(|r| r.status.as_u16());
+                    let status = match &ended {
+                        Attempt::Answer(r) => Some(r.status.as_u16()),
+                        _ => None,
+                    };
                     tracing::info!(method = %req.method, path = %req.path, domain = %req.domain, attempt, ?status, ?delay, "retrying");
                     tokio::time::sleep(delay).await;
                 }
             }
         }
     }
+}
+
+/// `METHOD url` without query string or user info, for errors.
+fn request_label(req: &ApiRequest, url: &Url) -> String {
+    format!("{} {}", req.method, redact_url(url))
 }
 
 fn build_url(base: &Url, req: &ApiRequest) -> Result<Url> {
@@ -343,6 +451,37 @@ impl Client {
 }
 
 /// Builds a [`Client`]. Only the API key is required.
+///
+/// # Timeouts and limits
+///
+/// Every call is bounded in time and memory, whatever the server does:
+///
+/// | setting | default | covers |
+/// |---|---|---|
+/// | [`connect_timeout`](Self::connect_timeout) | 10 s | opening a connection (TCP and TLS) of the default transport |
+/// | [`request_timeout`](Self::request_timeout) | 30 s | one attempt, from sending to the last body byte (a server that sends its headers and then stalls is cut off); applied around any transport |
+/// | [`deadline`](Self::deadline) | 5 min | the whole call: waiting for rate-limit slots, every attempt and the backoff between them |
+/// | [`max_response_size`](Self::max_response_size) | 16 MiB | the body of one response, enforced while reading |
+///
+/// A per-attempt timeout ends in [`Error::Timeout`] (or a retry, for
+/// idempotent calls), the deadline in [`Error::DeadlineExceeded`] (which says
+/// whether the request may have reached the server), the size cap in
+/// [`Error::ResponseTooLarge`]. A retry whose backoff would end after the
+/// deadline is not made: the call returns its last answer instead.
+///
+/// ```
+/// use std::time::Duration;
+/// use opsgenie_users::Client;
+/// let client = Client::builder()
+///     .api_key("your-api-key")
+///     .connect_timeout(Duration::from_secs(5))
+///     .request_timeout(Duration::from_secs(20))
+///     .deadline(Duration::from_secs(120))
+///     .max_response_size(4 * 1024 * 1024)
+///     .build()?;
+/// # let _ = client;
+/// # Ok::<(), opsgenie_users::Error>(())
+/// ```
 #[derive(Default)]
 pub struct ClientBuilder {
     key: Option<GenieKey>,
@@ -353,6 +492,8 @@ pub struct ClientBuilder {
     retry: Option<RetryPolicy>,
     connect_timeout: Option<Duration>,
     request_timeout: Option<Duration>,
+    deadline: Option<Duration>,
+    max_response_size: Option<u64>,
     allow_insecure_http: bool,
 }
 
@@ -424,9 +565,28 @@ impl ClientBuilder {
         self
     }
 
-    /// Timeout of one attempt, applied around any transport (default 30 s).
+    /// Timeout of one attempt, from handing the request to the transport to
+    /// the last byte of the body, applied around any transport (default 30 s).
     pub fn request_timeout(mut self, d: Duration) -> Self {
         self.request_timeout = Some(d);
+        self
+    }
+
+    /// Overall deadline of one call, covering the wait for rate-limit slots,
+    /// every attempt and the backoff between them (default 5 minutes). When
+    /// it passes, the call ends with [`Error::DeadlineExceeded`].
+    pub fn deadline(mut self, d: Duration) -> Self {
+        self.deadline = Some(d);
+        self
+    }
+
+    /// Largest response body accepted, in bytes (default 16 MiB). The default
+    /// transport stops reading at the cap (and refuses a larger
+    /// `Content-Length` at once); for a custom transport the client checks
+    /// the length of the body it returns. Over the cap, the call ends with
+    /// [`Error::ResponseTooLarge`].
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.max_response_size = Some(bytes);
         self
     }
 
@@ -482,6 +642,8 @@ impl ClientBuilder {
             budget: retry.new_budget(),
             retry,
             request_timeout: self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
+            deadline: self.deadline.unwrap_or(DEFAULT_DEADLINE),
+            max_response_size: self.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE_SIZE),
         }))
     }
 }
@@ -490,7 +652,8 @@ impl ClientBuilder {
 /// unless `allow_insecure` is set.
 pub(crate) fn check_base_url(raw: &str, allow_insecure: bool) -> Result<Url> {
     let url = Url::parse(raw)
-        .map_err(|e| Error::InvalidInput(format!("invalid base URL {raw:?}: {e}")))?;
+        // The text is not repeated: a malformed URL may still hold credentials.
+        .map_err(|e| Error::InvalidInput(format!("invalid base URL: {e}")))?;
     match url.scheme() {
         "https" => {}
         "http" => {
@@ -540,6 +703,11 @@ mod tests {
         assert!(check_base_url("https://api.eu.opsgenie.com", false).is_ok());
         assert!(check_base_url("ftp://x", true).is_err());
         assert!(check_base_url("https://u:p@x", false).is_err());
+        // Neither a malformed URL nor one with credentials is repeated in the error.
+        for raw in ["https://u:s3cret@[::1", "https://u:s3cret@h.example/"] {
+            let e = check_base_url(raw, false).unwrap_err();
+            assert!(!format!("{e} {e:?}").contains("s3cret"), "{e:?}");
+        }
     }
 
     #[test]

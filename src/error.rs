@@ -417,11 +417,44 @@ pub enum Error {
     /// The connection failed (DNS, TLS, refused, reset) or the transport failed.
     #[error("transport error: {0}")]
     Transport(#[from] TransportError),
-    /// No complete answer within the request timeout.
-    #[error("request timed out after {after:?}")]
+    /// No complete answer (headers and whole body) within the per-attempt
+    /// timeout ([`ClientBuilder::request_timeout`](crate::ClientBuilder::request_timeout)).
+    /// The request may have reached the server.
+    #[error("{request} timed out after {after:?}")]
     Timeout {
         /// The timeout that elapsed.
         after: Duration,
+        /// The method and URL of the request, without query string
+        /// (e.g. `GET https://api.opsgenie.com/v2/users`).
+        request: String,
+    },
+    /// The call's overall deadline passed
+    /// ([`ClientBuilder::deadline`](crate::ClientBuilder::deadline)): it covers
+    /// every attempt, the backoff between them and the wait for a rate-limit
+    /// slot. Whether a write was applied is told by `may_have_reached_server`.
+    #[error("{request} exceeded its {after:?} deadline after {attempts} attempt(s){}",
+        if *.may_have_reached_server { "; the request may have reached the server" } else { "; the request never reached the server" })]
+    DeadlineExceeded {
+        /// The deadline that passed.
+        after: Duration,
+        /// The method and URL of the request, without query string.
+        request: String,
+        /// Attempts started (0: the call was still waiting for a rate-limit slot).
+        attempts: u32,
+        /// False only when no attempt may have reached the server (none was
+        /// sent, or each failed before sending or was throttled).
+        may_have_reached_server: bool,
+    },
+    /// The response body was longer than the client's cap
+    /// ([`ClientBuilder::max_response_size`](crate::ClientBuilder::max_response_size),
+    /// default 16 MiB); reading stopped at the cap. Not retried. The server
+    /// answered, so a write may have been applied.
+    #[error("the response body exceeds the {limit}-byte limit ({request})")]
+    ResponseTooLarge {
+        /// The cap, in bytes.
+        limit: u64,
+        /// The method and URL of the request, without query string.
+        request: String,
     },
     /// A success answer whose body did not decode into the expected type.
     #[error("could not decode the HTTP {status} response at `{path}`: {message}; body starts: {snippet}")]
@@ -532,7 +565,11 @@ impl Error {
     /// the server (the request may have arrived but the answer was lost).
     pub fn may_have_reached_server(&self) -> bool {
         match self {
-            Error::Timeout { .. } => true,
+            Error::Timeout { .. } | Error::ResponseTooLarge { .. } => true,
+            Error::DeadlineExceeded {
+                may_have_reached_server,
+                ..
+            } => *may_have_reached_server,
             Error::Transport(t) => t.may_have_reached_server(),
             Error::Api(e) => e.status.is_server_error(),
             _ => false,

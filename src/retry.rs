@@ -223,6 +223,8 @@ impl RetryPolicy {
         match outcome {
             Outcome::Response { status, .. } => idempotent && status.is_server_error(),
             Outcome::Timeout => idempotent,
+            // An oversized answer would be just as large the next time.
+            Outcome::Transport(e) if e.kind() == TransportErrorKind::BodyTooLarge => false,
             Outcome::Transport(e) => idempotent || !e.may_have_reached_server(),
         }
     }

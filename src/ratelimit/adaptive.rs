@@ -21,9 +21,10 @@ use super::{
 ///
 /// * Callers wait in FIFO order (a fair async mutex per bucket, no polling);
 ///   the head of the queue sleeps until the bucket has room.
-/// * A slot is reserved when granted; a permit dropped without completing
-///   (the call was cancelled) gives it back, and a caller dropped while
-///   queued simply leaves the queue.
+/// * A slot is reserved when granted; a permit dropped before its request
+///   was sent (the call was cancelled) gives it back, one dropped after
+///   sending keeps it (the server has probably counted the request), and a
+///   caller dropped while queued simply leaves the queue.
 /// * A 429 re-estimates the tripped window's limit from the requests the
 ///   server accepted in it, which holds the domain until the window has room;
 ///   the estimate then probes upward ([`Probe`](super::Probe)).
@@ -218,19 +219,27 @@ impl Inner {
 struct Queued<'a> {
     inner: &'a Inner,
     key: &'a BucketKey,
+    /// Already counted out (with the grant, under the same update).
+    left: bool,
 }
 
 impl<'a> Queued<'a> {
     fn enter(inner: &'a Inner, key: &'a BucketKey) -> Self {
         inner.update(key, &mut |st| st.queued += 1);
-        Queued { inner, key }
+        Queued {
+            inner,
+            key,
+            left: false,
+        }
     }
 }
 
 impl Drop for Queued<'_> {
     fn drop(&mut self) {
-        self.inner
-            .update(self.key, &mut |st| st.queued = st.queued.saturating_sub(1));
+        if !self.left {
+            self.inner
+                .update(self.key, &mut |st| st.queued = st.queued.saturating_sub(1));
+        }
     }
 }
 
@@ -240,7 +249,7 @@ impl RateLimiter for AdaptiveLimiter {
         let inner = &*self.inner;
         let gate = inner.gate(key);
         let start = Instant::now();
-        let queued = Queued::enter(inner, key);
+        let mut queued = Queued::enter(inner, key);
         let _turn = gate.queue.lock().await;
         let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
         loop {
@@ -253,12 +262,17 @@ impl RateLimiter for AdaptiveLimiter {
             inner.update(key, &mut |st| {
                 result = st.try_grant(now, id, &cfg);
                 if result.is_ok() {
+                    // Out of the queue before the statistics are taken.
+                    st.queued = st.queued.saturating_sub(1);
                     st.total_wait += now.saturating_duration_since(start);
                     inner.maybe_emit_stats(key, &gate, st, now, &cfg);
                 }
             });
             match result {
-                Ok(()) => break,
+                Ok(()) => {
+                    queued.left = true;
+                    break;
+                }
                 Err(at) => {
                     tracing::trace!(domain = %key.domain, wait_ms = at.saturating_duration_since(now).as_millis() as u64, "waiting for a rate-limit slot");
                     tokio::select! {

@@ -8,8 +8,8 @@
 //!
 //! The client's default limiter is an [`AdaptiveLimiter`]: one bucket per
 //! (credential, base URL, domain), FIFO waiting, slots reserved at grant and
-//! given back when a caller gives up. Limits can be configured per domain,
-//! changed at runtime, discovered from `GET /v2/request-limits/`
+//! given back when a caller gives up before its request was sent. Limits can
+//! be configured per domain, changed at runtime, discovered from `GET /v2/request-limits/`
 //! ([`Client::discover_rate_limits`](crate::Client::discover_rate_limits)), or
 //! left unknown; a 429 always teaches the scheduler the real limit.
 //!
@@ -83,6 +83,16 @@ pub struct Feedback {
 }
 
 impl Feedback {
+    /// The feedback of a sent request whose answer never came (its caller
+    /// gave up): the slot counts as used.
+    pub fn unanswered() -> Self {
+        Feedback {
+            status: None,
+            rate_limit: None,
+            throttled: false,
+        }
+    }
+
     /// The feedback of an attempt that ended with `outcome`.
     pub fn from_outcome(outcome: &Outcome<'_>) -> Self {
         let (status, rate_limit) = match outcome {
@@ -99,31 +109,56 @@ impl Feedback {
     }
 }
 
-/// A granted slot. Report the outcome with [`Permit::complete`]; dropping
-/// it without completing tells the limiter the request was abandoned.
+/// A granted slot. Report the outcome with [`Permit::complete`].
+///
+/// Dropping it without completing tells the limiter the attempt was
+/// abandoned: a permit dropped before its request was sent gives its slot
+/// back; once [`mark_sent`](Permit::mark_sent) was called, the server has
+/// probably counted the request, so the slot stays used (the limiter is told
+/// "no answer", as for a timeout).
+///
+/// ```
+/// use opsgenie_users::ratelimit::Permit;
+/// let mut permit = Permit::unlimited();
+/// permit.mark_sent();
+/// drop(permit); // a sent request keeps its slot
+/// ```
 pub struct Permit {
     inner: Option<Box<dyn PermitHandle>>,
+    sent: bool,
 }
 
 /// The limiter side of a [`Permit`].
 pub trait PermitHandle: Send + 'static {
-    /// The attempt finished with `feedback`.
+    /// The attempt finished with `feedback` (also called with
+    /// [`Feedback::unanswered`] when a sent request's caller gave up).
     fn complete(self: Box<Self>, feedback: &Feedback);
-    /// The attempt was abandoned (the caller's future was dropped).
+    /// The attempt was abandoned before its request was sent (the caller's
+    /// future was dropped): the slot may be given back.
     fn cancel(self: Box<Self>);
 }
 
 impl Permit {
     /// A permit that tracks nothing.
     pub fn unlimited() -> Self {
-        Permit { inner: None }
+        Permit {
+            inner: None,
+            sent: false,
+        }
     }
 
     /// Wraps a limiter's handle.
     pub fn new(handle: Box<dyn PermitHandle>) -> Self {
         Permit {
             inner: Some(handle),
+            sent: false,
         }
+    }
+
+    /// Records that the request is being handed to the transport: from now
+    /// on, dropping the permit counts the slot as used.
+    pub fn mark_sent(&mut self) {
+        self.sent = true;
     }
 
     /// Reports the outcome of the attempt made with this permit.
@@ -137,7 +172,11 @@ impl Permit {
 impl Drop for Permit {
     fn drop(&mut self) {
         if let Some(h) = self.inner.take() {
-            h.cancel();
+            if self.sent {
+                h.complete(&Feedback::unanswered());
+            } else {
+                h.cancel();
+            }
         }
     }
 }
@@ -146,6 +185,7 @@ impl fmt::Debug for Permit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Permit")
             .field("tracked", &self.inner.is_some())
+            .field("sent", &self.sent)
             .finish()
     }
 }

@@ -278,9 +278,23 @@ impl ScimClientBuilder {
         self
     }
 
-    /// Timeout of one attempt (default 30 s).
+    /// Timeout of one attempt, body included (default 30 s).
     pub fn request_timeout(mut self, d: Duration) -> Self {
         self.settings = self.settings.request_timeout(d);
+        self
+    }
+
+    /// Overall deadline of one call, retries and rate-limit waits included
+    /// (default 5 minutes; see [`ClientBuilder::deadline`]).
+    pub fn deadline(mut self, d: Duration) -> Self {
+        self.settings = self.settings.deadline(d);
+        self
+    }
+
+    /// Largest response body accepted, in bytes (default 16 MiB; see
+    /// [`ClientBuilder::max_response_size`]).
+    pub fn max_response_size(mut self, bytes: u64) -> Self {
+        self.settings = self.settings.max_response_size(bytes);
         self
     }
 
