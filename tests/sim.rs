@@ -1,12 +1,12 @@
 //! The simulator's behaviours, driven through the SDK's request path.
-#![cfg(feature = "sim")]
 mod common;
 
 use std::time::Duration;
 
 use http::Method;
-use opsgenie_users::sim::{Fault, FaultRule, KeyRights, Limit, Seed, Server};
+use opsgenie_users::ratelimit::Limits;
 use opsgenie_users::{ApiRequest, ApiResponse, Client, Domain, Error, RetryPolicy};
+use opsgenie_users_sim::{Fault, FaultRule, KeyRights, Seed, Server};
 use serde_json::{json, Value};
 
 /// A client without retries, so each answer maps straight to its result.
@@ -485,14 +485,11 @@ async fn teams_members_and_stakeholders() {
 #[tokio::test]
 async fn throttles_per_domain_with_the_real_headers() {
     let server = Server::builder()
-        .limit(Domain::Configuration, Limit::new(1000, 2))
         .limit(
-            Domain::Search,
-            Limit {
-                per_minute: Some(3),
-                per_second: None,
-            },
+            Domain::Configuration,
+            Limits::per_minute(1000).and_per_second(2),
         )
+        .limit(Domain::Search, Limits::per_minute(3))
         .start()
         .await
         .unwrap();
