@@ -905,7 +905,9 @@ mod through_prism_proxy {
 
     #[tokio::test]
     async fn users() {
-        let (c, violations) = common::prism_proxy_client();
+        let Some((c, violations)) = common::prism_proxy_client() else {
+            return;
+        };
         let users = c.users();
         let name = format!("{}@example.com", unique("proxy"));
         let created = users
@@ -981,7 +983,9 @@ mod through_prism_proxy {
 
     #[tokio::test]
     async fn teams_roles_contacts_schedules() {
-        let (c, violations) = common::prism_proxy_client();
+        let Some((c, violations)) = common::prism_proxy_client() else {
+            return;
+        };
         let cfg = || Domain::Configuration;
         let team = unique("proxy-team");
         let role = unique("Proxy Role");
@@ -1129,7 +1133,9 @@ mod through_prism_proxy {
     /// it, the live API and the simulator default to User) is reported.
     #[tokio::test]
     async fn proxy_reports_what_the_spec_forbids() {
-        let (c, violations) = common::prism_proxy_client();
+        let Some((c, violations)) = common::prism_proxy_client() else {
+            return;
+        };
         let name = format!("{}@example.com", unique("norole"));
         c.send(
             ApiRequest::post(Domain::Configuration)
