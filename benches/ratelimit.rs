@@ -15,12 +15,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant as StdInstant};
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use opsgenie_users::ratelimit::testing::Scenario;
 use opsgenie_users::ratelimit::{
     AdaptiveLimiter, BucketKey, Feedback, Limits, RateLimiter, Unlimited,
 };
 use opsgenie_users::retry::Outcome;
 use opsgenie_users::{ApiRequest, Client, Domain};
+use opsgenie_users_sim::ratelimit::Scenario;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 fn key() -> BucketKey {

@@ -25,7 +25,7 @@
 //!
 //! `--no-invite` creates users with `invitationDisabled` (no e-mail).
 //! `--dry-run` prints the plan and writes nothing. Against the simulator: start
-//! `cargo run --features sim --example sim_server -- --users 20 --teams 3 --limit configuration=120/5`,
+//! `cargo run --example sim_server -- --users 20 --teams 3 --limit configuration=120/5`,
 //! export the `OPSGENIE_API_URL` and `OPSGENIE_API_KEY` it prints, then run the command.
 //! Exit status: 0 all applied, 1 refused, 2 some operations failed.
 //!

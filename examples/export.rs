@@ -21,7 +21,7 @@
 //! JSON lines hold `{"type": "customRole" | "teamRole" | "user", ...}`
 //! records; CSV holds the users and writes the roles to `<out>.roles.csv`.
 //!
-//! Against the simulator: start `cargo run --features sim --example sim_server -- --users 300 --teams 4`,
+//! Against the simulator: start `cargo run --example sim_server -- --users 300 --teams 4`,
 //! export the `OPSGENIE_API_URL` and `OPSGENIE_API_KEY` it prints, then run the commands above.
 //!
 //! A progress bar on stderr shows the users exported, the rate and the time

@@ -21,7 +21,7 @@
 //! account through SCIM (`active: false`, group memberships removed), after
 //! the hand-over and team removal.
 //!
-//! Against the simulator: start `cargo run --features sim --example sim_server -- --users 20 --teams 2 --schedules 2`,
+//! Against the simulator: start `cargo run --example sim_server -- --users 20 --teams 2 --schedules 2`,
 //! export the four variables it prints, then run the commands above with
 //! `user0001@example.com` (on call in `schedule-01`) and `--successor user0004@example.com`.
 //!

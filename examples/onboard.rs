@@ -9,7 +9,7 @@
 //!     --role Admin --team Platform:admin --team Payments --sms 1-555-0100 --no-invite
 //! ```
 //!
-//! Against the simulator: start `cargo run --features sim --example sim_server -- --teams 2`,
+//! Against the simulator: start `cargo run --example sim_server -- --teams 2`,
 //! export the `OPSGENIE_API_URL` and `OPSGENIE_API_KEY` it prints, then run the
 //! command above with `--team team-01:admin`.
 //!

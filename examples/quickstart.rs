@@ -10,8 +10,8 @@
 //! 2 teams) and runs the same steps against it:
 //!
 //! ```sh
-//! cargo run --features sim --example quickstart
-//! OPSGENIE_API_KEY=... cargo run --features sim --example quickstart -- --eu
+//! cargo run --example quickstart
+//! OPSGENIE_API_KEY=... cargo run --example quickstart -- --eu
 //! ```
 //!
 //! `RUST_LOG=opsgenie_users=debug` prints every request, rate-limit wait and
@@ -20,8 +20,8 @@
 use futures::TryStreamExt;
 use opsgenie_users::models::user::Role;
 use opsgenie_users::models::user::{UserCreate, UserUpdate};
-use opsgenie_users::sim::{Seed, Server};
 use opsgenie_users::{Client, Region};
+use opsgenie_users_sim::{Seed, Server};
 
 #[path = "common/mod.rs"]
 mod common;

@@ -9,8 +9,8 @@
 
 use std::time::Duration;
 
-use opsgenie_users::ratelimit::testing::Scenario;
 use opsgenie_users::ratelimit::Limits;
+use opsgenie_users_sim::ratelimit::Scenario;
 
 #[path = "common/mod.rs"]
 mod common;

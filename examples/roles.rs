@@ -16,7 +16,7 @@
 //! OPSGENIE_API_KEY=... cargo run --example roles -- roles.json [--dry-run]
 //! ```
 //!
-//! Against the simulator: start `cargo run --features sim --example sim_server`,
+//! Against the simulator: start `cargo run --example sim_server`,
 //! export the `OPSGENIE_API_URL` and `OPSGENIE_API_KEY` it prints, then run the
 //! command above. Names are case-sensitive and matched exactly; rights are
 //! compared as sets and any right string is accepted (the API's list grows).

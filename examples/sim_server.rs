@@ -3,7 +3,7 @@
 //!
 //! Rights: none; it prints a full-rights API key for the simulated account.
 //!
-//! Run: `cargo run --features sim --example sim_server -- --users 50 --teams 3 --schedules 2`
+//! Run: `cargo run --example sim_server -- --users 50 --teams 3 --schedules 2`
 //! It prints `OPSGENIE_API_URL=...`, `OPSGENIE_API_KEY=...`, `OPSGENIE_SCIM_URL=...` and
 //! `OPSGENIE_SCIM_TOKEN=...` lines (ready for `export`), then serves until killed.
 //! Other flags: `--port N` (default: a free one), `--api-key K`, `--scim-token T`,
@@ -16,13 +16,14 @@
 
 use std::net::SocketAddr;
 
-use opsgenie_users::sim::{Limit, Seed, Server};
+use opsgenie_users::ratelimit::Limits;
 use opsgenie_users::Domain;
+use opsgenie_users_sim::{Seed, Server};
 
 #[path = "common/mod.rs"]
 mod common;
 
-fn parse_limit(spec: &str) -> Result<(Domain, Limit), String> {
+fn parse_limit(spec: &str) -> Result<(Domain, Limits), String> {
     let (domain, nums) = spec
         .split_once('=')
         .ok_or_else(|| format!("--limit {spec}: expected DOMAIN=PER_MINUTE/PER_SECOND"))?;
@@ -31,7 +32,10 @@ fn parse_limit(spec: &str) -> Result<(Domain, Limit), String> {
         .split_once('/')
         .ok_or_else(|| format!("--limit {spec}: expected PER_MINUTE/PER_SECOND"))?;
     let num = |s: &str| s.parse::<u32>().map_err(|e| format!("--limit {spec}: {e}"));
-    Ok((domain, Limit::new(num(pm)?, num(ps)?)))
+    Ok((
+        domain,
+        Limits::per_minute(num(pm)?).and_per_second(num(ps)?),
+    ))
 }
 
 #[tokio::main]

@@ -24,9 +24,6 @@ pub mod request;
 pub mod retry;
 pub mod scim;
 mod secret;
-#[cfg(feature = "sim")]
-#[cfg_attr(docsrs, doc(cfg(feature = "sim")))]
-pub mod sim;
 pub mod transport;
 
 // Compile the README's Rust snippets as doctests.

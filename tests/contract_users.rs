@@ -54,7 +54,9 @@ fn full_update() -> UserUpdate {
 
 #[tokio::test]
 async fn users_writes_match_the_spec() {
-    let (c, violations) = common::prism_client();
+    let Some((c, violations)) = common::prism_client() else {
+        return;
+    };
     let users = c.users();
     let _ = users.create(full_create()).await;
     let _ = users
@@ -74,7 +76,9 @@ async fn users_writes_match_the_spec() {
 
 #[tokio::test]
 async fn users_reads_match_the_spec() {
-    let (c, violations) = common::prism_client();
+    let Some((c, violations)) = common::prism_client() else {
+        return;
+    };
     let users = c.users();
     let _ = users.get(UserRef::id(UID)).await;
     let _ = users.get("a+b@example.com").expand_contacts().await;
@@ -88,7 +92,9 @@ async fn users_reads_match_the_spec() {
 
 #[tokio::test]
 async fn list_users_matches_the_spec_except_the_sort_name() {
-    let (c, violations) = common::prism_client();
+    let Some((c, violations)) = common::prism_client() else {
+        return;
+    };
     let users = c.users();
     let _ = users.list().await;
     let _ = users
@@ -120,7 +126,9 @@ async fn list_users_matches_the_spec_except_the_sort_name() {
 /// the SDK always sends) is reported by Prism.
 #[tokio::test]
 async fn prism_reports_a_create_without_role() {
-    let (c, violations) = common::prism_client();
+    let Some((c, violations)) = common::prism_client() else {
+        return;
+    };
     let _ = c
         .send(
             opsgenie_users::ApiRequest::post(opsgenie_users::Domain::Configuration)

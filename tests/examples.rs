@@ -1,13 +1,12 @@
 //! Runs the example binaries against a simulator started here and asserts
 //! their outcome from the simulator's state. The examples are built once
 //! (`cargo build --all-features --examples`, the same build as the suite).
-#![cfg(feature = "sim")]
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
 use std::sync::OnceLock;
 
-use opsgenie_users::sim::{Seed, Server};
+use opsgenie_users_sim::{Seed, Server};
 
 fn example(name: &str) -> PathBuf {
     static BUILT: OnceLock<()> = OnceLock::new();
@@ -491,7 +490,7 @@ async fn bulk_sync_converges_under_rate_limits() {
         .seed(Seed::new().users(6).teams(2))
         .limit(
             opsgenie_users::Domain::Configuration,
-            opsgenie_users::sim::Limit::new(600, 4),
+            opsgenie_users::ratelimit::Limits::per_minute(600).and_per_second(4),
         )
         .start()
         .await
@@ -697,7 +696,7 @@ async fn rust_log_shows_requests_waits_and_retries_on_stderr_only() {
         .seed(Seed::new().users(6).teams(2))
         .limit(
             opsgenie_users::Domain::Configuration,
-            opsgenie_users::sim::Limit::new(600, 4),
+            opsgenie_users::ratelimit::Limits::per_minute(600).and_per_second(4),
         )
         .start()
         .await

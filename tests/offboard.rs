@@ -459,8 +459,8 @@ async fn the_sole_owner_blocks_even_with_a_successor() {
 async fn offboarding_against_the_simulator() {
     use opsgenie_users::models::team::{TeamCreate, TeamRole};
     use opsgenie_users::models::user::UserCreate;
-    use opsgenie_users::sim::Server;
     use opsgenie_users::{ApiRequest, Domain};
+    use opsgenie_users_sim::Server;
 
     let server = Server::start().await.unwrap();
     let c = server.client();

@@ -8,13 +8,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use httpmock::prelude::*;
-use opsgenie_users::ratelimit::testing::Scenario;
 use opsgenie_users::ratelimit::{
     AdaptiveLimiter, BucketKey, Feedback, LimitSource, LimiterConfig, Limits, RateLimiter,
 };
 use opsgenie_users::retry::Outcome;
 use opsgenie_users::transport::{Transport, TransportError};
 use opsgenie_users::{ApiRequest, Client, Domain, Error, RetryPolicy};
+use opsgenie_users_sim::ratelimit::Scenario;
 use tokio::time::Instant;
 
 const MIN: Duration = Duration::from_secs(60);

@@ -870,10 +870,9 @@ async fn from_client_shares_the_rest_clients_settings() {
 /// The client against the crate's simulator, which answers the Atlassian
 /// way: PATCH 200 with the resource, DELETE of a user deactivates, 401 as
 /// `{error, traceId}`, only the `eq` filters Atlassian supports.
-#[cfg(feature = "sim")]
 mod atlassian_flavour {
     use super::*;
-    use opsgenie_users::sim::Server;
+    use opsgenie_users_sim::Server;
 
     #[tokio::test]
     async fn patch_returns_the_user_and_delete_only_deactivates() {

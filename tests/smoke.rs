@@ -55,7 +55,9 @@ async fn invalid_identifier_sends_nothing() {
 
 #[tokio::test]
 async fn prism_accepts_a_plain_get() {
-    let (c, v) = common::prism_client();
+    let Some((c, v)) = common::prism_client() else {
+        return;
+    };
     let _ = c
         .send(ApiRequest::get(Domain::Configuration).path("v2/roles"))
         .await;

@@ -1295,7 +1295,7 @@ fn call_futures_are_send() {
 async fn against_the_simulator() {
     use opsgenie_users::models::user::Role;
     use opsgenie_users::models::user::UserCreate;
-    use opsgenie_users::sim::Server;
+    use opsgenie_users_sim::Server;
 
     let server = Server::start().await.unwrap();
     let c = server.client();

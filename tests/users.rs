@@ -1329,10 +1329,9 @@ async fn delete_whose_retry_finds_the_user_gone_succeeds() {
 // ---------------------------------------------------------------- against the simulator
 
 /// The whole Users API against the embedded simulator's real-shaped answers.
-#[cfg(feature = "sim")]
 mod against_the_simulator {
     use super::*;
-    use opsgenie_users::sim::{Fault, FaultRule, Seed, Server};
+    use opsgenie_users_sim::{Fault, FaultRule, Seed, Server};
 
     #[tokio::test]
     async fn list_all_pages_through_251_users() {

@@ -33,7 +33,6 @@
 mod adaptive;
 mod bucket;
 mod store;
-pub mod testing;
 
 use std::collections::HashMap;
 use std::fmt;

@@ -28,16 +28,39 @@ pub fn auth() -> String {
     format!("GenieKey {KEY}")
 }
 
-/// The Prism mock server started by `scripts/test.sh`.
-///
-/// Panics with instructions when the suite runs without it, so a bare
-/// `cargo test` cannot silently skip the contract suite.
-pub fn prism_url() -> String {
-    std::env::var("OPSGENIE_PRISM_URL").unwrap_or_else(|_| {
-        panic!(
-            "OPSGENIE_PRISM_URL is not set: run the suite with scripts/test.sh, which starts Prism"
-        )
-    })
+/// The value of `var`, naming a test server `scripts/test.sh` starts
+/// (`server`). When it is absent the test is skipped: this returns `None`
+/// (the test returns at once) after printing, once per test binary, which
+/// suite is skipped and why. With `CI` set, an absent server fails the test:
+/// CI never skips a suite silently.
+pub fn external_server(var: &str, server: &str) -> Option<String> {
+    if let Ok(v) = std::env::var(var) {
+        return Some(v);
+    }
+    let why = format!("{var} is not set; scripts/test.sh starts {server}");
+    assert!(std::env::var_os("CI").is_none(), "{why}");
+    static SAID: std::sync::Once = std::sync::Once::new();
+    SAID.call_once(|| {
+        // Straight to stderr: the test harness captures `eprintln!`.
+        use std::io::Write as _;
+        let binary = std::env::args().next().unwrap_or_default();
+        let binary = std::path::Path::new(&binary)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .and_then(|s| s.rsplit_once('-').map(|(name, _hash)| name.to_string()))
+            .unwrap_or(binary);
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED in `{binary}`: the tests needing {server} ({why})"
+        );
+    });
+    None
+}
+
+/// The Prism mock server started by `scripts/test.sh`, or `None` (skip the
+/// test) when it is not running; see [`external_server`].
+pub fn prism_url() -> Option<String> {
+    external_server("OPSGENIE_PRISM_URL", "Prism")
 }
 
 /// What Prism objected to, recorded by [`PrismCheck`].
@@ -121,8 +144,10 @@ impl opsgenie_users::transport::Transport for PrismCheck {
 
 /// A client that sends to Prism and records spec violations. Call the SDK as
 /// usual (decoding Prism's invented response values may fail: ignore the
-/// results), then `violations.assert_none()`.
-pub fn prism_client() -> (Client, std::sync::Arc<Violations>) {
+/// results), then `violations.assert_none()`. `None` when Prism is not
+/// running: skip the test.
+pub fn prism_client() -> Option<(Client, std::sync::Arc<Violations>)> {
+    let url = prism_url()?;
     let violations = std::sync::Arc::new(Violations::default());
     let transport = PrismCheck {
         inner: opsgenie_users::transport::ReqwestTransport::new(
@@ -135,36 +160,32 @@ pub fn prism_client() -> (Client, std::sync::Arc<Violations>) {
     };
     let client = Client::builder()
         .api_key(KEY)
-        .base_url(prism_url())
+        .base_url(url)
         .transport(transport)
         .retry_policy(RetryPolicy::none())
         .rate_limiter(std::sync::Arc::new(opsgenie_users::ratelimit::Unlimited))
         .build()
         .expect("client");
-    (client, violations)
+    Some((client, violations))
 }
 
 /// Prism in proxy mode in front of the simulator, started by
-/// `scripts/test.sh`: `(URL, API key of the simulated account)`.
-///
-/// Panics with instructions when the suite runs without it.
-pub fn prism_proxy() -> (String, String) {
-    let get = |name: &str| {
-        std::env::var(name).unwrap_or_else(|_| {
-            panic!("{name} is not set: run the suite with scripts/test.sh, which starts the simulator behind `prism proxy`")
-        })
-    };
-    (
-        get("OPSGENIE_PRISM_PROXY_URL"),
-        get("OPSGENIE_PRISM_PROXY_KEY"),
-    )
+/// `scripts/test.sh`: `(URL, API key of the simulated account)`, or `None`
+/// (skip the test) when it is not running; see [`external_server`].
+pub fn prism_proxy() -> Option<(String, String)> {
+    let server = "the simulator behind `prism proxy`";
+    Some((
+        external_server("OPSGENIE_PRISM_PROXY_URL", server)?,
+        external_server("OPSGENIE_PRISM_PROXY_KEY", server)?,
+    ))
 }
 
 /// A client that talks to the simulator through `prism proxy` and records
 /// every request or response Prism finds against the spec. Unlike
-/// [`prism_client`], the answers are real-shaped: decode them.
-pub fn prism_proxy_client() -> (Client, std::sync::Arc<Violations>) {
-    let (url, key) = prism_proxy();
+/// [`prism_client`], the answers are real-shaped: decode them. `None` when
+/// the proxy is not running: skip the test.
+pub fn prism_proxy_client() -> Option<(Client, std::sync::Arc<Violations>)> {
+    let (url, key) = prism_proxy()?;
     let violations = std::sync::Arc::new(Violations::default());
     let transport = PrismCheck {
         inner: opsgenie_users::transport::ReqwestTransport::new(
@@ -183,5 +204,5 @@ pub fn prism_proxy_client() -> (Client, std::sync::Arc<Violations>) {
         .rate_limiter(std::sync::Arc::new(opsgenie_users::ratelimit::Unlimited))
         .build()
         .expect("client");
-    (client, violations)
+    Some((client, violations))
 }

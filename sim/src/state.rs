@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use super::model::*;
+use crate::model::*;
 
 /// A refusal: the HTTP status, the message and optional field errors.
 #[derive(Debug, Clone)]
@@ -32,7 +32,7 @@ pub(crate) fn field_fail(field: &str, reason: impl Into<String>) -> Fail {
     }
 }
 
-/// How many of each object [`Seed`](super::Seed) asked for.
+/// How many of each object [`Seed`](crate::Seed) asked for.
 #[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct SeedCounts {
     pub users: usize,

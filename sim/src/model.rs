@@ -1,5 +1,5 @@
 //! The simulator's stored objects, as tests read them back with
-//! [`Server`](super::Server)'s snapshot methods.
+//! [`Server`](crate::Server)'s snapshot methods.
 //!
 //! These are the simulator's own records, not the SDK's models: they keep
 //! fields the API never shows (`invitation_disabled`, `atlassian_linked`) so

@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Map, Value};
 
-use super::model::ScimResource;
-use super::rest::{Out, Req};
-use super::state::{fail, now_rfc3339, Fail, State};
+use crate::model::ScimResource;
+use crate::rest::{Out, Req};
+use crate::state::{fail, now_rfc3339, Fail, State};
 
 pub(crate) const USER_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub(crate) const GROUP_SCHEMA: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";

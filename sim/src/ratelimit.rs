@@ -1,11 +1,13 @@
 //! A simulated rate-limited Opsgenie server, as a [`Transport`], and a load
 //! driver: run the real client against them under tokio's paused clock to
 //! see how the scheduler behaves over simulated minutes in milliseconds.
+//! The server throttles with the same rolling-window model as the HTTP
+//! simulator ([`Server`](crate::Server)).
 //!
 //! ```
-//! use opsgenie_users::{ApiRequest, Client, Domain, RetryPolicy};
+//! use opsgenie_users::{ApiRequest, Client, Domain};
 //! use opsgenie_users::ratelimit::Limits;
-//! use opsgenie_users::ratelimit::testing::{run_load, RateLimitedServer};
+//! use opsgenie_users_sim::ratelimit::{run_load, RateLimitedServer};
 //! use std::time::Duration;
 //!
 //! # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
@@ -28,18 +30,18 @@
 //! # }
 //! ```
 
-use std::collections::VecDeque;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use opsgenie_users::ratelimit::{AdaptiveLimiter, BucketStats, LimiterConfig, Limits, RateLimiter};
+use opsgenie_users::transport::{Transport, TransportError};
+use opsgenie_users::{ApiRequest, Client, Domain};
 use tokio::time::Instant;
 
-use super::{Domain, Limits};
-use crate::transport::{Transport, TransportError};
-use crate::{ApiRequest, Client};
+use crate::window::RollingWindow;
 
 /// A server enforcing per-minute and per-second rolling windows the way
 /// Opsgenie does: a refused request answers 429 with `X-RateLimit-State:
@@ -59,8 +61,7 @@ struct ServerInner {
 }
 
 struct ServerState {
-    limits: Limits,
-    window: VecDeque<Instant>,
+    window: RollingWindow,
     accepted: Vec<Instant>,
     throttled: Vec<Instant>,
 }
@@ -77,8 +78,7 @@ impl RateLimitedServer {
         RateLimitedServer {
             inner: Arc::new(ServerInner {
                 state: Mutex::new(ServerState {
-                    limits,
-                    window: VecDeque::new(),
+                    window: RollingWindow::new(limits),
                     accepted: Vec::new(),
                     throttled: Vec::new(),
                 }),
@@ -95,7 +95,7 @@ impl RateLimitedServer {
 
     /// Changes the enforced limits from now on.
     pub fn set_limits(&self, limits: Limits) {
-        self.state().limits = limits;
+        self.state().window.set_limits(limits);
     }
 
     /// Requests accepted so far.
@@ -129,42 +129,16 @@ impl RateLimitedServer {
     /// Decides on a request arriving at `now`: `None` accepts, `Some(period)` refuses.
     fn admit(&self, now: Instant) -> Option<u64> {
         let mut st = self.state();
-        while st
-            .window
-            .front()
-            .is_some_and(|t| now.saturating_duration_since(*t) >= Duration::from_secs(60))
-        {
-            st.window.pop_front();
-        }
-        let last_second = st
-            .window
-            .iter()
-            .rev()
-            .take_while(|t| now.saturating_duration_since(**t) < Duration::from_secs(1))
-            .count();
-        let refused = if st
-            .limits
-            .per_second
-            .is_some_and(|l| last_second >= l as usize)
-        {
-            Some(1)
-        } else if st
-            .limits
-            .per_minute
-            .is_some_and(|l| st.window.len() >= l as usize)
-        {
-            Some(60)
-        } else {
-            None
-        };
-        match refused {
-            Some(_) => st.throttled.push(now),
-            None => {
-                st.window.push_back(now);
+        match st.window.admit(now) {
+            Ok(()) => {
                 st.accepted.push(now);
+                None
+            }
+            Err(period) => {
+                st.throttled.push(now);
+                Some(period)
             }
         }
-        refused
     }
 }
 
@@ -285,14 +259,14 @@ where
 }
 
 /// A bulk-create simulation: the real [`Client`] with an
-/// [`AdaptiveLimiter`](super::AdaptiveLimiter) against a [`RateLimitedServer`].
+/// [`AdaptiveLimiter`] against a [`RateLimitedServer`].
 /// Run it under a paused tokio clock (`#[tokio::test(start_paused = true)]`
 /// or `Builder::start_paused`) to simulate minutes in milliseconds.
 ///
 /// ```
 /// use std::time::Duration;
 /// use opsgenie_users::ratelimit::Limits;
-/// use opsgenie_users::ratelimit::testing::Scenario;
+/// use opsgenie_users_sim::ratelimit::Scenario;
 ///
 /// # #[tokio::main(flavor = "current_thread", start_paused = true)] async fn main() {
 /// // The user believes 120/min, the server enforces 74/min.
@@ -327,7 +301,7 @@ pub struct ScenarioReport {
     /// What the callers saw.
     pub load: LoadReport,
     /// The limiter's statistics at the end.
-    pub stats: Vec<super::BucketStats>,
+    pub stats: Vec<BucketStats>,
     server: RateLimitedServer,
     start: Instant,
 }
@@ -387,12 +361,12 @@ impl Scenario {
         self
     }
 
-    fn client(&self, server: &RateLimitedServer) -> (Client, Arc<super::AdaptiveLimiter>) {
-        let mut cfg = super::LimiterConfig::default();
+    fn client(&self, server: &RateLimitedServer) -> (Client, Arc<AdaptiveLimiter>) {
+        let mut cfg = LimiterConfig::default();
         if let Some(l) = self.configured {
             cfg = cfg.limit(Domain::Configuration, l);
         }
-        let limiter = Arc::new(super::AdaptiveLimiter::new(cfg));
+        let limiter = Arc::new(AdaptiveLimiter::new(cfg));
         let client = Client::builder()
             .api_key("simulated-key")
             .base_url("http://127.0.0.1:9")
@@ -405,7 +379,6 @@ impl Scenario {
 
     /// Runs user creates (`POST /v2/users`) until the duration is over.
     pub async fn run(&self) -> ScenarioReport {
-        use super::RateLimiter as _;
         let server = RateLimitedServer::with_latency(self.server, self.latency);
         let (client, limiter) = self.client(&server);
         let start = Instant::now();

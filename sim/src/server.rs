@@ -1,0 +1,492 @@
+//! The simulator's configuration ([`ServerBuilder`], [`Seed`], [`KeyRights`])
+//! and the running [`Server`] with its state accessors.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
+
+use opsgenie_users::ratelimit::Limits;
+use opsgenie_users::{Client, ClientBuilder, Domain};
+
+use crate::fault::FaultRule;
+use crate::handler::{self, lock, RequestRecord, Shared};
+use crate::model::*;
+use crate::state::{self, SeedCounts, State};
+use crate::window::RollingWindow;
+
+/// What an API key may do, as set in Opsgenie's API key management.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct KeyRights {
+    /// Read (GET).
+    pub read: bool,
+    /// Create and update (POST, PATCH, PUT).
+    pub create_update: bool,
+    /// Delete (DELETE).
+    pub delete: bool,
+    /// Configuration Access: required by every user, team and role call.
+    pub configuration_access: bool,
+}
+
+impl KeyRights {
+    /// Every right.
+    pub const fn full() -> Self {
+        KeyRights {
+            read: true,
+            create_update: true,
+            delete: true,
+            configuration_access: true,
+        }
+    }
+
+    /// Read and Configuration Access only: writes answer 403.
+    pub const fn read_only() -> Self {
+        KeyRights {
+            read: true,
+            create_update: false,
+            delete: false,
+            configuration_access: true,
+        }
+    }
+
+    /// Read, Create/Update and Delete but no Configuration Access: every
+    /// call the simulator serves answers 403 (the mistake the guides warn about).
+    pub const fn without_configuration_access() -> Self {
+        KeyRights {
+            read: true,
+            create_update: true,
+            delete: true,
+            configuration_access: false,
+        }
+    }
+}
+
+/// How many objects to create at start. Deterministic for a given
+/// [`ServerBuilder::rng_seed`].
+///
+/// * users `user0001@example.com`...: every 10th an Admin, some Observers and
+///   Stakeholders, the rest Users;
+/// * teams `team-01`...: non-stakeholder users spread round-robin, the first
+///   member of each team its admin (plus the `<team>_schedule` and
+///   `<team>_escalation` Opsgenie creates with every team);
+/// * schedules `schedule-01`...: one weekly rotation with two users each and
+///   an escalation `schedule-NN-escalation` notifying the schedule then its
+///   first user (so those users cannot be deleted until handed over).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Seed(SeedCounts);
+
+impl Seed {
+    /// Nothing (the account owner only).
+    pub fn new() -> Self {
+        Seed::default()
+    }
+    /// This many users.
+    pub fn users(mut self, n: usize) -> Self {
+        self.0.users = n;
+        self
+    }
+    /// This many teams.
+    pub fn teams(mut self, n: usize) -> Self {
+        self.0.teams = n;
+        self
+    }
+    /// This many schedules (each with a rotation and an escalation).
+    pub fn schedules(mut self, n: usize) -> Self {
+        self.0.schedules = n;
+        self
+    }
+}
+
+/// Configures a [`Server`] before it starts.
+#[derive(Debug, Clone)]
+pub struct ServerBuilder {
+    seed: Seed,
+    rng_seed: u64,
+    limits: BTreeMap<Domain, Limits>,
+    api_key: Option<String>,
+    scim_token: Option<String>,
+    directory: String,
+    addr: SocketAddr,
+}
+
+impl Default for ServerBuilder {
+    fn default() -> Self {
+        ServerBuilder {
+            seed: Seed::new(),
+            rng_seed: 0x0951_6e1e,
+            limits: BTreeMap::new(),
+            api_key: None,
+            scim_token: None,
+            directory: "sim-directory".into(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}
+
+impl ServerBuilder {
+    /// Objects to create at start.
+    pub fn seed(mut self, seed: Seed) -> Self {
+        self.seed = seed;
+        self
+    }
+
+    /// Seed of the id generator (same seed, same ids).
+    pub fn rng_seed(mut self, seed: u64) -> Self {
+        self.rng_seed = seed;
+        self
+    }
+
+    /// Enforces `limit` on `domain` (no limit by default).
+    pub fn limit(mut self, domain: Domain, limit: Limits) -> Self {
+        self.limits.insert(domain, limit);
+        self
+    }
+
+    /// The full-rights API key (default: random).
+    pub fn api_key(mut self, key: impl Into<String>) -> Self {
+        self.api_key = Some(key.into());
+        self
+    }
+
+    /// The SCIM bearer token (default: random).
+    pub fn scim_token(mut self, token: impl Into<String>) -> Self {
+        self.scim_token = Some(token.into());
+        self
+    }
+
+    /// The SCIM directory id (default `sim-directory`).
+    pub fn directory_id(mut self, id: impl Into<String>) -> Self {
+        self.directory = id.into();
+        self
+    }
+
+    /// Listen address (default `127.0.0.1:0`, a free port).
+    pub fn bind(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Binds and starts serving on the current tokio runtime.
+    pub async fn start(self) -> std::io::Result<Server> {
+        let listener = tokio::net::TcpListener::bind(self.addr).await?;
+        let addr = listener.local_addr()?;
+        let mut state = State::new(self.rng_seed);
+        state.seed(self.seed.0);
+        let salt = fastrand::u64(..);
+        let shared = Arc::new(Shared {
+            state: Mutex::new(state),
+            keys: Mutex::new(Vec::new()),
+            admin_key: self
+                .api_key
+                .unwrap_or_else(|| format!("sim-{:016x}", fastrand::u64(..))),
+            scim_token: self
+                .scim_token
+                .unwrap_or_else(|| format!("sim-scim-{:016x}", fastrand::u64(..))),
+            directory: self.directory,
+            limits: Mutex::new(
+                self.limits
+                    .into_iter()
+                    .map(|(d, limit)| (d, RollingWindow::new(limit)))
+                    .collect(),
+            ),
+            faults: Mutex::new(Vec::new()),
+            log: Mutex::new(Vec::new()),
+            throttled: Mutex::new(BTreeMap::new()),
+            counter: AtomicU64::new(0),
+            id_salt: salt,
+        });
+        let admin = shared.admin_key.clone();
+        lock(&shared.keys).push((admin, KeyRights::full()));
+        let app = axum::Router::new()
+            .fallback(handler::handle)
+            .with_state(shared.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await;
+        });
+        Ok(Server {
+            shared,
+            url: format!("http://{addr}"),
+            addr,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+}
+
+/// A running simulator. Stops when dropped or on [`shutdown`](Self::shutdown).
+pub struct Server {
+    shared: Arc<Shared>,
+    url: String,
+    addr: SocketAddr,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("url", &self.url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+impl Server {
+    /// Starts an empty account (its owner only) on a free loopback port.
+    pub async fn start() -> std::io::Result<Server> {
+        ServerBuilder::default().start().await
+    }
+
+    /// Configure first.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder::default()
+    }
+
+    /// Base URL, e.g. `http://127.0.0.1:41234` (give it to `ClientBuilder::base_url`).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The socket address served.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The full-rights API key.
+    pub fn api_key(&self) -> &str {
+        &self.shared.admin_key
+    }
+
+    /// A client builder with the simulator's URL and full-rights key set.
+    pub fn client_builder(&self) -> ClientBuilder {
+        Client::builder()
+            .api_key(self.shared.admin_key.clone())
+            .base_url(self.url.clone())
+    }
+
+    /// A ready client (default retry policy, full-rights key).
+    pub fn client(&self) -> Client {
+        self.client_builder()
+            .build()
+            .expect("a loopback http URL and a non-empty key always build")
+    }
+
+    /// Registers another API key with `rights` and returns it.
+    pub fn add_key(&self, rights: KeyRights) -> String {
+        let key = format!("sim-{:016x}", fastrand::u64(..));
+        lock(&self.shared.keys).push((key.clone(), rights));
+        key
+    }
+
+    /// SCIM base URL: `<url>/scim/directory/<directory id>`.
+    pub fn scim_url(&self) -> String {
+        format!("{}/scim/directory/{}", self.url, self.shared.directory)
+    }
+
+    /// The SCIM directory id.
+    pub fn directory_id(&self) -> &str {
+        &self.shared.directory
+    }
+
+    /// The SCIM bearer token.
+    pub fn scim_token(&self) -> &str {
+        &self.shared.scim_token
+    }
+
+    /// Sets (or with `None` removes) the limit of `domain` at runtime.
+    /// Requests already accepted keep counting against the new limit.
+    pub fn set_limit(&self, domain: Domain, limit: Option<Limits>) {
+        let mut windows = lock(&self.shared.limits);
+        match limit {
+            Some(limit) => windows
+                .entry(domain)
+                .or_insert_with(|| RollingWindow::new(limit))
+                .set_limits(limit),
+            None => {
+                windows.remove(&domain);
+            }
+        }
+    }
+
+    /// Adds a fault rule (rules are tried in the order added).
+    pub fn inject(&self, rule: FaultRule) {
+        lock(&self.shared.faults).push(rule);
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        lock(&self.shared.faults).clear();
+    }
+
+    /// Every request received so far.
+    pub fn requests(&self) -> Vec<RequestRecord> {
+        lock(&self.shared.log).clone()
+    }
+
+    /// Forgets the request log (not the 429 counters).
+    pub fn clear_requests(&self) {
+        lock(&self.shared.log).clear();
+    }
+
+    /// How many requests of `domain` were answered 429.
+    pub fn throttled(&self, domain: Domain) -> u64 {
+        lock(&self.shared.throttled)
+            .get(&domain)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// How many requests were answered 429 in all.
+    pub fn throttled_total(&self) -> u64 {
+        lock(&self.shared.throttled).values().sum()
+    }
+
+    /// All users, in creation order.
+    pub fn users(&self) -> Vec<User> {
+        lock(&self.shared.state).users.clone()
+    }
+
+    /// A user by id or username (case-insensitive).
+    pub fn user(&self, ident: &str) -> Option<User> {
+        let st = lock(&self.shared.state);
+        st.find_user(ident).map(|i| st.users[i].clone())
+    }
+
+    /// All teams.
+    pub fn teams(&self) -> Vec<Team> {
+        lock(&self.shared.state).teams.clone()
+    }
+
+    /// A team by name.
+    pub fn team(&self, name: &str) -> Option<Team> {
+        lock(&self.shared.state)
+            .teams
+            .iter()
+            .find(|t| t.name == name)
+            .cloned()
+    }
+
+    /// The custom user roles.
+    pub fn custom_roles(&self) -> Vec<CustomRole> {
+        lock(&self.shared.state).roles.clone()
+    }
+
+    /// All schedules.
+    pub fn schedules(&self) -> Vec<Schedule> {
+        lock(&self.shared.state).schedules.clone()
+    }
+
+    /// All escalations.
+    pub fn escalations(&self) -> Vec<Escalation> {
+        lock(&self.shared.state).escalations.clone()
+    }
+
+    /// All forwarding rules.
+    pub fn forwarding_rules(&self) -> Vec<ForwardingRule> {
+        lock(&self.shared.state).forwarding.clone()
+    }
+
+    /// The SCIM users.
+    pub fn scim_users(&self) -> Vec<ScimResource> {
+        lock(&self.shared.state).scim_users.clone()
+    }
+
+    /// The SCIM groups.
+    pub fn scim_groups(&self) -> Vec<ScimResource> {
+        lock(&self.shared.state).scim_groups.clone()
+    }
+
+    /// Marks a user as linked to an Atlassian account: from now on `fullName`
+    /// updates answer 200 but change nothing. False if no such user.
+    pub fn link_atlassian_account(&self, user: &str) -> bool {
+        let mut st = lock(&self.shared.state);
+        match st.find_user(user) {
+            Some(i) => {
+                st.users[i].atlassian_linked = true;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Creates a schedule with one weekly rotation of `participants`
+    /// (usernames) and returns its id; `None` if a user is unknown or the
+    /// name is taken.
+    pub fn add_schedule(&self, name: &str, participants: &[&str]) -> Option<String> {
+        let mut st = lock(&self.shared.state);
+        if st.schedules.iter().any(|s| s.name == name) {
+            return None;
+        }
+        let mut ps = Vec::new();
+        for p in participants {
+            ps.push(st.user_recipient(st.find_user(p)?));
+        }
+        Some(st.push_schedule(name, String::new(), ps))
+    }
+
+    /// Creates an escalation notifying `users` (usernames) in turn, 10
+    /// minutes apart, and returns its id; `None` if a user is unknown.
+    pub fn add_escalation(&self, name: &str, users: &[&str]) -> Option<String> {
+        let mut st = lock(&self.shared.state);
+        let mut rules = Vec::new();
+        for (n, u) in users.iter().enumerate() {
+            let i = st.find_user(u)?;
+            rules.push(EscalationRule {
+                condition: "if-not-acked".into(),
+                notify_type: "default".into(),
+                delay_minutes: 10 * n as i64,
+                recipient: st.user_recipient(i),
+            });
+        }
+        let id = st.uuid();
+        st.escalations.push(Escalation {
+            id: id.clone(),
+            name: name.to_string(),
+            description: String::new(),
+            owner_team: None,
+            rules,
+        });
+        Some(id)
+    }
+
+    /// Creates a forwarding rule from one user to another and returns its id.
+    pub fn add_forwarding_rule(&self, from: &str, to: &str) -> Option<String> {
+        let mut st = lock(&self.shared.state);
+        let f = st.find_user(from)?;
+        let t = st.find_user(to)?;
+        let id = st.uuid();
+        let rule = ForwardingRule {
+            id: id.clone(),
+            alias: format!("forward-{}", st.users[f].username),
+            from_user: st.users[f].id.clone(),
+            to_user: st.users[t].id.clone(),
+            start_date: state::now_rfc3339(),
+            end_date: None,
+        };
+        st.forwarding.push(rule);
+        Some(id)
+    }
+
+    /// Stops serving and waits for the server task.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
