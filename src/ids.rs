@@ -188,13 +188,16 @@ string_id!(
 /// reference does not type-check where a role is expected.
 macro_rules! name_or_id {
     ($(#[$m:meta])* $name:ident, $id:ident, $kind:literal, $what:literal) => {
+        name_or_id!($(#[$m])* $name, $id, $kind, $what, Name, name, "name");
+    };
+    ($(#[$m:meta])* $name:ident, $id:ident, $kind:literal, $what:literal, $Alt:ident, $alt:ident, $alt_type:literal) => {
         $(#[$m])*
         #[derive(Debug, Clone, PartialEq, Eq, Hash)]
         pub enum $name {
             /// By id.
             Id($id),
-            /// By name (case-sensitive, sent verbatim).
-            Name(String),
+            #[doc = concat!("By ", $alt_type, " (case-sensitive, sent verbatim).")]
+            $Alt(String),
         }
 
         impl $name {
@@ -202,22 +205,22 @@ macro_rules! name_or_id {
             pub fn id(s: impl Into<$id>) -> Self {
                 $name::Id(s.into())
             }
-            #[doc = concat!("A ", $what, " by name (case-sensitive).")]
-            pub fn name(s: impl Into<String>) -> Self {
-                $name::Name(s.into())
+            #[doc = concat!("A ", $what, " by ", $alt_type, " (case-sensitive).")]
+            pub fn $alt(s: impl Into<String>) -> Self {
+                $name::$Alt(s.into())
             }
             /// The raw value.
             pub fn as_str(&self) -> &str {
                 match self {
                     $name::Id(i) => i.as_str(),
-                    $name::Name(n) => n,
+                    $name::$Alt(n) => n,
                 }
             }
-            /// `id` or `name`: the value of the matching `identifierType` query parameter.
+            #[doc = concat!("`id` or `", $alt_type, "`: the value of the matching `identifierType` query parameter.")]
             pub fn identifier_type(&self) -> &'static str {
                 match self {
                     $name::Id(_) => "id",
-                    $name::Name(_) => "name",
+                    $name::$Alt(_) => $alt_type,
                 }
             }
         }
@@ -228,20 +231,20 @@ macro_rules! name_or_id {
             }
         }
 
-        #[doc = concat!("A string is a ", $what, " name; use [`", stringify!($name), "::id`] for an id.")]
+        #[doc = concat!("A string is a ", $what, " ", $alt_type, "; use [`", stringify!($name), "::id`] for an id.")]
         impl From<&str> for $name {
             fn from(s: &str) -> Self {
-                $name::Name(s.to_string())
+                $name::$Alt(s.to_string())
             }
         }
         impl From<String> for $name {
             fn from(s: String) -> Self {
-                $name::Name(s)
+                $name::$Alt(s)
             }
         }
         impl From<&String> for $name {
             fn from(s: &String) -> Self {
-                $name::Name(s.clone())
+                $name::$Alt(s.clone())
             }
         }
         impl From<$id> for $name {
@@ -348,6 +351,18 @@ name_or_id!(
     /// assert_eq!(EscalationRef::from("sre_escalation"), EscalationRef::name("sre_escalation"));
     /// ```
     EscalationRef, EscalationId, "escalation", "escalation"
+);
+name_or_id!(
+    /// A forwarding rule, by id or by alias (sent with `identifierType`). A
+    /// string is an alias.
+    ///
+    /// ```
+    /// use opsgenie_users::ForwardingRuleRef;
+    /// assert_eq!(ForwardingRuleRef::from("vacation"), ForwardingRuleRef::alias("vacation"));
+    /// assert_eq!(ForwardingRuleRef::alias("vacation").identifier_type(), "alias");
+    /// assert_eq!(ForwardingRuleRef::id("f-1").identifier_type(), "id");
+    /// ```
+    ForwardingRuleRef, ForwardingRuleId, "forwarding rule", "forwarding rule", Alias, alias, "alias"
 );
 
 /// A user, by id or by username. Either works in every user path.

@@ -4,7 +4,7 @@
 //! Every handler is owned and cheap to clone (it holds a [`Client`], an
 //! `Arc`): `client.users()`, `client.teams()`, `client.roles()`,
 //! `client.contacts(user)`, `client.schedules()`, `client.escalations()`,
-//! `client.offboarding()`. Every call returns a builder that is awaited
+//! `client.forwarding_rules()`, `client.offboarding()`. Every call returns a builder that is awaited
 //! directly (it implements [`IntoFuture`](std::future::IntoFuture)):
 //! required inputs are arguments, optional ones are setters, and nothing is
 //! sent until the builder is awaited.
@@ -17,6 +17,7 @@
 //! ```
 
 pub mod contacts;
+pub mod forwarding;
 pub mod offboard;
 pub mod roles;
 pub mod schedules;

@@ -3,6 +3,7 @@
 
 pub mod common;
 pub mod contact;
+pub mod forwarding;
 pub mod role;
 pub mod schedule;
 pub mod team;
