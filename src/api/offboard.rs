@@ -6,15 +6,29 @@
 //! and a delete cannot be undone. So:
 //!
 //! 1. [`OffboardingHandler::plan`] reads the user's teams, rotations, escalations,
-//!    forwarding rules and role into an [`OffboardingPlan`] (serializable,
-//!    for a tool to show and store).
+//!    schedule overrides, forwarding rules and role into an [`OffboardingPlan`]
+//!    (serializable, for a tool to show and store). Nothing the server names
+//!    is dropped: a schedule or escalation that lists the user but cannot be
+//!    read in detail is a blocker with the reason
+//!    ([`Blocker::UnreadableSchedule`], [`Blocker::UnreadableEscalation`]).
 //! 2. [`OffboardingHandler::execute`] refuses, before sending anything, while
 //!    blockers remain that the run will not clear, unless the caller accepts
 //!    them. With a successor it hands every rotation slot and escalation
-//!    recipient to them (read, replace, write back), removes the user from
-//!    each team, then deletes the user. Each step is idempotent: something
-//!    already done counts as done, so running the same plan twice is safe
-//!    and the second run writes nothing. A dry run only reads.
+//!    recipient to them (read, replace, write back) and makes them admin of
+//!    every team the user was the only admin of. Then, before anything
+//!    irreversible, it re-reads the user's schedules and escalations and
+//!    stops (nothing more changed) if the server still lists any. Only then
+//!    does it redirect (or delete) the forwarding rules to the user, remove
+//!    the user from each team and delete the user. Each step is idempotent:
+//!    something already done counts as done, so running the same plan twice
+//!    is safe and the second run writes nothing. A dry run only reads.
+//!
+//! Schedule overrides that name the user are listed in the plan as
+//! warnings, not blockers: the guides say a user in an on-call schedule
+//! cannot be deleted, but whether an override alone blocks the delete is
+//! not verified. When the server does list such a schedule for the user,
+//! the re-read before the delete stops the run. Overrides are read only in
+//! the schedules the server lists for the user.
 //!
 //! ```no_run
 //! # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
@@ -38,11 +52,13 @@ use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{call, is_gone, Step};
+use crate::models::forwarding::{ForwardingRuleUpdate, UserMeta};
+use crate::request::{ApiRequest, Domain};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::ids::{
-    EscalationId, ForwardingRuleId, RotationId, ScheduleId, TeamId, TeamRef, UserId, UserRef,
-    Username,
+    EscalationId, EscalationRef, ForwardingRuleId, ForwardingRuleRef, RotationId, ScheduleId,
+    ScheduleRef, TeamId, TeamRef, UserId, UserRef, Username,
 };
 use crate::models::schedule::Participant;
 use crate::models::team::TeamRole;
@@ -91,8 +107,24 @@ pub struct PlannedTeam {
     pub name: String,
     /// The user's role in it.
     pub role: TeamRole,
-    /// The user is the team's only admin: the team is left without one.
+    /// The user is the team's only admin: a blocker without a successor;
+    /// with one, the successor is made admin before the user leaves.
     pub only_admin: bool,
+}
+
+/// A schedule override that names the user. Listed as a warning: whether an
+/// override blocks the delete is not verified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PlannedOverride {
+    /// Schedule id.
+    pub schedule_id: ScheduleId,
+    /// Schedule name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule_name: Option<String>,
+    /// The override's alias.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<String>,
 }
 
 /// A rotation that includes the user.
@@ -153,8 +185,17 @@ pub struct OffboardingPlan {
     pub rotations: Vec<PlannedRotation>,
     /// Escalations with rules that notify the user (block the delete).
     pub escalations: Vec<PlannedEscalation>,
-    /// Forwarding rules from or to the user.
+    /// Forwarding rules from or to the user. Rules to the user are
+    /// redirected to the successor (or deleted, when asked) by the execution.
     pub forwarding_rules: Vec<PlannedForwarding>,
+    /// Schedule overrides that name the user (warnings, not blockers).
+    #[serde(default)]
+    pub overrides: Vec<PlannedOverride>,
+    /// Schedules and escalations the server lists for the user but that
+    /// could not be read in detail: only [`Blocker::UnreadableSchedule`] and
+    /// [`Blocker::UnreadableEscalation`]. Each blocks the execution.
+    #[serde(default)]
+    pub unreadable: Vec<Blocker>,
     /// The user is the account's only Owner (blocks the delete; no
     /// successor handover changes that: make someone else Owner first).
     pub sole_owner: bool,
@@ -177,6 +218,35 @@ pub enum Blocker {
         /// Escalation id.
         escalation_id: EscalationId,
     },
+    /// The server lists the user on this schedule (read again before the
+    /// delete, after the handover).
+    Schedule {
+        /// Schedule id.
+        schedule_id: ScheduleId,
+    },
+    /// The server lists the user on this schedule, but its rotations could
+    /// not be read (or name no such user): nothing can be handed over.
+    UnreadableSchedule {
+        /// Schedule id.
+        schedule_id: ScheduleId,
+        /// Why.
+        reason: String,
+    },
+    /// The server lists the user in this escalation, but no rule could be
+    /// read that names the user.
+    UnreadableEscalation {
+        /// Escalation id.
+        escalation_id: EscalationId,
+        /// Why.
+        reason: String,
+    },
+    /// The user is the only admin of a team, and no successor takes over.
+    OnlyTeamAdmin {
+        /// Team id.
+        team_id: TeamId,
+        /// Team name.
+        team_name: String,
+    },
     /// The user is the only Owner.
     SoleOwner,
 }
@@ -190,6 +260,21 @@ impl fmt::Display for Blocker {
             } => write!(f, "in rotation {rotation_id} of schedule {schedule_id}"),
             Blocker::Escalation { escalation_id } => {
                 write!(f, "notified by escalation {escalation_id}")
+            }
+            Blocker::Schedule { schedule_id } => write!(f, "still on schedule {schedule_id}"),
+            Blocker::UnreadableSchedule {
+                schedule_id,
+                reason,
+            } => write!(f, "on schedule {schedule_id}, which cannot be read: {reason}"),
+            Blocker::UnreadableEscalation {
+                escalation_id,
+                reason,
+            } => write!(
+                f,
+                "notified by escalation {escalation_id}, which cannot be read: {reason}"
+            ),
+            Blocker::OnlyTeamAdmin { team_name, .. } => {
+                write!(f, "the only admin of team {team_name}")
             }
             Blocker::SoleOwner => f.write_str("the account's only Owner"),
         }
@@ -210,37 +295,64 @@ impl OffboardingPlan {
         b.extend(self.escalations.iter().map(|e| Blocker::Escalation {
             escalation_id: e.id.clone(),
         }));
+        b.extend(self.unreadable.iter().cloned());
+        b.extend(
+            self.teams
+                .iter()
+                .filter(|t| t.only_admin)
+                .map(|t| Blocker::OnlyTeamAdmin {
+                    team_id: t.id.clone(),
+                    team_name: t.name.clone(),
+                }),
+        );
         if self.sole_owner {
             b.push(Blocker::SoleOwner);
         }
         b
     }
 
-    /// What breaks without blocking: teams left without an admin,
-    /// forwarding rules that stop.
+    /// What breaks without blocking: forwarding rules that stop or need a
+    /// successor, schedule overrides that name the user (not known to block
+    /// the delete).
     pub fn warnings(&self) -> Vec<String> {
         let mut w: Vec<String> = self
-            .teams
+            .forwarding_rules
             .iter()
-            .filter(|t| t.only_admin)
-            .map(|t| format!("team {} is left without an admin", t.name))
+            .map(|f| {
+                let name = f.alias.as_deref().unwrap_or(f.id.as_str());
+                if f.from_user {
+                    format!("forwarding rule {name} from the user stops")
+                } else {
+                    format!("forwarding rule {name} to the user is redirected to the successor (or deleted)")
+                }
+            })
             .collect();
-        w.extend(self.forwarding_rules.iter().map(|f| {
+        w.extend(self.overrides.iter().map(|o| {
             format!(
-                "forwarding rule {} {} the user stops",
-                f.alias.as_deref().unwrap_or(f.id.as_str()),
-                if f.from_user { "from" } else { "to" }
+                "override {} of schedule {} names the user (not known to block the delete)",
+                o.alias.as_deref().unwrap_or("?"),
+                o.schedule_name.as_deref().unwrap_or(o.schedule_id.as_str())
             )
         }));
         w
     }
 
     /// Blockers that a run with (`true`) or without (`false`) a successor
-    /// leaves in place.
+    /// leaves in place. A successor clears rotations, escalations and teams
+    /// without another admin; nothing clears a sole Owner or what could not
+    /// be read.
     pub fn remaining_blockers(&self, with_successor: bool) -> Vec<Blocker> {
         self.blockers()
             .into_iter()
-            .filter(|b| !with_successor || matches!(b, Blocker::SoleOwner))
+            .filter(|b| {
+                !with_successor
+                    || !matches!(
+                        b,
+                        Blocker::Rotation { .. }
+                            | Blocker::Escalation { .. }
+                            | Blocker::OnlyTeamAdmin { .. }
+                    )
+            })
             .collect()
     }
 
@@ -252,13 +364,30 @@ impl OffboardingPlan {
         p.is_user(&UserRef::Id(self.user.id.clone()))
             || p.is_user(&UserRef::Username(self.user.username.clone()))
     }
+
+    fn is_user_ref(&self, r: &UserRef) -> bool {
+        match r {
+            UserRef::Id(id) => id == &self.user.id,
+            UserRef::Username(n) => n.as_str().eq_ignore_ascii_case(self.user.username.as_str()),
+        }
+    }
+
+    fn is_meta(&self, m: &UserMeta) -> bool {
+        m.id.as_ref() == Some(&self.user.id)
+            || m.username
+                .as_ref()
+                .is_some_and(|n| n.as_str().eq_ignore_ascii_case(self.user.username.as_str()))
+    }
 }
 
 impl OffboardingHandler {
     /// Reads everything that deleting `user` would block on or break:
     /// `GET /v2/users/{user}`, their teams (each team read for its admins),
-    /// schedules (each schedule's rotations read), escalations, forwarding
-    /// rules and, for an Owner, the other Owners. Writes nothing.
+    /// schedules (each schedule's rotations and overrides read), escalations
+    /// (each read in full when its listing names no rule for the user),
+    /// forwarding rules and, for an Owner, the other Owners. Writes nothing.
+    /// A schedule or escalation the server lists but that cannot be read is
+    /// a [`Blocker`] with the reason, never left out.
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
@@ -300,6 +429,7 @@ impl OffboardingHandler {
             dry_run: false,
             accept_blockers: false,
             delete: true,
+            delete_forwarding: false,
         }
     }
 }
@@ -318,6 +448,8 @@ async fn plan(c: Client, user: UserRef) -> Result<OffboardingPlan> {
         rotations: Vec::new(),
         escalations: Vec::new(),
         forwarding_rules: Vec::new(),
+        overrides: Vec::new(),
+        unreadable: Vec::new(),
         sole_owner: false,
     };
 
@@ -342,8 +474,18 @@ async fn plan(c: Client, user: UserRef) -> Result<OffboardingPlan> {
     }
 
     for s in c.users().schedules(me_ref.clone()).await? {
-        let rotations = c.schedules().rotations(&s.id).list().await;
-        for r in gone_is_none(rotations)?.unwrap_or_default() {
+        let rotations = match c.schedules().rotations(&s.id).list().await {
+            Ok(r) => r,
+            Err(e) => {
+                plan.unreadable.push(Blocker::UnreadableSchedule {
+                    schedule_id: s.id.clone(),
+                    reason: format!("reading its rotations failed: {e}"),
+                });
+                continue;
+            }
+        };
+        let before = plan.rotations.len();
+        for r in rotations {
             let slots = r.participants.iter().filter(|p| plan.is_user(p)).count();
             if slots > 0 {
                 plan.rotations.push(PlannedRotation {
@@ -355,10 +497,34 @@ async fn plan(c: Client, user: UserRef) -> Result<OffboardingPlan> {
                 });
             }
         }
+        match list_overrides(&c, &s.id).await {
+            Ok(overrides) => {
+                let mine: Vec<PlannedOverride> = overrides
+                    .into_iter()
+                    .filter(|o| o.user.as_ref().is_some_and(|u| plan.is_user(u)))
+                    .map(|o| PlannedOverride {
+                        schedule_id: s.id.clone(),
+                        schedule_name: s.name.clone(),
+                        alias: o.alias,
+                    })
+                    .collect();
+                plan.overrides.extend(mine);
+            }
+            // Overrides are warnings; a schedule whose rotations were read
+            // is not made a blocker by an unreadable override list.
+            Err(e) => tracing::debug!(schedule = %s.id, error = %e, "overrides not readable"),
+        }
+        let overridden = plan.overrides.iter().any(|o| o.schedule_id == s.id);
+        if plan.rotations.len() == before && !overridden {
+            plan.unreadable.push(Blocker::UnreadableSchedule {
+                schedule_id: s.id.clone(),
+                reason: "listed for the user, but no rotation or override names them".into(),
+            });
+        }
     }
 
     for e in c.users().escalations(me_ref.clone()).await? {
-        let rules: Vec<usize> = e
+        let mut rules: Vec<usize> = e
             .rules
             .iter()
             .enumerate()
@@ -373,6 +539,31 @@ async fn plan(c: Client, user: UserRef) -> Result<OffboardingPlan> {
             })
             .map(|(i, _)| i)
             .collect();
+        if rules.is_empty() {
+            // The listing names the user but shows no rule for them: read
+            // the escalation itself; what cannot be read blocks.
+            match c.escalations().get(EscalationRef::from(&e.id)).await {
+                Ok(full) => {
+                    rules = full
+                        .rules
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, r)| plan.is_user(&r.recipient))
+                        .map(|(i, _)| i)
+                        .collect();
+                    if rules.is_empty() {
+                        plan.unreadable.push(Blocker::UnreadableEscalation {
+                            escalation_id: e.id.clone(),
+                            reason: "listed for the user, but no rule names them".into(),
+                        });
+                    }
+                }
+                Err(err) => plan.unreadable.push(Blocker::UnreadableEscalation {
+                    escalation_id: e.id.clone(),
+                    reason: format!("reading it failed: {err}"),
+                }),
+            }
+        }
         if !rules.is_empty() {
             plan.escalations.push(PlannedEscalation {
                 id: e.id.clone(),
@@ -414,19 +605,51 @@ async fn plan(c: Client, user: UserRef) -> Result<OffboardingPlan> {
     Ok(plan)
 }
 
+/// One schedule override, as far as the plan needs it.
+#[derive(Deserialize)]
+struct OverrideRead {
+    #[serde(default)]
+    alias: Option<String>,
+    #[serde(default)]
+    user: Option<Participant>,
+}
+
+/// `GET /v2/schedules/{id}/overrides?scheduleIdentifierType=id`.
+async fn list_overrides(c: &Client, schedule: &ScheduleId) -> Result<Vec<OverrideRead>> {
+    let req = crate::api::named_segment(
+        ApiRequest::get(Domain::Configuration).path("v2/schedules"),
+        "scheduleIdentifierType",
+        &ScheduleRef::from(schedule),
+    )
+    .path("overrides");
+    c.send(req).await?.data()
+}
+
 /// Builder returned by [`OffboardingHandler::execute`]: set the options,
 /// then await it. Awaiting it runs the plan:
 ///
 /// - Refuses with [`Error::Blocked`], before sending anything, while
-///   blockers remain that this run will not clear (rotations and
-///   escalations without a successor; a sole Owner always), unless
+///   blockers remain that this run will not clear (rotations, escalations
+///   and teams without another admin when there is no successor; a sole
+///   Owner and unreadable schedules or escalations always), unless
 ///   [`accept_blockers`](Self::accept_blockers) is set.
 /// - Reads the user first: if they are gone, every step is
 ///   [`StepOutcome::AlreadyDone`] and nothing is written.
 /// - Each handover re-reads the rotation or escalation, replaces the
 ///   user with the successor and writes the list back (already without
-///   the user: nothing written). Leaving a team that the user already
-///   left, or deleting a user already gone (404), counts as done.
+///   the user: nothing written). A team the user was the only admin of
+///   gets the successor as admin (added before the user leaves).
+/// - Before the first irreversible step (when the user is to be deleted
+///   and blockers were not accepted) it re-reads the user's schedules and
+///   escalations; if the server still lists any, it stops with
+///   [`Error::Blocked`] listing them ([`Blocker::Schedule`],
+///   [`Blocker::Escalation`]), inside [`Error::PartiallyApplied`] when
+///   the handover wrote; nothing more is changed.
+/// - Forwarding rules to the user are redirected to the successor
+///   (the rule is read and written back complete), or deleted with
+///   [`delete_forwarding`](Self::delete_forwarding).
+/// - Leaving a team that the user already left, or deleting a user
+///   already gone (404), counts as done.
 /// - A dry run reads but never writes (and never deletes).
 /// - A failure after some writes is [`Error::PartiallyApplied`] listing
 ///   the steps done and not done; a delete the server refuses (422/428)
@@ -441,6 +664,7 @@ pub struct ExecuteOffboarding {
     dry_run: bool,
     accept_blockers: bool,
     delete: bool,
+    delete_forwarding: bool,
 }
 
 /// One step of an execution.
@@ -459,6 +683,25 @@ pub enum OffboardingStep {
     HandOverEscalation {
         /// Escalation id.
         escalation_id: EscalationId,
+    },
+    /// Make the successor an admin of a team the user is the only admin of.
+    KeepTeamAdmin {
+        /// Team id.
+        team_id: TeamId,
+        /// Team name.
+        team_name: String,
+    },
+    /// Re-read the user's schedules and escalations; stop if any remain.
+    VerifyUnblocked,
+    /// Point a forwarding rule to the user at the successor instead.
+    RedirectForwarding {
+        /// Rule id.
+        rule_id: ForwardingRuleId,
+    },
+    /// Delete a forwarding rule to the user.
+    DeleteForwarding {
+        /// Rule id.
+        rule_id: ForwardingRuleId,
     },
     /// Remove the user from a team.
     LeaveTeam {
@@ -483,6 +726,18 @@ impl fmt::Display for OffboardingStep {
             ),
             OffboardingStep::HandOverEscalation { escalation_id } => {
                 write!(f, "hand over escalation {escalation_id}")
+            }
+            OffboardingStep::KeepTeamAdmin { team_name, .. } => {
+                write!(f, "make the successor admin of team {team_name}")
+            }
+            OffboardingStep::VerifyUnblocked => {
+                f.write_str("check that no schedule or escalation lists the user")
+            }
+            OffboardingStep::RedirectForwarding { rule_id } => {
+                write!(f, "redirect forwarding rule {rule_id} to the successor")
+            }
+            OffboardingStep::DeleteForwarding { rule_id } => {
+                write!(f, "delete forwarding rule {rule_id}")
             }
             OffboardingStep::LeaveTeam { team_name, .. } => write!(f, "leave team {team_name}"),
             OffboardingStep::DeleteUser => f.write_str("delete the user"),
@@ -568,6 +823,13 @@ impl ExecuteOffboarding {
         self
     }
 
+    /// Delete the forwarding rules to the user instead of redirecting them
+    /// to the successor (default `false`).
+    pub fn delete_forwarding(mut self, yes: bool) -> Self {
+        self.delete_forwarding = yes;
+        self
+    }
+
     fn all_steps(&self) -> Vec<OffboardingStep> {
         let p = &self.plan;
         let mut steps: Vec<OffboardingStep> = p
@@ -585,6 +847,29 @@ impl ExecuteOffboarding {
                     escalation_id: e.id.clone(),
                 }),
         );
+        steps.extend(
+            p.teams
+                .iter()
+                .filter(|t| t.only_admin)
+                .map(|t| OffboardingStep::KeepTeamAdmin {
+                    team_id: t.id.clone(),
+                    team_name: t.name.clone(),
+                }),
+        );
+        if self.delete {
+            steps.push(OffboardingStep::VerifyUnblocked);
+        }
+        steps.extend(p.forwarding_rules.iter().filter(|f| !f.from_user).map(|f| {
+            if self.delete_forwarding {
+                OffboardingStep::DeleteForwarding {
+                    rule_id: f.id.clone(),
+                }
+            } else {
+                OffboardingStep::RedirectForwarding {
+                    rule_id: f.id.clone(),
+                }
+            }
+        }));
         steps.extend(p.teams.iter().map(|t| OffboardingStep::LeaveTeam {
             team_id: t.id.clone(),
             team_name: t.name.clone(),
@@ -642,7 +927,7 @@ impl ExecuteOffboarding {
 
         let mut wrote = false;
         for step in steps {
-            let outcome = match self.run_step(&step, successor.as_ref()).await {
+            let outcome = match self.run_step(&step, successor.as_ref(), &op).await {
                 Ok(o) => o,
                 Err(cause) => {
                     if !wrote {
@@ -700,6 +985,7 @@ impl ExecuteOffboarding {
         &self,
         step: &OffboardingStep,
         successor: Option<&UserId>,
+        op: &str,
     ) -> Result<StepOutcome> {
         let c = &self.client;
         let plan = &self.plan;
@@ -752,6 +1038,79 @@ impl ExecuteOffboarding {
                 written(esc.set_rules(escalation_id, rules).await)
             }
             _ if self.dry_run => Ok(StepOutcome::WouldDo),
+            OffboardingStep::KeepTeamAdmin { team_id, .. } => {
+                let Some(s) = successor else {
+                    return Ok(StepOutcome::Skipped("no successor given".into()));
+                };
+                let teams = c.teams();
+                let Some(team) = gone_is_none(teams.get(team_id).await)? else {
+                    return Ok(StepOutcome::AlreadyDone);
+                };
+                let succ = UserRef::Id(s.clone());
+                let other_admin = team
+                    .members
+                    .iter()
+                    .filter(|m| m.role == TeamRole::Admin)
+                    .any(|m| !m.user.to_ref().is_some_and(|r| plan.is_user_ref(&r)));
+                if other_admin {
+                    return Ok(StepOutcome::AlreadyDone);
+                }
+                if team.member(&succ).is_some() {
+                    teams
+                        .change_member_role(team_id, succ, TeamRole::Admin)
+                        .await?;
+                    Ok(StepOutcome::Done)
+                } else {
+                    written(teams.add_member(team_id, succ, TeamRole::Admin).await)
+                }
+            }
+            OffboardingStep::VerifyUnblocked => {
+                if self.accept_blockers {
+                    return Ok(StepOutcome::Skipped("blockers accepted".into()));
+                }
+                let remaining = still_listed(c, plan.user_ref()).await?;
+                if remaining.is_empty() {
+                    Ok(StepOutcome::Done)
+                } else {
+                    Err(Error::Blocked {
+                        operation: op.to_string(),
+                        blockers: remaining,
+                    })
+                }
+            }
+            OffboardingStep::RedirectForwarding { rule_id } => {
+                let Some(s) = successor else {
+                    return Ok(StepOutcome::Skipped("no successor given".into()));
+                };
+                let rules = c.forwarding_rules();
+                let Some(rule) = gone_is_none(rules.get(ForwardingRuleRef::from(rule_id)).await)?
+                else {
+                    return Ok(StepOutcome::AlreadyDone);
+                };
+                let to_me = rule.to_user.as_ref().is_some_and(|u| plan.is_meta(u));
+                if !to_me {
+                    return Ok(StepOutcome::AlreadyDone);
+                }
+                let Some(update) = ForwardingRuleUpdate::from_rule(&rule) else {
+                    return Ok(StepOutcome::Skipped(
+                        "the rule was read without fromUser or startDate; a complete update cannot be built"
+                            .into(),
+                    ));
+                };
+                written(
+                    rules
+                        .update(
+                            ForwardingRuleRef::from(rule_id),
+                            update.to_user(UserMeta::id(s.clone())),
+                        )
+                        .await,
+                )
+            }
+            OffboardingStep::DeleteForwarding { rule_id } => written(
+                c.forwarding_rules()
+                    .delete(ForwardingRuleRef::from(rule_id))
+                    .await,
+            ),
             OffboardingStep::LeaveTeam { team_id, .. } => {
                 written(c.teams().remove_member(team_id, plan.user_ref()).await)
             }
@@ -766,6 +1125,27 @@ impl std::future::IntoFuture for ExecuteOffboarding {
     fn into_future(self) -> Self::IntoFuture {
         Box::pin(self.run())
     }
+}
+
+/// What the server still lists for the user: schedules and escalations.
+async fn still_listed(c: &Client, user: UserRef) -> Result<Vec<Blocker>> {
+    let mut b: Vec<Blocker> = c
+        .users()
+        .schedules(user.clone())
+        .await?
+        .into_iter()
+        .map(|s| Blocker::Schedule { schedule_id: s.id })
+        .collect();
+    b.extend(
+        c.users()
+            .escalations(user)
+            .await?
+            .into_iter()
+            .map(|e| Blocker::Escalation {
+                escalation_id: e.id,
+            }),
+    );
+    Ok(b)
 }
 
 /// A read whose 404 means "no longer there".
