@@ -35,9 +35,8 @@ pub use client::{Client, ClientBuilder, Region};
 pub use error::{ApiError, Error, RateLimitInfo, Result, ScimErrorDetail, ScimType};
 pub use ids::{
     ContactId, CustomRoleId, CustomRoleRef, EscalationId, EscalationRef, ForwardingRuleId,
-    ForwardingRuleRef,
-    RotationId, ScheduleId, ScheduleRef, TeamId, TeamRef, TeamRoleId, TeamRoleRef, UserId, UserRef,
-    Username,
+    ForwardingRuleRef, RotationId, ScheduleId, ScheduleRef, TeamId, TeamRef, TeamRoleId,
+    TeamRoleRef, UserId, UserRef, Username,
 };
 pub use request::Domain;
 pub use request::{ApiRequest, ApiResponse};

@@ -71,6 +71,14 @@ fn plan_reads() -> Vec<script::Step> {
             {"id": "rot-2", "name": "backup", "type": "daily",
              "participants": [{"type": "user", "id": "u-o", "username": "other@x.com"}]}])),
         ),
+        get(
+            "/v2/schedules/s-1/overrides?scheduleIdentifierType=id",
+            data(
+                json!([{"alias": "cover", "user": {"type": "user", "id": "u-l"},
+                "startDate": "2026-03-01T00:00:00Z", "endDate": "2026-03-02T00:00:00Z"},
+                {"alias": "other", "user": {"type": "user", "id": "u-o"}}]),
+            ),
+        ),
         get("/v2/users/u-l/escalations", data(json!([escalation_1()]))),
         get(
             "/v2/users/u-l/forwarding-rules",
@@ -120,7 +128,7 @@ async fn plan_refuse_hand_over_delete_then_noop() {
     let (c, script) = Script::client(plan_reads());
     let plan = c.offboarding().plan("leaver@x.com").await.unwrap();
     script.assert_done();
-    assert_eq!(script.take_seen().len(), 8);
+    assert_eq!(script.take_seen().len(), 9);
     assert_eq!(
         serde_json::to_value(&plan).unwrap(),
         json!({
@@ -133,6 +141,8 @@ async fn plan_refuse_hand_over_delete_then_noop() {
                 "rotation_id": "rot-1", "rotation_name": "weekly", "slots": 2}],
             "escalations": [{"id": "e-1", "name": "sre_escalation", "rules": [0]}],
             "forwarding_rules": [{"id": "f-1", "alias": "vacation", "from_user": true}],
+            "overrides": [{"schedule_id": "s-1", "schedule_name": "sre_schedule", "alias": "cover"}],
+            "unreadable": [],
             "sole_owner": false
         })
     );
@@ -146,13 +156,18 @@ async fn plan_refuse_hand_over_delete_then_noop() {
             Blocker::Escalation {
                 escalation_id: "e-1".into()
             },
+            Blocker::OnlyTeamAdmin {
+                team_id: "t-sre".into(),
+                team_name: "sre".into()
+            },
         ]
     );
+    // An override is a warning: whether it blocks the delete is unverified.
     assert_eq!(
         plan.warnings(),
         [
-            "team sre is left without an admin",
-            "forwarding rule vacation from the user stops"
+            "forwarding rule vacation from the user stops",
+            "override cover of schedule sre_schedule names the user (not known to block the delete)"
         ]
     );
     // The plan survives a JSON round trip (a tool stores it for approval).
@@ -167,7 +182,8 @@ async fn plan_refuse_hand_over_delete_then_noop() {
                 strings(blockers),
                 &[
                     "in rotation rot-1 of schedule s-1",
-                    "notified by escalation e-1"
+                    "notified by escalation e-1",
+                    "the only admin of team sre"
                 ]
             );
             // Typed: the same blockers the plan lists.
@@ -206,6 +222,23 @@ async fn plan_refuse_hand_over_delete_then_noop() {
             200,
             written("Updated"),
         ),
+        // The successor becomes admin of sre before the leaver leaves it.
+        get(
+            "/v2/teams/t-sre?identifierType=id",
+            data(json!({"id": "t-sre", "name": "sre", "members": [
+            {"user": {"id": "u-o", "username": "other@x.com"}, "role": "user"},
+            {"user": {"id": "u-l", "username": "leaver@x.com"}, "role": "admin"}]})),
+        ),
+        step(
+            "POST",
+            "/v2/teams/t-sre/members?teamIdentifierType=id",
+            Some(json!({"user": {"id": "u-s"}, "role": "admin"})),
+            200,
+            written("Added"),
+        ),
+        // Nothing listed any more: the irreversible steps may start.
+        get("/v2/users/u-l/schedules", data(json!([]))),
+        get("/v2/users/u-l/escalations", data(json!([]))),
         step(
             "DELETE",
             "/v2/teams/t-sre/members/u-l?teamIdentifierType=id&memberIdentifierType=id",
@@ -231,6 +264,10 @@ async fn plan_refuse_hand_over_delete_then_noop() {
         "{report:?}"
     );
     assert_eq!(
+        serde_json::to_value(&report.steps[2].step).unwrap(),
+        json!({"kind": "keep_team_admin", "team_id": "t-sre", "team_name": "sre"})
+    );
+    assert_eq!(
         report
             .steps
             .iter()
@@ -239,6 +276,8 @@ async fn plan_refuse_hand_over_delete_then_noop() {
         [
             "hand over rotation rot-1 of schedule s-1",
             "hand over escalation e-1",
+            "make the successor admin of team sre",
+            "check that no schedule or escalation lists the user",
             "leave team sre",
             "leave team ops",
             "delete the user"
@@ -258,7 +297,7 @@ async fn plan_refuse_hand_over_delete_then_noop() {
     script.assert_done();
     assert_eq!(script.take_seen(), ["GET /v2/users/u-l"]);
     assert!(again.is_noop() && again.deleted);
-    assert_eq!(again.steps.len(), 5);
+    assert_eq!(again.steps.len(), 7);
 }
 
 #[tokio::test]
@@ -294,22 +333,34 @@ fn simple_plan() -> OffboardingPlan {
         "user": {"id": "u-l", "username": "leaver@x.com"},
         "teams": [{"id": "t-ops", "name": "ops", "role": "user", "only_admin": false}],
         "rotations": [], "escalations": [], "forwarding_rules": [], "sole_owner": false
+        // `overrides` and `unreadable` default to empty (a plan stored before they existed).
     }))
     .unwrap()
 }
 
-/// The user still exists; leaving team ops answers 404 (already left).
-fn left_ops_already() -> Vec<script::Step> {
+/// The re-read before the irreversible steps: nothing listed.
+fn nothing_listed() -> Vec<script::Step> {
     vec![
-        get("/v2/users/u-l", data(leaver())),
-        step(
-            "DELETE",
-            "/v2/teams/t-ops/members/u-l?teamIdentifierType=id&memberIdentifierType=id",
-            None,
-            404,
-            error("Member not found"),
-        ),
+        get("/v2/users/u-l/schedules", data(json!([]))),
+        get("/v2/users/u-l/escalations", data(json!([]))),
     ]
+}
+
+/// The user still exists (and, when the user is to be deleted, nothing
+/// lists them); leaving team ops answers 404 (already left).
+fn left_ops_already(delete: bool) -> Vec<script::Step> {
+    let mut v = vec![get("/v2/users/u-l", data(leaver()))];
+    if delete {
+        v.extend(nothing_listed());
+    }
+    v.extend([step(
+        "DELETE",
+        "/v2/teams/t-ops/members/u-l?teamIdentifierType=id&memberIdentifierType=id",
+        None,
+        404,
+        error("Member not found"),
+    )]);
+    v
 }
 
 #[tokio::test]
@@ -317,6 +368,8 @@ async fn a_refused_delete_is_typed_and_already_done_steps_succeed() {
     let plan = simple_plan();
     let (c, script) = Script::client(vec![
         get("/v2/users/u-l", data(leaver())),
+        get("/v2/users/u-l/schedules", data(json!([]))),
+        get("/v2/users/u-l/escalations", data(json!([]))),
         step(
             "DELETE",
             "/v2/teams/t-ops/members/u-l?teamIdentifierType=id&memberIdentifierType=id",
@@ -341,7 +394,13 @@ async fn a_refused_delete_is_typed_and_already_done_steps_succeed() {
             cause,
             ..
         } => {
-            assert_eq!(strings(applied), &["leave team ops: Done"]);
+            assert_eq!(
+                strings(applied),
+                &[
+                    "check that no schedule or escalation lists the user: Done",
+                    "leave team ops: Done"
+                ]
+            );
             assert_eq!(strings(not_applied), &["delete the user"]);
             assert_eq!(
                 not_applied,
@@ -363,7 +422,7 @@ async fn a_refused_delete_is_typed_and_already_done_steps_succeed() {
     // Run again after the blocker was cleared by hand: the team was already
     // left (404 counts as done), a 428 is refused the same way when nothing
     // was written before it.
-    script.push(left_ops_already());
+    script.push(left_ops_already(true));
     script.push(vec![step(
         "DELETE",
         "/v2/users/u-l",
@@ -380,7 +439,7 @@ async fn a_refused_delete_is_typed_and_already_done_steps_succeed() {
     assert_eq!(err.message(), Some("User is used by schedule sre_schedule"));
 
     // Keeping the user: leaves teams only.
-    script.push(left_ops_already());
+    script.push(left_ops_already(false));
     let report = c.offboarding().execute(&plan).delete(false).await.unwrap();
     script.assert_done();
     assert_eq!(report.steps.len(), 1);
@@ -537,12 +596,18 @@ async fn offboarding_against_the_simulator() {
 
     let report = hand_over(&c, &plan).await;
     assert!(report.deleted);
-    // The team was already left by the refused run.
+    // The team was already left by the refused run; the successor is its admin now.
     assert_eq!(
-        report.steps[2].outcome,
+        report.steps[4].outcome,
         StepOutcome::AlreadyDone,
         "{report:?}"
     );
+    assert_eq!(report.steps[2].outcome, StepOutcome::Done, "{report:?}");
+    let sre = c.teams().get("sre").await.unwrap();
+    assert_eq!(sre.admins().count(), 1);
+    assert!(sre
+        .member(&opsgenie_users::UserRef::from(&succ.id))
+        .is_some());
     assert!(server.user("leaver@x.com").is_none());
     let schedules = server.schedules();
     let rotation = &schedules
@@ -575,8 +640,12 @@ async fn offboarding_against_the_simulator() {
     server.shutdown().await;
 }
 
+/// A team deleted since the listing is skipped (no membership left), but a
+/// schedule the server lists for the user is never dropped: rotations that
+/// cannot be read (404 or another error) make it a blocker with the reason.
+/// Fails before the fix: the schedule was dropped as "deleted meanwhile".
 #[tokio::test]
-async fn plan_skips_a_team_or_schedule_deleted_meanwhile() {
+async fn plan_blocks_on_a_schedule_that_cannot_be_read() {
     let (c, script) = Script::client(vec![
         get("/v2/users/u-l", data(leaver())),
         get(
@@ -592,7 +661,7 @@ async fn plan_skips_a_team_or_schedule_deleted_meanwhile() {
         ),
         get(
             "/v2/users/u-l/schedules",
-            data(json!([{"id": "s-gone", "name": "gone"}])),
+            data(json!([{"id": "s-gone", "name": "gone"}, {"id": "s-5xx", "name": "flaky"}])),
         ),
         step(
             "GET",
@@ -601,7 +670,24 @@ async fn plan_skips_a_team_or_schedule_deleted_meanwhile() {
             404,
             error("Schedule not found"),
         ),
-        get("/v2/users/u-l/escalations", data(json!([]))),
+        step(
+            "GET",
+            "/v2/schedules/s-5xx/rotations?scheduleIdentifierType=id",
+            None,
+            403,
+            error("Forbidden"),
+        ),
+        get(
+            "/v2/users/u-l/escalations",
+            data(json!([{"id": "e-9", "name": "hidden"}])),
+        ),
+        step(
+            "GET",
+            "/v2/escalations/e-9?identifierType=id",
+            None,
+            404,
+            error("Escalation not found"),
+        ),
         get("/v2/users/u-l/forwarding-rules", data(json!([]))),
     ]);
     let plan = c
@@ -610,6 +696,148 @@ async fn plan_skips_a_team_or_schedule_deleted_meanwhile() {
         .await
         .unwrap();
     script.assert_done();
+    assert_eq!(script.take_seen().len(), 9);
     assert!(plan.teams.is_empty() && plan.rotations.is_empty());
-    assert!(plan.blockers().is_empty() && plan.warnings().is_empty());
+    let blockers = plan.blockers();
+    assert_eq!(blockers.len(), 3, "{blockers:?}");
+    assert!(
+        matches!(&blockers[0], Blocker::UnreadableSchedule { schedule_id, reason }
+            if schedule_id == "s-gone" && reason.contains("Schedule not found")),
+        "{blockers:?}"
+    );
+    assert!(
+        matches!(&blockers[1], Blocker::UnreadableSchedule { schedule_id, reason }
+            if schedule_id == "s-5xx" && reason.contains("Forbidden")),
+        "{blockers:?}"
+    );
+    assert!(
+        matches!(&blockers[2], Blocker::UnreadableEscalation { escalation_id, .. } if escalation_id == "e-9"),
+        "{blockers:?}"
+    );
+    // A successor cannot clear them: refused before anything is sent.
+    let err = c
+        .offboarding()
+        .execute(&plan)
+        .successor("successor@x.com")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Blocked { blockers: b, .. } if b == &blockers),
+        "{err:?}"
+    );
+    assert!(script.take_seen().is_empty(), "nothing was sent");
+}
+
+/// The handover wrote, but the server still lists the user on a schedule:
+/// the run stops before leaving any team or deleting, with a typed error
+/// listing what remains. Fails before the fix: the run left the team and
+/// the delete was refused.
+#[tokio::test]
+async fn execution_stops_before_the_irreversible_steps_when_still_listed() {
+    let (c, script) = Script::client(plan_reads());
+    let plan = c.offboarding().plan("leaver@x.com").await.unwrap();
+    script.take_seen();
+    let mut handed_rules = escalation_1()["rules"].clone();
+    handed_rules[0]["recipient"] = json!({"type": "user", "id": "u-s"});
+    script.push(handover_start());
+    let handed = json!([
+        {"type": "user", "id": "u-s"},
+        {"type": "user", "id": "u-o", "username": "other@x.com"},
+        {"type": "user", "id": "u-s"}
+    ]);
+    script.push(vec![
+        step(
+            "PATCH",
+            "/v2/schedules/s-1/rotations/rot-1?scheduleIdentifierType=id",
+            Some(json!({"participants": handed})),
+            200,
+            written("Updated"),
+        ),
+        get(
+            "/v2/escalations/e-1?identifierType=id",
+            data(escalation_1()),
+        ),
+        step(
+            "PATCH",
+            "/v2/escalations/e-1?identifierType=id",
+            Some(json!({"rules": handed_rules})),
+            200,
+            written("Updated"),
+        ),
+        get(
+            "/v2/teams/t-sre?identifierType=id",
+            data(json!({"id": "t-sre", "name": "sre", "members": [
+            {"user": {"id": "u-s", "username": "successor@x.com"}, "role": "admin"},
+            {"user": {"id": "u-l", "username": "leaver@x.com"}, "role": "admin"}]})),
+        ),
+        get(
+            "/v2/users/u-l/schedules",
+            data(json!([{"id": "s-2", "name": "hidden_schedule"}])),
+        ),
+        get("/v2/users/u-l/escalations", data(json!([]))),
+    ]);
+    let err = c
+        .offboarding()
+        .execute(&plan)
+        .successor("successor@x.com")
+        .await
+        .unwrap_err();
+    script.assert_done();
+    let seen = script.take_seen();
+    assert!(
+        !seen.iter().any(|r| r.starts_with("DELETE")),
+        "no team left, no user deleted: {seen:?}"
+    );
+    match &err {
+        Error::PartiallyApplied {
+            applied,
+            not_applied,
+            cause,
+            ..
+        } => {
+            assert_eq!(
+                strings(applied),
+                [
+                    "hand over rotation rot-1 of schedule s-1: Done",
+                    "hand over escalation e-1: Done",
+                    // The successor was already an admin too.
+                    "make the successor admin of team sre: AlreadyDone"
+                ]
+            );
+            assert_eq!(
+                strings(not_applied),
+                [
+                    "check that no schedule or escalation lists the user",
+                    "leave team sre",
+                    "leave team ops",
+                    "delete the user"
+                ]
+            );
+            assert!(
+                matches!(&**cause, Error::Blocked { blockers, .. }
+                    if blockers == &[Blocker::Schedule { schedule_id: "s-2".into() }]),
+                "{cause:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// Without a successor, a team whose only admin leaves is a blocker.
+#[tokio::test]
+async fn an_only_admin_without_a_successor_blocks() {
+    let plan: OffboardingPlan = serde_json::from_value(json!({
+        "user": {"id": "u-l", "username": "leaver@x.com"},
+        "teams": [{"id": "t-sre", "name": "sre", "role": "admin", "only_admin": true}],
+        "rotations": [], "escalations": [], "forwarding_rules": [], "sole_owner": false
+    }))
+    .unwrap();
+    let (c, script) = Script::client(vec![]);
+    let err = c.offboarding().execute(&plan).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Blocked { blockers, .. }
+            if strings(blockers) == ["the only admin of team sre"]),
+        "{err:?}"
+    );
+    assert!(script.take_seen().is_empty());
 }

@@ -52,17 +52,17 @@ use futures::TryStreamExt;
 use serde::{Deserialize, Serialize};
 
 use crate::api::{call, is_gone, Step};
-use crate::models::forwarding::{ForwardingRuleUpdate, UserMeta};
-use crate::request::{ApiRequest, Domain};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::ids::{
     EscalationId, EscalationRef, ForwardingRuleId, ForwardingRuleRef, RotationId, ScheduleId,
     ScheduleRef, TeamId, TeamRef, UserId, UserRef, Username,
 };
+use crate::models::forwarding::{ForwardingRuleUpdate, UserMeta};
 use crate::models::schedule::Participant;
 use crate::models::team::TeamRole;
 use crate::models::user::Role;
+use crate::request::{ApiRequest, Domain};
 
 impl Client {
     /// The offboarding workflow.
@@ -265,7 +265,10 @@ impl fmt::Display for Blocker {
             Blocker::UnreadableSchedule {
                 schedule_id,
                 reason,
-            } => write!(f, "on schedule {schedule_id}, which cannot be read: {reason}"),
+            } => write!(
+                f,
+                "on schedule {schedule_id}, which cannot be read: {reason}"
+            ),
             Blocker::UnreadableEscalation {
                 escalation_id,
                 reason,
@@ -847,15 +850,12 @@ impl ExecuteOffboarding {
                     escalation_id: e.id.clone(),
                 }),
         );
-        steps.extend(
-            p.teams
-                .iter()
-                .filter(|t| t.only_admin)
-                .map(|t| OffboardingStep::KeepTeamAdmin {
-                    team_id: t.id.clone(),
-                    team_name: t.name.clone(),
-                }),
-        );
+        steps.extend(p.teams.iter().filter(|t| t.only_admin).map(|t| {
+            OffboardingStep::KeepTeamAdmin {
+                team_id: t.id.clone(),
+                team_name: t.name.clone(),
+            }
+        }));
         if self.delete {
             steps.push(OffboardingStep::VerifyUnblocked);
         }
@@ -950,7 +950,7 @@ impl ExecuteOffboarding {
                     });
                 }
             };
-            if outcome == StepOutcome::Done {
+            if outcome == StepOutcome::Done && step != OffboardingStep::VerifyUnblocked {
                 wrote = true;
                 if step == OffboardingStep::DeleteUser {
                     report.deleted = true;
