@@ -2,16 +2,26 @@
 //! teams with a team role, add notification contacts, then verify it all by
 //! reading back.
 //!
+//! It converges, like `bulk_sync`: a user who already exists is checked and
+//! updated (full name, role), memberships and contacts are added only where
+//! missing (a team role that differs is changed), so running it again after
+//! a partial failure completes the rest, and a run with nothing left to do
+//! writes nothing.
+//!
 //! Key rights: Configuration Access with Read and Create/Update.
 //!
 //! ```sh
 //! OPSGENIE_API_KEY=... cargo run --example onboard -- jane@example.com "Jane Doe" \
-//!     --role Admin --team Platform:admin --team Payments --sms 1-555-0100 --no-invite
+//!     --role Admin --team Platform:admin --team Payments --sms 1-5550100 --no-invite
 //! ```
 //!
 //! Against the simulator: start `cargo run --example sim_server -- --teams 2`,
 //! export the `OPSGENIE_API_URL` and `OPSGENIE_API_KEY` it prints, then run the
 //! command above with `--team team-01:admin`.
+//!
+//! Phone numbers (`--sms`, `--voice`) are `<countryCode>-<number>`: digits
+//! and one dash, e.g. `1-5550100`; another format is refused before it is
+//! sent.
 //!
 //! Role names are case-sensitive and Opsgenie silently turns an unknown role
 //! into `User`: the role is checked against the built-in and custom roles
@@ -24,8 +34,8 @@
 use opsgenie_users::models::contact::{ContactCreate, ContactMethod};
 use opsgenie_users::models::team::TeamRole;
 use opsgenie_users::models::user::Role;
-use opsgenie_users::models::user::UserCreate;
-use opsgenie_users::Client;
+use opsgenie_users::models::user::{UserCreate, UserUpdate};
+use opsgenie_users::{Client, Error, TeamRef, UserRef};
 
 #[path = "common/mod.rs"]
 mod common;
@@ -122,30 +132,82 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
         }
     }
 
-    // 2. Create and read back.
-    let verified = client
-        .users()
-        .create_checked(
-            UserCreate::new(args.username.as_str(), args.full_name.as_str())
-                .role(args.role.clone())
-                .invitation_disabled(args.no_invite),
-        )
-        .await?;
-    let user = &verified.user;
-    println!("created {} ({}) as {}", user.username, user.id, args.role);
-    for m in &verified.mismatches {
+    // 2. Create and read back, or check and update the user who exists.
+    let existing = match client.users().get(args.username.as_str()).await {
+        Ok(u) => Some(u),
+        Err(e) if e.status().map(|s| s.as_u16()) == Some(404) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let (user, mismatches) = match existing {
+        None => {
+            let verified = client
+                .users()
+                .create_checked(
+                    UserCreate::new(args.username.as_str(), args.full_name.as_str())
+                        .role(args.role.clone())
+                        .invitation_disabled(args.no_invite),
+                )
+                .await?;
+            println!(
+                "created {} ({}) as {}",
+                verified.user.username, verified.user.id, args.role
+            );
+            (verified.user, verified.mismatches)
+        }
+        Some(u) => {
+            let mut update = UserUpdate::new();
+            let mut changes = Vec::new();
+            if u.full_name.as_deref() != Some(args.full_name.as_str()) {
+                update = update.full_name(args.full_name.as_str());
+                changes.push("full name");
+            }
+            if u.role_name() != Some(&args.role) {
+                update = update.role(args.role.clone());
+                changes.push("role");
+            }
+            if changes.is_empty() {
+                println!("exists: {} ({}), up to date", u.username, u.id);
+                (u, Vec::new())
+            } else {
+                let verified = client.users().update_checked(&u.id, update).await?;
+                println!(
+                    "exists: {} ({}), updated {}",
+                    u.username,
+                    u.id,
+                    changes.join(", ")
+                );
+                (verified.user, verified.mismatches)
+            }
+        }
+    };
+    for m in &mismatches {
         clean = false;
         println!("  did not stick: {} ({m:?})", m.field());
     }
+    let me = UserRef::from(&user.id);
 
-    // 3. Teams, with the team role.
+    // 3. Teams, with the team role: added where missing, role changed where it differs.
     for (team, role) in &args.teams {
-        match client
-            .teams()
-            .add_member(team.as_str(), &user.id, role.clone())
-            .await
-        {
-            Ok(_) => println!("added to team {team} as {role}"),
+        let outcome = match client.teams().get(team.as_str()).await {
+            Ok(t) => match t.member(&me).map(|m| m.role.clone()) {
+                Some(current) if &current == role => {
+                    Ok(format!("already in team {team} as {role}"))
+                }
+                Some(current) => client
+                    .teams()
+                    .change_member_role(TeamRef::from(&t.id), me.clone(), role.clone())
+                    .await
+                    .map(|_| format!("team {team}: {current} -> {role}")),
+                None => client
+                    .teams()
+                    .add_member(TeamRef::from(&t.id), me.clone(), role.clone())
+                    .await
+                    .map(|_| format!("added to team {team} as {role}")),
+            },
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(line) => println!("{line}"),
             Err(e) => {
                 clean = false;
                 println!("  team {team}: {e}");
@@ -153,13 +215,28 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
         }
     }
 
-    // 4. Contacts.
+    // 4. Contacts: added where missing. A failure stops the run; running it
+    //    again (with the address fixed) adds what is still missing.
+    let have = client.contacts(&user.id).list().await?;
     for (method, to) in &args.contacts {
-        client
+        if have.iter().any(|c| &c.method == method && c.to == *to) {
+            println!("contact {method} {to} already there");
+            continue;
+        }
+        match client
             .contacts(&user.id)
             .create(ContactCreate::new(method.clone(), to.as_str()))
-            .await?;
-        println!("added contact {method} {to}");
+            .await
+        {
+            Ok(_) => println!("added contact {method} {to}"),
+            Err(e @ Error::InvalidInput(_)) => {
+                return Err(format!(
+                    "contact {method} {to}: {e} (nothing sent; fix it and run again)"
+                )
+                .into())
+            }
+            Err(e) => return Err(e.into()),
+        }
     }
 
     // 5. Verify from the server's side.

@@ -145,7 +145,7 @@ async fn onboard_creates_adds_to_teams_and_contacts() {
             "--team",
             "team-02",
             "--sms",
-            "1-555-0100",
+            "1-5550100",
             "--no-invite",
         ],
     )
@@ -155,7 +155,7 @@ async fn onboard_creates_adds_to_teams_and_contacts() {
     assert_eq!(jane.role.name, "Admin");
     assert!(jane.invitation_disabled);
     assert_eq!(jane.contacts.len(), 2);
-    assert_eq!(jane.contacts[1].to, "1-555-0100");
+    assert_eq!(jane.contacts[1].to, "1-5550100");
     let role_in = |team: &str| {
         server
             .team(team)
@@ -168,6 +168,97 @@ async fn onboard_creates_adds_to_teams_and_contacts() {
     assert_eq!(role_in("team-01").as_deref(), Some("admin"));
     assert_eq!(role_in("team-02").as_deref(), Some("user"));
     assert!(stdout(&out).contains("verified: role=Admin teams=2 contacts=2"));
+}
+
+/// Issue 11: the first run fails at the contact (a number with two dashes,
+/// refused before it is sent); the second run, with the number fixed,
+/// finds the user, keeps the memberships and adds the contact. Before the
+/// fix the second run failed at once with "already exists".
+#[tokio::test(flavor = "multi_thread")]
+async fn onboard_fails_at_the_contact_then_a_second_run_completes() {
+    let server = Server::builder()
+        .seed(Seed::new().users(3).teams(2))
+        .start()
+        .await
+        .unwrap();
+    let args = |sms: &'static str| {
+        [
+            "new.person+ops@example.com",
+            "New Person",
+            "--role",
+            "Admin",
+            "--team",
+            "team-01:admin",
+            "--team",
+            "team-02",
+            "--sms",
+            sms,
+        ]
+    };
+    let first = run(Some(&server), "onboard", &args("1-555-0100")).await;
+    assert_eq!(first.status.code(), Some(1), "{}", stdout(&first));
+    assert!(
+        stderr(&first).contains("<countryCode>-<number>"),
+        "{}",
+        stderr(&first)
+    );
+    let person = server.user("new.person+ops@example.com").unwrap();
+    assert_eq!(
+        person.contacts.len(),
+        1,
+        "only the e-mail: nothing was sent"
+    );
+    let role_in = |team: &str| {
+        server
+            .team(team)
+            .unwrap()
+            .members
+            .into_iter()
+            .find(|m| m.user_id == person.id)
+            .map(|m| m.role)
+    };
+    assert_eq!(role_in("team-01").as_deref(), Some("admin"));
+
+    let before = server.requests().len();
+    let second = run(Some(&server), "onboard", &args("1-5550100")).await;
+    let text = stdout(&second);
+    assert!(second.status.success(), "{text}\n{}", stderr(&second));
+    assert!(
+        text.contains("exists: new.person+ops@example.com"),
+        "{text}"
+    );
+    assert!(text.contains("already in team team-01 as admin"), "{text}");
+    assert!(text.contains("added contact sms 1-5550100"), "{text}");
+    assert!(
+        text.contains("verified: role=Admin teams=2 contacts=2"),
+        "{text}"
+    );
+    let person = server.user("new.person+ops@example.com").unwrap();
+    assert_eq!(person.contacts.len(), 2);
+    assert_eq!(person.contacts[1].to, "1-5550100");
+    assert_eq!(role_in("team-02").as_deref(), Some("user"));
+    // The second run wrote only the contact.
+    let writes: Vec<String> = server.requests()[before..]
+        .iter()
+        .filter(|r| r.method != "GET")
+        .map(|r| format!("{} {}", r.method, r.path))
+        .collect();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert!(
+        writes[0].starts_with("POST") && writes[0].ends_with("/contacts"),
+        "{writes:?}"
+    );
+
+    // A third run has nothing to do.
+    let before = server.requests().len();
+    let third = run(Some(&server), "onboard", &args("1-5550100")).await;
+    assert!(third.status.success(), "{}", stderr(&third));
+    assert!(
+        server.requests()[before..]
+            .iter()
+            .all(|r| r.method == "GET"),
+        "a converged run only reads"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

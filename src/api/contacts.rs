@@ -18,7 +18,7 @@ use crate::api::{call, id_segment, send_create, send_data, send_write, user_segm
 use crate::client::Client;
 use crate::ids::{ContactId, UserRef};
 use crate::models::common::{Created, WriteResult};
-use crate::models::contact::{Contact, ContactCreate};
+use crate::models::contact::{Contact, ContactCreate, ContactMethod};
 use crate::ratelimit::Domain;
 use crate::request::ApiRequest;
 
@@ -77,6 +77,11 @@ impl ContactsHandler {
 
     /// Adds a contact (`POST`), answering 201 with the new contact's id.
     ///
+    /// The address is checked before anything is sent (see [`check_to`]): an
+    /// SMS or voice number must be `<countryCode>-<number>` (digits, one
+    /// dash, e.g. `1-5555550100`), an e-mail address must have a local part
+    /// and a domain; otherwise the call is [`Error::InvalidInput`](crate::Error::InvalidInput).
+    ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
     /// use opsgenie_users::models::contact::{ContactCreate, ContactMethod};
@@ -88,9 +93,12 @@ impl ContactsHandler {
     /// # Ok(()) }
     /// ```
     pub fn create(&self, contact: ContactCreate) -> CreateContact {
-        let req = self
+        let mut req = self
             .base(ApiRequest::post(Domain::Configuration))
             .json(&contact);
+        if let Err(reason) = check_to(contact.method(), contact.to()) {
+            req = req.invalid(reason);
+        }
         let what = format!("create contact of {}", self.user);
         let client = self.client.clone();
         CreateContact::new(async move { send_create(&client, req, what, None).await })
@@ -177,5 +185,50 @@ impl ContactsHandler {
             .path(action)
             .idempotent(true);
         UpdateContact::new(send_write(self.client.clone(), req))
+    }
+}
+
+/// Checks a contact address for the documented format of its method:
+/// `sms` and `voice` take `<countryCode>-<number>` (a 1-3 digit country
+/// code, one dash, then only digits, 15 digits at most in all, as E.164
+/// allows), `email` an address with a local part and a domain. `mobile` and
+/// unknown methods are not checked. The error says what is wrong.
+///
+/// ```
+/// use opsgenie_users::api::contacts::check_to;
+/// use opsgenie_users::models::contact::ContactMethod;
+/// assert!(check_to(&ContactMethod::Sms, "1-5550100").is_ok());
+/// assert!(check_to(&ContactMethod::Sms, "1-555-0100").is_err()); // two dashes
+/// assert!(check_to(&ContactMethod::Voice, "+1 555 0100").is_err());
+/// assert!(check_to(&ContactMethod::Email, "jane@example.com").is_ok());
+/// assert!(check_to(&ContactMethod::Email, "jane").is_err());
+/// ```
+pub fn check_to(method: &ContactMethod, to: &str) -> std::result::Result<(), String> {
+    match method {
+        ContactMethod::Sms | ContactMethod::Voice => {
+            let ok = to.split_once('-').is_some_and(|(cc, number)| {
+                let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+                digits(cc) && cc.len() <= 3 && digits(number) && cc.len() + number.len() <= 15
+            });
+            if ok {
+                Ok(())
+            } else {
+                Err(format!(
+                    "{method} contact {to:?} is not <countryCode>-<number> \
+                     (digits and one dash, e.g. 1-5555550100)"
+                ))
+            }
+        }
+        ContactMethod::Email => match to.split_once('@') {
+            Some((local, domain))
+                if !local.is_empty()
+                    && domain.contains('.')
+                    && !to.contains(char::is_whitespace) =>
+            {
+                Ok(())
+            }
+            _ => Err(format!("email contact {to:?} is not an e-mail address")),
+        },
+        _ => Ok(()),
     }
 }

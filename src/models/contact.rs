@@ -89,6 +89,15 @@ impl ContactCreate {
             to: to.into(),
         }
     }
+    /// The method.
+    pub fn method(&self) -> &ContactMethod {
+        &self.method
+    }
+
+    /// The address.
+    pub fn to(&self) -> &str {
+        &self.to
+    }
 }
 
 /// One notification contact of a user, as `expand=contact` returns it.

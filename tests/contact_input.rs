@@ -1,0 +1,62 @@
+//! A contact's address is checked for its documented format before the
+//! create is sent: `<countryCode>-<number>` for SMS and voice (issue 11:
+//! `1-555-0100`, two dashes, was sent and refused with 422 after the user
+//! and the memberships were created).
+mod common;
+
+use httpmock::prelude::*;
+use opsgenie_users::models::contact::{ContactCreate, ContactMethod};
+use opsgenie_users::Error;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_malformed_number_is_refused_before_sending_and_a_good_one_is_sent() {
+    let s = MockServer::start_async().await;
+    let c = common::client(&s.base_url());
+    let any = s
+        .mock_async(|when, then| {
+            when.method(POST).path("/v2/users/jane@x.com/contacts");
+            then.status(500);
+        })
+        .await;
+    for (method, to) in [
+        (ContactMethod::Sms, "1-555-0100"),
+        (ContactMethod::Voice, "+1 5550100"),
+        (ContactMethod::Sms, "15550100"),
+        (ContactMethod::Sms, "1234-5550100"),
+        (ContactMethod::Email, "jane"),
+    ] {
+        let err = c
+            .contacts("jane@x.com")
+            .create(ContactCreate::new(method.clone(), to))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidInput(m) if m.contains(to)),
+            "{method} {to}: {err:?}"
+        );
+    }
+    assert_eq!(any.calls_async().await, 0, "nothing was sent");
+    any.delete_async().await;
+
+    let good = s
+        .mock_async(|when, then| {
+            when.method(POST)
+                .path("/v2/users/jane@x.com/contacts")
+                .header("authorization", common::auth())
+                .header("content-type", "application/json")
+                .json_body(json!({"method": "sms", "to": "1-5550100"}));
+            then.status(201)
+                .header("content-type", "application/json")
+                .json_body(json!({"result": "Created", "data": {"id": "c-1"},
+                    "took": 0.1, "requestId": "rq-1"}));
+        })
+        .await;
+    let created = c
+        .contacts("jane@x.com")
+        .create(ContactCreate::new(ContactMethod::Sms, "1-5550100"))
+        .await
+        .unwrap();
+    good.assert_async().await;
+    assert_eq!(created.id, "c-1");
+}
