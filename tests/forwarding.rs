@@ -3,6 +3,7 @@
 //! rotations answer 404), against a mock server: method, path, exact query,
 //! headers and exact bodies.
 mod common;
+use common::expect;
 
 use httpmock::prelude::*;
 use httpmock::Mock;
@@ -10,46 +11,6 @@ use opsgenie_users::api::offboard::{Blocker, OffboardingPlan, StepOutcome};
 use opsgenie_users::models::forwarding::{ForwardingRuleUpdate, UserMeta};
 use opsgenie_users::{Error, ForwardingRuleRef};
 use serde_json::{json, Value};
-
-/// A mock matching exactly: method, path, these query parameters and no
-/// others, the key, and the JSON body (or no body).
-async fn expect<'a>(
-    server: &'a MockServer,
-    method: httpmock::Method,
-    path: &str,
-    query: &[(&str, &str)],
-    body: Option<Value>,
-    status: u16,
-    answer: Value,
-) -> Mock<'a> {
-    let query: Vec<(String, String)> = query
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    server
-        .mock_async(move |mut when, then| {
-            when = when
-                .method(method)
-                .path(path)
-                .header("authorization", common::auth())
-                .query_param_count(".*", ".*", query.len());
-            for (k, v) in &query {
-                when = when.query_param(k, v);
-            }
-            match body {
-                Some(b) => {
-                    when.header("content-type", "application/json").json_body(b);
-                }
-                None => {
-                    when.header_missing("content-type");
-                }
-            }
-            then.status(status)
-                .header("content-type", "application/json")
-                .json_body(answer);
-        })
-        .await
-}
 
 fn data(v: Value) -> Value {
     json!({"data": v, "took": 0.1, "requestId": "rq-1"})

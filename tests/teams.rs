@@ -2,6 +2,7 @@
 //! escalations against a mock server: method, path, query (identifier types
 //! included), headers, exact bodies, and how every documented status maps.
 mod common;
+use common::expect;
 #[path = "support/script.rs"]
 mod script;
 
@@ -9,7 +10,6 @@ use std::future::Future;
 use std::pin::Pin;
 
 use httpmock::prelude::*;
-use httpmock::Mock;
 use opsgenie_users::api::teams::RoleChangeMethod;
 use opsgenie_users::api::{MembershipStep, Step};
 use opsgenie_users::models::contact::{ContactCreate, ContactMethod};
@@ -24,47 +24,6 @@ use opsgenie_users::{
 };
 use script::{data, step, written, Script};
 use serde_json::{json, Value};
-
-/// Registers a mock that only matches the exact request: method, path,
-/// exactly these query parameters, the key, and (when given) the exact JSON
-/// body with `Content-Type: application/json`.
-async fn expect<'a>(
-    server: &'a MockServer,
-    method: httpmock::Method,
-    path: &str,
-    query: &[(&str, &str)],
-    body: Option<Value>,
-    status: u16,
-    answer: Value,
-) -> Mock<'a> {
-    let query: Vec<(String, String)> = query
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    server
-        .mock_async(move |mut when, then| {
-            when = when
-                .method(method)
-                .path(path)
-                .header("authorization", common::auth())
-                .query_param_count(".*", ".*", query.len());
-            for (k, v) in &query {
-                when = when.query_param(k, v);
-            }
-            match body {
-                Some(b) => {
-                    when.header("content-type", "application/json").json_body(b);
-                }
-                None => {
-                    when.header_missing("content-type");
-                }
-            }
-            then.status(status)
-                .header("content-type", "application/json")
-                .json_body(answer);
-        })
-        .await
-}
 
 fn result(r: &str, id: &str, name: &str) -> Value {
     json!({"result": r, "data": {"id": id, "name": name}, "took": 0.2, "requestId": "rq-1"})

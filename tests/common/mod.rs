@@ -206,3 +206,44 @@ pub fn prism_proxy_client() -> Option<(Client, std::sync::Arc<Violations>)> {
         .expect("client");
     Some((client, violations))
 }
+
+/// Registers a mock that only matches the exact request: method, path,
+/// exactly these query parameters, the key, and (when given) the exact JSON
+/// body with `Content-Type: application/json`.
+pub async fn expect<'a>(
+    server: &'a httpmock::MockServer,
+    method: httpmock::Method,
+    path: &str,
+    query: &[(&str, &str)],
+    body: Option<serde_json::Value>,
+    status: u16,
+    answer: serde_json::Value,
+) -> httpmock::Mock<'a> {
+    let query: Vec<(String, String)> = query
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    server
+        .mock_async(move |mut when, then| {
+            when = when
+                .method(method)
+                .path(path)
+                .header("authorization", auth())
+                .query_param_count(".*", ".*", query.len());
+            for (k, v) in &query {
+                when = when.query_param(k, v);
+            }
+            match body {
+                Some(b) => {
+                    when.header("content-type", "application/json").json_body(b);
+                }
+                None => {
+                    when.header_missing("content-type");
+                }
+            }
+            then.status(status)
+                .header("content-type", "application/json")
+                .json_body(answer);
+        })
+        .await
+}
