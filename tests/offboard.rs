@@ -627,7 +627,7 @@ async fn offboarding_against_the_simulator() {
         .find(|e| e.name == "payments_escalation")
         .unwrap();
     assert_eq!(esc.rules[0].recipient.id.as_deref(), Some(succ.id.as_str()));
-    assert_eq!(esc.rules[0].condition, "if-not-acked");
+    assert_eq!(esc.rules[0].condition.as_deref(), Some("if-not-acked"));
 
     server.clear_requests();
     assert!(hand_over(&c, &plan).await.is_noop());

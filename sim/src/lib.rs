@@ -14,7 +14,8 @@
 //!
 //! [`Server::start`] binds `127.0.0.1` on a free port and serves the REST v2
 //! calls the SDK wraps (users, contacts, teams and members, team roles,
-//! custom user roles, schedules and rotations, escalations, forwarding rules)
+//! custom user roles, schedules with rotations and overrides, escalations,
+//! forwarding rules)
 //! and the Atlassian SCIM Users/Groups subset, with the behaviour the live
 //! API is known for:
 //!
@@ -36,6 +37,31 @@
 //!   carries `X-RateLimit-State: OK`; every JSON answer `took` and `requestId`.
 //! * Fault injection ([`Fault`]): JSON 5xx, the CDN's HTML 503, a dropped
 //!   connection (before or after the write was applied), a delay.
+//!
+//! ## Write semantics
+//!
+//! The simulator is as strict as the spec allows, so it catches a client
+//! that loses data instead of forgiving it:
+//!
+//! * A `PUT` is a full update, as the spec names it ("Update Custom User
+//!   Role", "Update Forwarding Rule", "Update Schedule Override", not
+//!   "(Partial)"): the body replaces the whole resource, and a field it
+//!   leaves out takes its default or is gone (a custom role's
+//!   `grantedRights`, `disallowedRights` and `extendedRole`; a forwarding
+//!   rule or override refuses a body without its required fields).
+//! * A `PATCH` ("(Partial)") replaces each top-level field it names whole
+//!   (a user's `userAddress`, `tags` and `details`, a team role's `rights`,
+//!   a team's `members`, an escalation's `rules`, a rotation's
+//!   `participants` and `timeRestriction`) and keeps every field it does not
+//!   name.
+//! * Fields the simulator does not model are stored as written (a stand-in
+//!   for fields newer than the SDK; [`Unmodelled`]) and answered back: a
+//!   PATCH keeps those it does not name, a PUT replaces them with the body's.
+//! * Escalation rules keep every field as written (`condition`,
+//!   `notifyType`, `delay` with its unit, `recipient`, unmodelled ones). A
+//!   `condition`, `notifyType` or `timeUnit` written absent stays absent in
+//!   the answers (the spec's default applies), and an empty or unknown value
+//!   is refused (422).
 //!
 //! The account starts with one user, its sole Owner `owner@example.com`;
 //! [`Seed`] adds deterministic users, teams and schedules. Tests read the

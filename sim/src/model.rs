@@ -9,6 +9,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+/// Fields of a stored object that the simulator does not model, kept as
+/// they were written (a stand-in for fields newer than the SDK). A PUT
+/// replaces them with the body's; a PATCH replaces those it names.
+pub type Unmodelled = BTreeMap<String, serde_json::Value>;
+
 /// The five built-in account roles. Names are case-sensitive.
 pub const BUILTIN_ROLES: [&str; 5] = ["Owner", "Admin", "User", "Observer", "Stakeholder"];
 
@@ -89,6 +94,8 @@ pub struct User {
     pub atlassian_linked: bool,
     /// Notification contacts; the first is the default e-mail contact.
     pub contacts: Vec<Contact>,
+    /// Fields the simulator does not model, as written.
+    pub extra: Unmodelled,
     pub(crate) seq: u64,
 }
 
@@ -141,6 +148,8 @@ pub struct TeamRole {
     pub name: String,
     /// Rights.
     pub rights: Vec<TeamRight>,
+    /// Fields the simulator does not model, as written.
+    pub extra: Unmodelled,
 }
 
 /// A team.
@@ -173,6 +182,8 @@ pub struct CustomRole {
     pub granted_rights: Vec<String>,
     /// Rights taken away.
     pub disallowed_rights: Vec<String>,
+    /// Fields the simulator does not model, as written.
+    pub extra: Unmodelled,
 }
 
 /// A rotation participant or escalation recipient.
@@ -212,6 +223,26 @@ pub struct Rotation {
     pub length: u32,
     /// Participants in order.
     pub participants: Vec<Recipient>,
+    /// `timeRestriction` as written (`type` checked), if any.
+    pub time_restriction: Option<serde_json::Value>,
+    /// Fields the simulator does not model, as written.
+    pub extra: Unmodelled,
+}
+
+/// A schedule override: someone else on call for a while.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ScheduleOverride {
+    /// The override's alias (its identifier within the schedule).
+    pub alias: String,
+    /// Who is on call instead (`user` or `none`).
+    pub user: Recipient,
+    /// RFC 3339 start.
+    pub start_date: String,
+    /// RFC 3339 end.
+    pub end_date: String,
+    /// The rotations it applies to (`{id}` or `{name}`), all when empty.
+    pub rotations: Vec<serde_json::Value>,
 }
 
 /// An on-call schedule.
@@ -232,20 +263,62 @@ pub struct Schedule {
     pub owner_team: Option<String>,
     /// Rotations.
     pub rotations: Vec<Rotation>,
+    /// Overrides.
+    pub overrides: Vec<ScheduleOverride>,
 }
 
-/// One rule of an escalation policy.
+/// One rule of an escalation policy, kept as written: a `condition`,
+/// `notifyType` or `timeUnit` left out stays absent (the spec's default
+/// applies) and the answers leave it out too, as the spec allows, so a
+/// client must apply the documented defaults itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct EscalationRule {
-    /// `if-not-acked` or `if-not-closed`.
-    pub condition: String,
-    /// `default`, `next`, `previous`, `users`, `admins` or `all`.
-    pub notify_type: String,
-    /// Delay in minutes.
-    pub delay_minutes: i64,
+    /// `if-not-acked` or `if-not-closed`; `None`: not written (`if-not-acked`).
+    pub condition: Option<String>,
+    /// `default`, `next`, `previous`, `users`, `admins` or `all`; `None`:
+    /// not written (`default`).
+    pub notify_type: Option<String>,
+    /// The delay, in the unit it was written with.
+    pub delay: Delay,
     /// Who is notified.
     pub recipient: Recipient,
+    /// Fields the simulator does not model, as written.
+    pub extra: Unmodelled,
+}
+
+impl EscalationRule {
+    /// `if-not-acked`, `default`, no delay: notify `recipient`.
+    pub fn notify(recipient: Recipient) -> Self {
+        EscalationRule {
+            condition: Some("if-not-acked".into()),
+            notify_type: Some("default".into()),
+            delay: Delay::minutes(0),
+            recipient,
+            extra: Unmodelled::new(),
+        }
+    }
+}
+
+/// A duration as the API writes it (`{"timeAmount", "timeUnit"}`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Delay {
+    /// `timeAmount`.
+    pub amount: i64,
+    /// `timeUnit`: `minutes`, `hours`, `days`, ...; `None`: not written
+    /// (`minutes`, the spec's default).
+    pub unit: Option<String>,
+}
+
+impl Delay {
+    /// `amount` minutes.
+    pub fn minutes(amount: i64) -> Self {
+        Delay {
+            amount,
+            unit: Some("minutes".into()),
+        }
+    }
 }
 
 /// An escalation policy.
@@ -262,6 +335,10 @@ pub struct Escalation {
     pub owner_team: Option<String>,
     /// Rules in order.
     pub rules: Vec<EscalationRule>,
+    /// `repeat` as written, if any.
+    pub repeat: Option<serde_json::Value>,
+    /// Fields the simulator does not model, as written.
+    pub extra: Unmodelled,
 }
 
 /// A notification forwarding rule from one user to another.

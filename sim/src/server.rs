@@ -12,7 +12,7 @@ use opsgenie_users::{Client, ClientBuilder, Domain};
 use crate::fault::FaultRule;
 use crate::handler::{self, lock, RequestRecord, Shared};
 use crate::model::*;
-use crate::state::{self, SeedCounts, State};
+use crate::state::{SeedCounts, State};
 use crate::window::RollingWindow;
 
 /// What an API key may do, as set in Opsgenie's API key management.
@@ -444,12 +444,9 @@ impl Server {
         let mut rules = Vec::new();
         for (n, u) in users.iter().enumerate() {
             let i = st.find_user(u)?;
-            rules.push(EscalationRule {
-                condition: "if-not-acked".into(),
-                notify_type: "default".into(),
-                delay_minutes: 10 * n as i64,
-                recipient: st.user_recipient(i),
-            });
+            let mut rule = EscalationRule::notify(st.user_recipient(i));
+            rule.delay = Delay::minutes(10 * n as i64);
+            rules.push(rule);
         }
         let id = st.uuid();
         st.escalations.push(Escalation {
@@ -458,26 +455,54 @@ impl Server {
             description: String::new(),
             owner_team: None,
             rules,
+            repeat: None,
+            extra: Unmodelled::new(),
         });
         Some(id)
     }
 
-    /// Creates a forwarding rule from one user to another and returns its id.
+    /// Creates a forwarding rule from one user to another, from now for 30
+    /// days (the spec requires an end), and returns its id.
     pub fn add_forwarding_rule(&self, from: &str, to: &str) -> Option<String> {
         let mut st = lock(&self.shared.state);
         let f = st.find_user(from)?;
         let t = st.find_user(to)?;
         let id = st.uuid();
+        let now = jiff::Timestamp::now();
+        let end = now
+            .checked_add(jiff::SignedDuration::from_hours(30 * 24))
+            .unwrap_or(now);
         let rule = ForwardingRule {
             id: id.clone(),
             alias: format!("forward-{}", st.users[f].username),
             from_user: st.users[f].id.clone(),
             to_user: st.users[t].id.clone(),
-            start_date: state::now_rfc3339(),
-            end_date: None,
+            start_date: format!("{now:.3}"),
+            end_date: Some(format!("{end:.3}")),
         };
         st.forwarding.push(rule);
         Some(id)
+    }
+
+    /// Adds an override to schedule `schedule` (its name) putting `user` on
+    /// call for the whole of 2027, and returns its alias; `None` if the
+    /// schedule or the user is unknown or the alias is taken.
+    pub fn add_override(&self, schedule: &str, user: &str, alias: &str) -> Option<String> {
+        let mut st = lock(&self.shared.state);
+        let s = st.schedules.iter().position(|s| s.name == schedule)?;
+        let u = st.find_user(user)?;
+        if st.schedules[s].overrides.iter().any(|o| o.alias == alias) {
+            return None;
+        }
+        let user = st.user_recipient(u);
+        st.schedules[s].overrides.push(ScheduleOverride {
+            alias: alias.to_string(),
+            user,
+            start_date: "2027-01-01T00:00:00Z".into(),
+            end_date: "2028-01-01T00:00:00Z".into(),
+            rotations: Vec::new(),
+        });
+        Some(alias.to_string())
     }
 
     /// Stops serving and waits for the server task.

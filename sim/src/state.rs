@@ -194,6 +194,7 @@ impl State {
                 enabled: true,
                 is_default: true,
             }],
+            extra: Unmodelled::new(),
             seq,
         });
         Ok(self.users.len() - 1)
@@ -294,7 +295,10 @@ impl State {
                 kind: "weekly".into(),
                 length: 1,
                 participants,
+                time_restriction: None,
+                extra: Unmodelled::new(),
             }],
+            overrides: Vec::new(),
         });
         id
     }
@@ -479,6 +483,9 @@ impl State {
         }
         self.forwarding
             .retain(|f| f.from_user != u.id && f.to_user != u.id);
+        for s in &mut self.schedules {
+            s.overrides.retain(|o| !o.user.is_user(&u.id));
+        }
         u
     }
 
@@ -512,6 +519,7 @@ impl State {
                 enabled: true,
                 owner_team: Some(id.clone()),
                 rotations: Vec::new(),
+                overrides: Vec::new(),
             });
             let esc_id = self.uuid();
             let esc_name = format!("{name}_escalation");
@@ -521,16 +529,13 @@ impl State {
                     name: esc_name,
                     description: String::new(),
                     owner_team: Some(id),
-                    rules: vec![EscalationRule {
-                        condition: "if-not-acked".into(),
-                        notify_type: "default".into(),
-                        delay_minutes: 0,
-                        recipient: Recipient {
-                            kind: "schedule".into(),
-                            id: Some(sched_id),
-                            name: Some(sched_name),
-                        },
-                    }],
+                    rules: vec![EscalationRule::notify(Recipient {
+                        kind: "schedule".into(),
+                        id: Some(sched_id),
+                        name: Some(sched_name),
+                    })],
+                    repeat: None,
+                    extra: Unmodelled::new(),
                 });
             }
         }
@@ -606,23 +611,15 @@ impl State {
             let first = participants.first().cloned();
             let name = format!("schedule-{k:02}");
             let sid = self.push_schedule(&name, format!("Seeded schedule {k}"), participants);
-            let mut rules = vec![EscalationRule {
-                condition: "if-not-acked".into(),
-                notify_type: "default".into(),
-                delay_minutes: 0,
-                recipient: Recipient {
-                    kind: "schedule".into(),
-                    id: Some(sid),
-                    name: Some(name.clone()),
-                },
-            }];
+            let mut rules = vec![EscalationRule::notify(Recipient {
+                kind: "schedule".into(),
+                id: Some(sid),
+                name: Some(name.clone()),
+            })];
             if let Some(first) = first {
-                rules.push(EscalationRule {
-                    condition: "if-not-acked".into(),
-                    notify_type: "default".into(),
-                    delay_minutes: 10,
-                    recipient: first,
-                });
+                let mut rule = EscalationRule::notify(first);
+                rule.delay = Delay::minutes(10);
+                rules.push(rule);
             }
             let eid = self.uuid();
             self.escalations.push(Escalation {
@@ -631,6 +628,8 @@ impl State {
                 description: String::new(),
                 owner_team: None,
                 rules,
+                repeat: None,
+                extra: Unmodelled::new(),
             });
         }
     }

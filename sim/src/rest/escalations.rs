@@ -1,27 +1,51 @@
 //! `/v2/escalations` and `/v2/forwarding-rules`.
 
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 
 use super::schedules::{owner_team_json, owner_team_ref};
 use super::*;
 
+/// The escalation fields the simulator models (anything else is stored as written).
+const KNOWN: [&str; 6] = ["id", "name", "description", "rules", "ownerTeam", "repeat"];
+/// The rule fields the simulator models.
+const RULE_KNOWN: [&str; 4] = ["condition", "notifyType", "delay", "recipient"];
+const CONDITIONS: [&str; 2] = ["if-not-acked", "if-not-closed"];
+const NOTIFY_TYPES: [&str; 6] = ["default", "next", "previous", "users", "admins", "all"];
+const TIME_UNITS: [&str; 7] = [
+    "days",
+    "hours",
+    "minutes",
+    "seconds",
+    "miliseconds",
+    "micros",
+    "nanos",
+];
+
+fn rule_json(r: &EscalationRule) -> Value {
+    let mut v = json!({"recipient": State::recipient_json(&r.recipient)});
+    if let Some(c) = &r.condition {
+        v["condition"] = json!(c);
+    }
+    if let Some(n) = &r.notify_type {
+        v["notifyType"] = json!(n);
+    }
+    v["delay"] = json!({"timeAmount": r.delay.amount});
+    if let Some(u) = &r.delay.unit {
+        v["delay"]["timeUnit"] = json!(u);
+    }
+    with_unmodelled(v, &r.extra)
+}
+
 pub(super) fn escalation_json(st: &State, e: &Escalation) -> Value {
-    let rules: Vec<Value> = e
-        .rules
-        .iter()
-        .map(|r| {
-            json!({
-                "condition": r.condition, "notifyType": r.notify_type,
-                "delay": {"timeAmount": r.delay_minutes, "timeUnit": "minutes"},
-                "recipient": State::recipient_json(&r.recipient),
-            })
-        })
-        .collect();
+    let rules: Vec<Value> = e.rules.iter().map(rule_json).collect();
     let mut v = json!({"id": e.id, "name": e.name, "description": e.description, "rules": rules});
     if let Some(t) = owner_team_json(st, &e.owner_team) {
         v["ownerTeam"] = t;
     }
-    v
+    if let Some(r) = &e.repeat {
+        v["repeat"] = r.clone();
+    }
+    with_unmodelled(v, &e.extra)
 }
 
 fn find_escalation(st: &State, e: &str, id_type: Option<&str>) -> Result<usize, Fail> {
@@ -35,6 +59,32 @@ fn find_escalation(st: &State, e: &str, id_type: Option<&str>) -> Result<usize, 
     )
 }
 
+/// An optional enum field: absent stays absent (the spec's default), an
+/// empty or unknown value is refused.
+fn opt_enum(o: &Map<String, Value>, key: &str, allowed: &[&str]) -> Result<Option<String>, Fail> {
+    match opt_str(o, key)? {
+        None => Ok(None),
+        Some(v) if allowed.contains(&v) => Ok(Some(v.to_string())),
+        Some(v) => Err(field_fail(
+            key,
+            format!("should be one of [{}], got [{v}]", allowed.join(", ")),
+        )),
+    }
+}
+
+/// The spec's `Duration`: `timeAmount` required, `timeUnit` optional.
+fn parse_delay(v: Option<&Value>) -> Result<Delay, Fail> {
+    let o = v
+        .and_then(|v| v.as_object())
+        .ok_or_else(|| field_fail("delay", "is required"))?;
+    let amount = o
+        .get("timeAmount")
+        .and_then(|v| v.as_i64())
+        .ok_or_else(|| field_fail("delay.timeAmount", "is required"))?;
+    let unit = opt_enum(o, "timeUnit", &TIME_UNITS)?;
+    Ok(Delay { amount, unit })
+}
+
 fn parse_rules(st: &State, v: Option<&Value>) -> Result<Vec<EscalationRule>, Fail> {
     let Some(Value::Array(a)) = v else {
         return Err(field_fail("rules", "should be a list"));
@@ -44,30 +94,27 @@ fn parse_rules(st: &State, v: Option<&Value>) -> Result<Vec<EscalationRule>, Fai
             let o = r
                 .as_object()
                 .ok_or_else(|| field_fail("rules", "should be objects"))?;
-            let delay = o.get("delay").cloned().unwrap_or(json!({}));
-            let amount = delay
-                .get("timeAmount")
-                .and_then(|v| v.as_i64())
-                .unwrap_or(0);
-            let minutes = match delay.get("timeUnit").and_then(|v| v.as_str()) {
-                Some("hours") => amount * 60,
-                Some("days") => amount * 1440,
-                _ => amount,
-            };
             Ok(EscalationRule {
-                condition: opt_str(o, "condition")?
-                    .unwrap_or("if-not-acked")
-                    .to_string(),
-                notify_type: opt_str(o, "notifyType")?.unwrap_or("default").to_string(),
-                delay_minutes: minutes,
+                condition: opt_enum(o, "condition", &CONDITIONS)?,
+                notify_type: opt_enum(o, "notifyType", &NOTIFY_TYPES)?,
+                delay: parse_delay(o.get("delay"))?,
                 recipient: st.resolve_recipient(
                     o.get("recipient")
                         .ok_or_else(|| field_fail("recipient", "is required"))?,
                     "recipient",
                 )?,
+                extra: unmodelled(o, &RULE_KNOWN),
             })
         })
         .collect()
+}
+
+fn repeat(o: &Map<String, Value>) -> Result<Option<Value>, Fail> {
+    match o.get("repeat") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v @ Value::Object(_)) => Ok(Some(v.clone())),
+        Some(_) => Err(field_fail("repeat", "should be an object")),
+    }
 }
 
 pub(super) fn create_escalation(st: &mut State, r: &Req) -> Out {
@@ -87,12 +134,17 @@ pub(super) fn create_escalation(st: &mut State, r: &Req) -> Out {
         description: opt_str(o, "description")?.unwrap_or("").to_string(),
         owner_team,
         rules,
+        repeat: repeat(o)?,
+        extra: unmodelled(o, &KNOWN),
     };
     let data = id_name(&e.id, &e.name);
     st.escalations.push(e);
     result(201, "Created", Some(data))
 }
 
+/// "Update Escalation (Partial)": each field named replaces the stored one
+/// whole (`rules` is the complete new list, each rule kept as written);
+/// the others stay.
 pub(super) fn update_escalation(st: &mut State, r: &Req, e: &str) -> Out {
     let i = find_escalation(st, e, r.q("identifierType"))?;
     let o = r.obj()?;
@@ -100,8 +152,27 @@ pub(super) fn update_escalation(st: &mut State, r: &Req, e: &str) -> Out {
         Some(v) => Some(parse_rules(st, Some(v))?),
         None => None,
     };
+    let owner_team = match o.get("ownerTeam") {
+        Some(_) => Some(owner_team_ref(st, o)?),
+        None => None,
+    };
+    let name = opt_str(o, "name")?;
+    if let Some(n) = name {
+        if st
+            .escalations
+            .iter()
+            .enumerate()
+            .any(|(k, x)| k != i && x.name == n)
+        {
+            return Err(fail(
+                409,
+                format!("Escalation with name [{n}] already exists"),
+            ));
+        }
+    }
+    let repeat = repeat(o)?;
     let esc = &mut st.escalations[i];
-    if let Some(n) = opt_str(o, "name")? {
+    if let Some(n) = name {
         esc.name = n.to_string();
     }
     if let Some(d) = opt_str(o, "description")? {
@@ -110,6 +181,13 @@ pub(super) fn update_escalation(st: &mut State, r: &Req, e: &str) -> Out {
     if let Some(rl) = rules {
         esc.rules = rl;
     }
+    if let Some(t) = owner_team {
+        esc.owner_team = t;
+    }
+    if o.contains_key("repeat") {
+        esc.repeat = repeat;
+    }
+    patch_unmodelled(&mut esc.extra, o, &KNOWN);
     result(200, "Updated", Some(id_name(&esc.id, &esc.name)))
 }
 
@@ -157,14 +235,40 @@ pub(super) fn create_forwarding(st: &mut State, r: &Req) -> Out {
         id,
         from_user: st.users[from].id.clone(),
         to_user: st.users[to].id.clone(),
-        start_date: opt_str(o, "startDate")?
-            .map(String::from)
-            .unwrap_or_else(now_rfc3339),
-        end_date: opt_str(o, "endDate")?.map(String::from),
+        start_date: req_time(o, "startDate")?.to_string(),
+        end_date: Some(req_time(o, "endDate")?.to_string()),
     };
+    if let Some(a) = opt_str(o, "alias")? {
+        if st.forwarding.iter().any(|f| f.alias == a) {
+            return Err(fail(
+                409,
+                format!("Forwarding rule with alias [{a}] already exists"),
+            ));
+        }
+    }
     let data = json!({"id": rule.id, "alias": rule.alias});
     st.forwarding.push(rule);
     ok(201, json!({ "result": "Created", "data": data }))
+}
+
+/// "Update Forwarding Rule" (`PUT`): a full replacement. `fromUser`,
+/// `toUser`, `startDate` and `endDate` are required, as the spec says; the
+/// alias (the rule's other identifier, not in the update body) stays.
+pub(super) fn update_forwarding(st: &mut State, r: &Req, f: &str) -> Out {
+    let i = find_forwarding(st, r, f)?;
+    let o = r.obj()?;
+    let from = st.resolve_user_ref(o.get("fromUser"), "fromUser")?;
+    let to = st.resolve_user_ref(o.get("toUser"), "toUser")?;
+    let start = req_time(o, "startDate")?.to_string();
+    let end = req_time(o, "endDate")?.to_string();
+    let (from, to) = (st.users[from].id.clone(), st.users[to].id.clone());
+    let rule = &mut st.forwarding[i];
+    rule.from_user = from;
+    rule.to_user = to;
+    rule.start_date = start;
+    rule.end_date = Some(end);
+    let data = json!({"id": rule.id, "alias": rule.alias});
+    result(200, "Updated", Some(data))
 }
 
 pub(super) fn list_escalations(st: &State) -> Out {

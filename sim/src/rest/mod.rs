@@ -12,7 +12,7 @@ use http::Method;
 use serde_json::{json, Map, Value};
 
 use crate::model::*;
-use crate::state::{canonical_tz, fail, field_fail, now_rfc3339, Fail, State};
+use crate::state::{canonical_tz, fail, field_fail, Fail, State};
 
 /// A decoded request.
 pub(crate) struct Req {
@@ -92,6 +92,47 @@ pub(super) fn str_list(o: &Map<String, Value>, key: &str) -> Result<Option<Vec<S
     }
 }
 
+/// The fields of `o` not in `known`: what a create or a PUT stores as
+/// [`Unmodelled`].
+pub(super) fn unmodelled(o: &Map<String, Value>, known: &[&str]) -> Unmodelled {
+    o.iter()
+        .filter(|(k, _)| !known.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// PATCH: each field of `o` not in `known` replaces the stored one; the
+/// others stay.
+pub(super) fn patch_unmodelled(stored: &mut Unmodelled, o: &Map<String, Value>, known: &[&str]) {
+    stored.extend(unmodelled(o, known));
+}
+
+/// Adds the stored unmodelled fields to an answer object (never over a
+/// modelled one).
+pub(super) fn with_unmodelled(mut v: Value, extra: &Unmodelled) -> Value {
+    if let Value::Object(o) = &mut v {
+        for (k, x) in extra {
+            o.entry(k.clone()).or_insert_with(|| x.clone());
+        }
+    }
+    v
+}
+
+/// An RFC 3339 date-time field, if present.
+pub(super) fn opt_time<'a>(o: &'a Map<String, Value>, key: &str) -> Result<Option<&'a str>, Fail> {
+    match opt_str(o, key)? {
+        Some(t) if t.parse::<jiff::Timestamp>().is_err() => {
+            Err(field_fail(key, "should be an ISO-8601 date-time"))
+        }
+        t => Ok(t),
+    }
+}
+
+/// A required RFC 3339 date-time field.
+pub(super) fn req_time<'a>(o: &'a Map<String, Value>, key: &str) -> Result<&'a str, Fail> {
+    opt_time(o, key)?.ok_or_else(|| field_fail(key, "is required"))
+}
+
 /// Routes one `/v2/...` request.
 pub(crate) fn dispatch(st: &mut State, r: &Req, limits: Value) -> Out {
     use contacts::*;
@@ -146,6 +187,11 @@ pub(crate) fn dispatch(st: &mut State, r: &Req, limits: Value) -> Out {
         ("GET", ["v2", "schedules", s, "rotations", id]) => get_rotation(st, r, s, id),
         ("PATCH", ["v2", "schedules", s, "rotations", id]) => update_rotation(st, r, s, id),
         ("DELETE", ["v2", "schedules", s, "rotations", id]) => delete_rotation(st, r, s, id),
+        ("GET", ["v2", "schedules", s, "overrides"]) => list_overrides(st, r, s),
+        ("POST", ["v2", "schedules", s, "overrides"]) => create_override(st, r, s),
+        ("GET", ["v2", "schedules", s, "overrides", a]) => get_override(st, r, s, a),
+        ("PUT", ["v2", "schedules", s, "overrides", a]) => update_override(st, r, s, a),
+        ("DELETE", ["v2", "schedules", s, "overrides", a]) => delete_override(st, r, s, a),
         ("GET", ["v2", "escalations"]) => list_escalations(st),
         ("POST", ["v2", "escalations"]) => create_escalation(st, r),
         ("GET", ["v2", "escalations", e]) => get_escalation(st, r, e),
@@ -154,6 +200,7 @@ pub(crate) fn dispatch(st: &mut State, r: &Req, limits: Value) -> Out {
         ("GET", ["v2", "forwarding-rules"]) => list_forwarding(st),
         ("POST", ["v2", "forwarding-rules"]) => create_forwarding(st, r),
         ("GET", ["v2", "forwarding-rules", f]) => get_forwarding(st, r, f),
+        ("PUT", ["v2", "forwarding-rules", f]) => update_forwarding(st, r, f),
         ("DELETE", ["v2", "forwarding-rules", f]) => delete_forwarding(st, r, f),
         ("GET", ["v2", "request-limits"]) => ok(200, json!({ "data": { "rateLimits": limits } })),
         _ => Err(fail(404, "No handler found for this path and method")),

@@ -1,14 +1,30 @@
 //! `/v2/roles`: custom user roles (names case-sensitive, unique).
+//!
+//! `PUT /v2/roles/{identifier}` is "Update Custom User Role", not
+//! "(Partial)" like the PATCH calls: a full replacement. A field the body
+//! leaves out takes its default (`extendedRole` `user`, empty
+//! `grantedRights` / `disallowedRights`, no unmodelled fields); only `name`,
+//! the role's identity and not required by the spec, stays when absent.
 
 use serde_json::{json, Map, Value};
 
 use super::*;
 
+/// The fields the simulator models (anything else is stored as written).
+const KNOWN: [&str; 5] = [
+    "id",
+    "name",
+    "extendedRole",
+    "grantedRights",
+    "disallowedRights",
+];
+
 fn role_json(r: &CustomRole) -> Value {
-    json!({
+    let v = json!({
         "id": r.id, "name": r.name, "extendedRole": r.extended_role,
         "grantedRights": r.granted_rights, "disallowedRights": r.disallowed_rights,
-    })
+    });
+    with_unmodelled(v, &r.extra)
 }
 
 fn find_role(st: &State, r: &Req, x: &str) -> Result<usize, Fail> {
@@ -61,6 +77,7 @@ pub(super) fn create_role(st: &mut State, r: &Req) -> Out {
         extended_role: extended_role(o)?.unwrap_or_else(|| "user".into()),
         granted_rights: str_list(o, "grantedRights")?.unwrap_or_default(),
         disallowed_rights: str_list(o, "disallowedRights")?.unwrap_or_default(),
+        extra: unmodelled(o, &KNOWN),
     };
     let data = id_name(&role.id, &role.name);
     st.roles.push(role);
@@ -74,22 +91,18 @@ pub(super) fn update_role(st: &mut State, r: &Req, x: &str) -> Out {
     if let Some(n) = &name {
         check_role_name(st, n, Some(i))?;
     }
-    let ext = extended_role(o)?;
-    let granted = str_list(o, "grantedRights")?;
-    let disallowed = str_list(o, "disallowedRights")?;
+    // A full replacement: what the body leaves out takes its default.
+    let ext = extended_role(o)?.unwrap_or_else(|| "user".into());
+    let granted = str_list(o, "grantedRights")?.unwrap_or_default();
+    let disallowed = str_list(o, "disallowedRights")?.unwrap_or_default();
     let role = &mut st.roles[i];
     if let Some(n) = name {
         role.name = n;
     }
-    if let Some(e) = ext {
-        role.extended_role = e;
-    }
-    if let Some(g) = granted {
-        role.granted_rights = g;
-    }
-    if let Some(d) = disallowed {
-        role.disallowed_rights = d;
-    }
+    role.extended_role = ext;
+    role.granted_rights = granted;
+    role.disallowed_rights = disallowed;
+    role.extra = unmodelled(o, &KNOWN);
     let (id, name) = (role.id.clone(), role.name.clone());
     for u in st.users.iter_mut().filter(|u| u.role.id == id) {
         u.role.name = name.clone();

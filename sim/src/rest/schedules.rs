@@ -1,4 +1,10 @@
-//! `/v2/schedules`: schedules and their rotations.
+//! `/v2/schedules`: schedules, their rotations and their overrides.
+//!
+//! `PATCH .../rotations/{id}` is "Update Schedule Rotation (Partial)": each
+//! field named replaces the stored one whole (`participants`,
+//! `timeRestriction`); the others stay. `PUT .../overrides/{alias}` is
+//! "Update Schedule Override", a full replacement (`user`, `startDate`,
+//! `endDate` required; `rotations` absent means all rotations).
 
 use serde_json::{json, Map, Value};
 
@@ -12,6 +18,19 @@ pub(super) fn owner_team_json(st: &State, id: &Option<String>) -> Option<Value> 
         .map(|t| id_name(&t.id, &t.name))
 }
 
+/// The rotation fields the simulator models (anything else is stored as written).
+const ROTATION_KNOWN: [&str; 9] = [
+    "id",
+    "name",
+    "startDate",
+    "endDate",
+    "type",
+    "length",
+    "participants",
+    "timeRestriction",
+    "_parent",
+];
+
 fn rotation_json(r: &Rotation) -> Value {
     let mut v = json!({
         "id": r.id, "name": r.name, "startDate": r.start_date, "type": r.kind,
@@ -21,7 +40,35 @@ fn rotation_json(r: &Rotation) -> Value {
     if let Some(e) = &r.end_date {
         v["endDate"] = json!(e);
     }
-    v
+    if let Some(t) = &r.time_restriction {
+        v["timeRestriction"] = t.clone();
+    }
+    with_unmodelled(v, &r.extra)
+}
+
+/// The spec's `TimeRestrictionInterval`: an object whose `type` is
+/// `time-of-day` or `weekday-and-time-of-day`; the rest is kept as written.
+fn time_restriction(o: &Map<String, Value>) -> Result<Option<Value>, Fail> {
+    match o.get("timeRestriction") {
+        None | Some(Value::Null) => Ok(None),
+        Some(v @ Value::Object(t)) => match t.get("type").and_then(|x| x.as_str()) {
+            Some("time-of-day" | "weekday-and-time-of-day") => Ok(Some(v.clone())),
+            _ => Err(field_fail(
+                "timeRestriction.type",
+                "should be one of [weekday-and-time-of-day, time-of-day]",
+            )),
+        },
+        Some(_) => Err(field_fail("timeRestriction", "should be an object")),
+    }
+}
+
+fn rotation_type(o: &Map<String, Value>) -> Result<Option<&str>, Fail> {
+    match opt_str(o, "type")? {
+        Some(k) if !["daily", "weekly", "hourly"].contains(&k) => {
+            Err(field_fail("type", "should be daily, weekly or hourly"))
+        }
+        k => Ok(k),
+    }
 }
 
 fn schedule_json(st: &State, s: &Schedule, rotations: bool) -> Value {
@@ -70,22 +117,18 @@ fn parse_rotation(st: &mut State, v: &Value) -> Result<Rotation, Fail> {
     let o = v
         .as_object()
         .ok_or_else(|| field_fail("rotations", "should be objects"))?;
-    let kind = req_str(o, "type")?;
-    if !["daily", "weekly", "hourly"].contains(&kind) {
-        return Err(field_fail("type", "should be daily, weekly or hourly"));
-    }
-    let start = req_str(o, "startDate")?;
-    if start.parse::<jiff::Timestamp>().is_err() {
-        return Err(field_fail("startDate", "should be an ISO-8601 date-time"));
-    }
+    let kind = rotation_type(o)?.ok_or_else(|| field_fail("type", "is required"))?;
+    let start = req_time(o, "startDate")?;
     Ok(Rotation {
         id: st.uuid(),
         name: opt_str(o, "name")?.unwrap_or("rotation").to_string(),
         start_date: start.to_string(),
-        end_date: opt_str(o, "endDate")?.map(String::from),
+        end_date: opt_time(o, "endDate")?.map(String::from),
         kind: kind.to_string(),
         length: o.get("length").and_then(|v| v.as_u64()).unwrap_or(1) as u32,
         participants: parse_recipients(st, o.get("participants"), "participants")?,
+        time_restriction: time_restriction(o)?,
+        extra: unmodelled(o, &ROTATION_KNOWN),
     })
 }
 
@@ -126,6 +169,7 @@ pub(super) fn create_schedule(st: &mut State, r: &Req) -> Out {
         enabled: o.get("enabled").and_then(|v| v.as_bool()).unwrap_or(true),
         owner_team,
         rotations,
+        overrides: Vec::new(),
     };
     let data = json!({"id": s.id, "name": s.name, "enabled": s.enabled});
     st.schedules.push(s);
@@ -148,17 +192,21 @@ pub(super) fn update_rotation(st: &mut State, r: &Req, s: &str, id: &str) -> Out
         Some(v) => Some(parse_recipients(st, Some(v), "participants")?),
         None => None,
     };
+    let kind = rotation_type(o)?;
+    let start = opt_time(o, "startDate")?;
+    let end = opt_time(o, "endDate")?;
+    let restriction = time_restriction(o)?;
     let rot = &mut st.schedules[i].rotations[j];
     if let Some(n) = opt_str(o, "name")? {
         rot.name = n.to_string();
     }
-    if let Some(t) = opt_str(o, "type")? {
+    if let Some(t) = kind {
         rot.kind = t.to_string();
     }
-    if let Some(d) = opt_str(o, "startDate")? {
+    if let Some(d) = start {
         rot.start_date = d.to_string();
     }
-    if let Some(d) = opt_str(o, "endDate")? {
+    if let Some(d) = end {
         rot.end_date = Some(d.to_string());
     }
     if let Some(l) = o.get("length").and_then(|v| v.as_u64()) {
@@ -167,6 +215,10 @@ pub(super) fn update_rotation(st: &mut State, r: &Req, s: &str, id: &str) -> Out
     if let Some(p) = participants {
         rot.participants = p;
     }
+    if o.contains_key("timeRestriction") {
+        rot.time_restriction = restriction;
+    }
+    patch_unmodelled(&mut rot.extra, o, &ROTATION_KNOWN);
     result(200, "Updated", Some(id_name(&rot.id, &rot.name)))
 }
 
@@ -216,4 +268,125 @@ pub(super) fn delete_rotation(st: &mut State, r: &Req, s: &str, id: &str) -> Out
     let (i, j) = find_rotation(st, r, s, id)?;
     let rot = st.schedules[i].rotations.remove(j);
     result(200, "Deleted", Some(id_name(&rot.id, &rot.name)))
+}
+
+// ---- overrides ---------------------------------------------------------------
+
+fn override_json(sch: &Schedule, x: &ScheduleOverride) -> Value {
+    json!({
+        "_parent": {"id": sch.id, "name": sch.name, "enabled": sch.enabled},
+        "alias": x.alias,
+        "user": State::recipient_json(&x.user),
+        "startDate": x.start_date,
+        "endDate": x.end_date,
+        "rotations": x.rotations,
+    })
+}
+
+fn find_override(st: &State, r: &Req, s: &str, alias: &str) -> Result<(usize, usize), Fail> {
+    let i = find_schedule(st, s, r.q("scheduleIdentifierType"))?;
+    let j = st.schedules[i]
+        .overrides
+        .iter()
+        .position(|x| x.alias == alias)
+        .ok_or_else(|| fail(404, format!("No override exists with alias [{alias}]")))?;
+    Ok((i, j))
+}
+
+/// The body of a create or update: `user` (a user or `none`), `startDate`
+/// before `endDate`, optional `rotations` of the schedule.
+fn parse_override(
+    st: &State,
+    sch: usize,
+    o: &Map<String, Value>,
+) -> Result<(Recipient, String, String, Vec<Value>), Fail> {
+    let user = o
+        .get("user")
+        .ok_or_else(|| field_fail("user", "is required"))?;
+    let user = st.resolve_recipient(user, "user")?;
+    if user.kind != "user" && user.kind != "none" {
+        return Err(field_fail("user", "should be a user or none"));
+    }
+    let start = req_time(o, "startDate")?;
+    let end = req_time(o, "endDate")?;
+    if end.parse::<jiff::Timestamp>().ok() <= start.parse::<jiff::Timestamp>().ok() {
+        return Err(field_fail("endDate", "should be after startDate"));
+    }
+    let rotations = match o.get("rotations") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(a)) => {
+            for x in a {
+                let id = x.get("id").and_then(|v| v.as_str());
+                let name = x.get("name").and_then(|v| v.as_str());
+                if !st.schedules[sch]
+                    .rotations
+                    .iter()
+                    .any(|r| Some(r.id.as_str()) == id || Some(r.name.as_str()) == name)
+                {
+                    return Err(field_fail("rotations", "rotation does not exist"));
+                }
+            }
+            a.clone()
+        }
+        Some(_) => return Err(field_fail("rotations", "should be a list")),
+    };
+    Ok((user, start.to_string(), end.to_string(), rotations))
+}
+
+pub(super) fn list_overrides(st: &State, r: &Req, s: &str) -> Out {
+    let i = find_schedule(st, s, r.q("scheduleIdentifierType"))?;
+    let sch = &st.schedules[i];
+    let data: Vec<Value> = sch
+        .overrides
+        .iter()
+        .map(|x| override_json(sch, x))
+        .collect();
+    ok(200, json!({ "data": data }))
+}
+
+pub(super) fn create_override(st: &mut State, r: &Req, s: &str) -> Out {
+    let i = find_schedule(st, s, r.q("scheduleIdentifierType"))?;
+    let o = r.obj()?;
+    let (user, start_date, end_date, rotations) = parse_override(st, i, o)?;
+    let alias = match opt_str(o, "alias")? {
+        Some(a) => a.to_string(),
+        None => st.uuid(),
+    };
+    if st.schedules[i].overrides.iter().any(|x| x.alias == alias) {
+        return Err(fail(
+            409,
+            format!("Override with alias [{alias}] already exists"),
+        ));
+    }
+    st.schedules[i].overrides.push(ScheduleOverride {
+        alias: alias.clone(),
+        user,
+        start_date,
+        end_date,
+        rotations,
+    });
+    result(201, "Created", Some(json!({ "alias": alias })))
+}
+
+pub(super) fn get_override(st: &State, r: &Req, s: &str, alias: &str) -> Out {
+    let (i, j) = find_override(st, r, s, alias)?;
+    let sch = &st.schedules[i];
+    ok(200, json!({ "data": override_json(sch, &sch.overrides[j]) }))
+}
+
+pub(super) fn update_override(st: &mut State, r: &Req, s: &str, alias: &str) -> Out {
+    let (i, j) = find_override(st, r, s, alias)?;
+    let (user, start_date, end_date, rotations) = parse_override(st, i, r.obj()?)?;
+    let x = &mut st.schedules[i].overrides[j];
+    x.user = user;
+    x.start_date = start_date;
+    x.end_date = end_date;
+    x.rotations = rotations;
+    result(200, "Updated", Some(json!({ "alias": x.alias })))
+}
+
+pub(super) fn delete_override(st: &mut State, r: &Req, s: &str, alias: &str) -> Out {
+    let (i, j) = find_override(st, r, s, alias)?;
+    let x = st.schedules[i].overrides.remove(j);
+    result(200, "Deleted", Some(json!({ "alias": x.alias })))
 }

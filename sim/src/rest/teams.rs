@@ -183,8 +183,14 @@ pub(super) fn remove_member(st: &mut State, r: &Req, t: &str, member: &str) -> O
 
 // ---- team roles ------------------------------------------------------------
 
+/// The team role fields the simulator models (anything else is stored as written).
+const ROLE_KNOWN: [&str; 3] = ["id", "name", "rights"];
+
 fn team_role_json(r: &TeamRole) -> Value {
-    json!({"id": r.id, "name": r.name, "rights": r.rights})
+    with_unmodelled(
+        json!({"id": r.id, "name": r.name, "rights": r.rights}),
+        &r.extra,
+    )
 }
 
 fn parse_rights(o: &Map<String, Value>) -> Result<Option<Vec<TeamRight>>, Fail> {
@@ -247,6 +253,7 @@ pub(super) fn create_team_role(st: &mut State, r: &Req, t: &str) -> Out {
         id: id.clone(),
         name: name.clone(),
         rights,
+        extra: unmodelled(o, &ROLE_KNOWN),
     });
     result(201, "Created", Some(id_name(&id, &name)))
 }
@@ -259,6 +266,8 @@ pub(super) fn get_team_role(st: &State, r: &Req, t: &str, x: &str) -> Out {
     )
 }
 
+/// "Update Team Role (Partial)": each field named replaces the stored one
+/// whole (`rights` is the complete new list); the others stay.
 pub(super) fn update_team_role(st: &mut State, r: &Req, t: &str, x: &str) -> Out {
     let (i, j) = find_team_role(st, r, t, x)?;
     let o = r.obj()?;
@@ -278,6 +287,7 @@ pub(super) fn update_team_role(st: &mut State, r: &Req, t: &str, x: &str) -> Out
     if let Some(rt) = rights {
         team.roles[j].rights = rt;
     }
+    patch_unmodelled(&mut team.roles[j].extra, o, &ROLE_KNOWN);
     let role = &team.roles[j];
     result(200, "Updated", Some(id_name(&role.id, &role.name)))
 }

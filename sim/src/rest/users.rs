@@ -1,10 +1,34 @@
 //! `/v2/users`: create, get, update, delete, list (query, sort, paging) and
 //! what references a user (teams, schedules, escalations, forwarding rules).
+//!
+//! `PATCH /v2/users/{identifier}` is "Update User (Partial)": each top-level
+//! field named replaces the stored one whole, so a `userAddress` with only
+//! `city` leaves the other address parts empty; fields not named stay.
 
 use serde_json::{json, Map, Value};
 
 use super::escalations::{escalation_json, forwarding_json};
 use super::*;
+
+/// The user fields the simulator models, read-only ones included (anything
+/// else is stored as written).
+const KNOWN: [&str; 15] = [
+    "id",
+    "username",
+    "fullName",
+    "role",
+    "skypeUsername",
+    "timeZone",
+    "locale",
+    "userAddress",
+    "tags",
+    "details",
+    "invitationDisabled",
+    "blocked",
+    "verified",
+    "createdAt",
+    "userContacts",
+];
 
 pub(crate) fn user_json(u: &User, contacts: bool) -> Value {
     let mut o = Map::new();
@@ -33,10 +57,12 @@ pub(crate) fn user_json(u: &User, contacts: bool) -> Value {
             .collect();
         o.insert("userContacts".into(), Value::Array(c));
     }
-    Value::Object(o)
+    with_unmodelled(Value::Object(o), &u.extra)
 }
 
-/// Applies the optional profile fields of a create or update body.
+/// Applies the optional profile fields of a create or update body: each
+/// field named replaces the stored one whole (`userAddress`, `tags` and
+/// `details` included); the others stay, unmodelled fields too.
 fn apply_profile(st: &State, u: &mut User, o: &Map<String, Value>) -> Result<(), Fail> {
     if let Some(n) = opt_str(o, "fullName")? {
         if n.trim().is_empty() || n.chars().count() > 512 {
@@ -75,6 +101,7 @@ fn apply_profile(st: &State, u: &mut User, o: &Map<String, Value>) -> Result<(),
     if let Some(b) = o.get("invitationDisabled").and_then(|v| v.as_bool()) {
         u.invitation_disabled = b;
     }
+    patch_unmodelled(&mut u.extra, o, &KNOWN);
     Ok(())
 }
 
