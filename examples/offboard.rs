@@ -1,7 +1,7 @@
 //! Offboard one person safely: build the offboarding plan (teams, schedule
-//! rotations, escalations, forwarding rules, sole-Owner check), print it, and
-//! only with `--yes` hand their on-call duties to a successor, take them out
-//! of their teams and delete them.
+//! rotations, escalations, forwarding rules, schedule overrides, sole-Owner
+//! check), print it, and only with `--yes` hand their on-call duties to a
+//! successor, take them out of their teams and delete them.
 //!
 //! Key rights: Configuration Access with Read, Create/Update and Delete.
 //! With `--scim-deactivate` also `OPSGENIE_SCIM_URL` (the directory base,
@@ -13,6 +13,7 @@
 //! OPSGENIE_API_KEY=... cargo run --example offboard -- leaver@example.com --successor boss@example.com --yes
 //! OPSGENIE_API_KEY=... OPSGENIE_SCIM_URL=... OPSGENIE_SCIM_TOKEN=... \
 //!     cargo run --example offboard -- leaver@example.com --successor boss@example.com --yes --scim-deactivate
+//! OPSGENIE_API_KEY=... cargo run --example offboard -- leaver@example.com --successor boss@example.com --yes --delete-forwarding
 //! ```
 //!
 //! Without `--yes` it is a dry run: it prints the plan and every step it
@@ -20,6 +21,11 @@
 //! (no hard delete: history stays) and instead deactivates the Atlassian
 //! account through SCIM (`active: false`, group memberships removed), after
 //! the hand-over and team removal.
+//!
+//! Forwarding rules that forward someone's notifications to the leaver are
+//! redirected to the successor; with `--delete-forwarding` they are deleted
+//! instead. Rules that forward the leaver's own notifications go away with
+//! the user.
 //!
 //! Against the simulator: start `cargo run --example sim_server -- --users 20 --teams 2 --schedules 2`,
 //! export the four variables it prints, then run the commands above with
@@ -42,6 +48,7 @@ struct Args {
     successor: Option<String>,
     yes: bool,
     scim: bool,
+    delete_forwarding: bool,
 }
 
 fn parse() -> Result<Args, String> {
@@ -51,6 +58,7 @@ fn parse() -> Result<Args, String> {
         successor: None,
         yes: false,
         scim: false,
+        delete_forwarding: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -58,13 +66,15 @@ fn parse() -> Result<Args, String> {
             "--successor" => args.successor = Some(it.next().ok_or("--successor needs a user")?),
             "--yes" => args.yes = true,
             "--scim-deactivate" => args.scim = true,
+            "--delete-forwarding" => args.delete_forwarding = true,
             flag if flag.starts_with("--") => return Err(format!("unknown flag {flag}")),
             _ if user.is_none() => user = Some(a),
             _ => return Err(format!("unexpected argument {a}")),
         }
     }
-    args.user =
-        user.ok_or("usage: offboard USER [--successor USER] [--yes] [--scim-deactivate]")?;
+    args.user = user.ok_or(
+        "usage: offboard USER [--successor USER] [--yes] [--scim-deactivate] [--delete-forwarding]",
+    )?;
     Ok(args)
 }
 
@@ -109,7 +119,8 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         .offboarding()
         .execute(&plan)
         .dry_run(!args.yes)
-        .delete(scim.is_none());
+        .delete(scim.is_none())
+        .delete_forwarding(args.delete_forwarding);
     if let Some(s) = &args.successor {
         exec = exec.successor(s.as_str());
     }

@@ -425,6 +425,62 @@ async fn offboard_plans_refuses_hands_over_and_deletes() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn offboard_redirects_forwarding_to_the_successor_or_deletes_it_with_the_flag() {
+    for delete in [false, true] {
+        let server = Server::builder()
+            .seed(Seed::new().users(10).teams(2).schedules(2))
+            .start()
+            .await
+            .unwrap();
+        let to_leaver = server
+            .add_forwarding_rule("user0003@example.com", "user0001@example.com")
+            .unwrap();
+        let from_leaver = server
+            .add_forwarding_rule("user0001@example.com", "user0002@example.com")
+            .unwrap();
+        let before = server.forwarding_rules();
+        let mut args = vec![
+            "user0001@example.com",
+            "--successor",
+            "user0004@example.com",
+            "--yes",
+        ];
+        if delete {
+            args.push("--delete-forwarding");
+        }
+        let out = run(Some(&server), "offboard", &args).await;
+        assert!(out.status.success(), "{}\n{}", stdout(&out), stderr(&out));
+        let text = stdout(&out);
+        let step = if delete {
+            format!("delete forwarding rule {to_leaver} (done)")
+        } else {
+            format!("redirect forwarding rule {to_leaver} to the successor (done)")
+        };
+        assert!(text.contains(&step), "{text}");
+        assert!(server.user("user0001@example.com").is_none());
+        let after = server.forwarding_rules();
+        // The leaver's own rule goes away with the user.
+        assert!(after.iter().all(|f| f.id != from_leaver), "{after:?}");
+        if delete {
+            assert!(after.is_empty(), "{after:?}");
+        } else {
+            let successor = server.user("user0004@example.com").unwrap();
+            let old = before.iter().find(|f| f.id == to_leaver).unwrap();
+            let new = after.iter().find(|f| f.id == to_leaver).unwrap();
+            assert_eq!(new.to_user, successor.id);
+            // Everything else of the rule is as it was.
+            let at = |t: &str| t.parse::<jiff::Timestamp>().unwrap();
+            assert_eq!((&new.alias, &new.from_user), (&old.alias, &old.from_user));
+            assert_eq!(at(&new.start_date), at(&old.start_date));
+            assert_eq!(
+                new.end_date.as_deref().map(at),
+                old.end_date.as_deref().map(at)
+            );
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn offboard_scim_deactivate_keeps_the_opsgenie_user() {
     let server = Server::builder()
         .seed(Seed::new().users(10).teams(2).schedules(2))
