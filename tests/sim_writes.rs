@@ -123,7 +123,8 @@ fn custom_role() -> impl Strategy<Value = Value> {
                     .map(|(r, _)| *r)
                     .collect::<Vec<_>>()
             };
-            let mut o = json!({"name": name, "grantedRights": pick(1), "disallowedRights": pick(2)});
+            let mut o =
+                json!({"name": name, "grantedRights": pick(1), "disallowedRights": pick(2)});
             if let Some(e) = ext {
                 o["extendedRole"] = json!(e);
             }
@@ -194,7 +195,9 @@ async fn custom_role_case(body: Value, change: RoleChange) -> (Value, Value) {
     let id = create(&c, "v2/roles", &body).await;
     let path = format!("v2/roles/{id}");
     let before = read(&c, &path, &[("identifierType", "id")]).await;
-    let b = c.roles().update(opsgenie_users::CustomRoleRef::id(id.as_str()));
+    let b = c
+        .roles()
+        .update(opsgenie_users::CustomRoleRef::id(id.as_str()));
     let b = match change.clone() {
         RoleChange::Name(n) => b.name(n),
         RoleChange::Extended(e) => b.extended_role(e.into()),
@@ -613,7 +616,8 @@ async fn a_rotation_keeps_its_time_restriction_until_a_patch_names_it() {
     let rot = read(&c, &rotations, &[]).await[0].clone();
     assert_eq!(rot["timeRestriction"], restriction);
     let rid = rot["id"].as_str().unwrap();
-    let patch = cfg(ApiRequest::patch, &format!("{rotations}/{rid}")).json(&json!({"name": "day shift"}));
+    let patch =
+        cfg(ApiRequest::patch, &format!("{rotations}/{rid}")).json(&json!({"name": "day shift"}));
     raw(&c, patch).await;
     let rot = read(&c, &format!("{rotations}/{rid}"), &[]).await;
     assert_eq!(rot["name"], "day shift");
@@ -682,11 +686,7 @@ async fn the_plan_lists_an_override_naming_the_user_as_a_warning() {
     .await;
     assert_eq!(listed[0]["alias"], "cover-week");
     assert_eq!(listed[0]["user"]["username"], "user0001@example.com");
-    let plan = c
-        .offboarding()
-        .plan("user0001@example.com")
-        .await
-        .unwrap();
+    let plan = c.offboarding().plan("user0001@example.com").await.unwrap();
     assert_eq!(plan.overrides.len(), 1, "{:?}", plan.overrides);
     assert_eq!(plan.overrides[0].alias.as_deref(), Some("cover-week"));
     let warnings = plan.warnings();

@@ -371,7 +371,10 @@ pub(super) fn create_override(st: &mut State, r: &Req, s: &str) -> Out {
 pub(super) fn get_override(st: &State, r: &Req, s: &str, alias: &str) -> Out {
     let (i, j) = find_override(st, r, s, alias)?;
     let sch = &st.schedules[i];
-    ok(200, json!({ "data": override_json(sch, &sch.overrides[j]) }))
+    ok(
+        200,
+        json!({ "data": override_json(sch, &sch.overrides[j]) }),
+    )
 }
 
 pub(super) fn update_override(st: &mut State, r: &Req, s: &str, alias: &str) -> Out {
