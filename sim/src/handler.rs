@@ -14,7 +14,7 @@ use opsgenie_users::Domain;
 use serde_json::{json, Value};
 use tokio::time::Instant;
 
-use crate::fault::{Fault, FaultRule};
+use crate::fault::{Fault, FaultRule, RandomFaultState};
 use crate::rest::{self, Req};
 use crate::scim;
 use crate::server::KeyRights;
@@ -44,6 +44,11 @@ pub struct RequestRecord {
     pub throttled: bool,
     /// The injected fault, if any.
     pub fault: Option<Fault>,
+    /// The status the server's own handling produced, when it handled the
+    /// request: differs from `status` when a fault replaced the answer of a
+    /// request that was applied ([`Fault::AfterCommit`]); `None` when a
+    /// fault stopped the request before it was handled.
+    pub served: Option<u16>,
 }
 
 pub(crate) struct Shared {
@@ -54,6 +59,7 @@ pub(crate) struct Shared {
     pub(crate) directory: String,
     pub(crate) limits: Mutex<BTreeMap<Domain, RollingWindow>>,
     pub(crate) faults: Mutex<Vec<FaultRule>>,
+    pub(crate) random_faults: Mutex<Option<RandomFaultState>>,
     pub(crate) log: Mutex<Vec<RequestRecord>>,
     pub(crate) throttled: Mutex<BTreeMap<Domain, u64>>,
     pub(crate) counter: AtomicU64,
@@ -129,6 +135,18 @@ impl Shared {
             *n -= 1;
         }
         Some(rule.fault.clone())
+    }
+
+    fn random_fault(
+        &self,
+        m: &Method,
+        path: &str,
+        query: Option<&str>,
+        body: &[u8],
+    ) -> Option<Fault> {
+        lock(&self.random_faults)
+            .as_mut()
+            .and_then(|r| r.draw(m, path, query, body))
     }
 
     fn admit(&self, domain: Domain) -> Result<(), u64> {
@@ -303,42 +321,50 @@ pub(crate) async fn handle(
         status: None,
         throttled: false,
         fault: None,
+        served: None,
     };
-    let fault = sh.take_fault(&parts.method, &path);
+    let fault = sh
+        .take_fault(&parts.method, &path)
+        .or_else(|| sh.random_fault(&parts.method, &path, parts.uri.query(), &bytes));
     record.fault = fault.clone();
     // Logged on arrival: a client that gives up (timeout) drops this future.
     lock(&sh.log).push(record.clone());
-    let resp = match &fault {
-        Some(Fault::Html503) => Some(html_503()),
-        Some(Fault::Status(s)) => Some(ctx.error(&fail(*s, "Internal Server Error"))),
-        Some(Fault::Drop) => Some(dropped()),
+    // What replaces the normal answer, and whether the request is applied first.
+    let applied = fault.as_ref().is_none_or(Fault::applies);
+    let replace = match &fault {
+        Some(Fault::AfterCommit(inner)) => Some((**inner).clone()),
+        Some(Fault::DropAfterCommit) => Some(Fault::Drop),
         Some(Fault::Delay(d)) => {
             tokio::time::sleep(*d).await;
             None
         }
-        Some(Fault::DropAfterCommit) | None => None,
+        Some(other) => Some(other.clone()),
+        None => None,
     };
-    let resp = match resp {
-        Some(r) => r,
-        None => {
-            let r = serve(
-                &sh,
-                &ctx,
-                &parts,
-                api,
-                domain,
-                &bytes,
-                json_body,
-                &mut record,
-            );
-            if fault == Some(Fault::DropAfterCommit) {
-                dropped()
-            } else {
-                r
-            }
+    let served = applied.then(|| {
+        serve(
+            &sh,
+            &ctx,
+            &parts,
+            api,
+            domain,
+            &bytes,
+            json_body,
+            &mut record,
+        )
+    });
+    record.served = served.as_ref().map(|r| r.status().as_u16());
+    let resp = match replace {
+        Some(Fault::Html503) => html_503(),
+        Some(Fault::Status(s)) => ctx.error(&fail(s, "Internal Server Error")),
+        Some(Fault::Delay(d)) => {
+            tokio::time::sleep(d).await;
+            served.unwrap_or_else(|| ctx.error(&fail(500, "Internal Server Error")))
         }
+        Some(_) => dropped(),
+        None => served.unwrap_or_else(|| ctx.error(&fail(500, "Internal Server Error"))),
     };
-    let dropped_conn = matches!(record.fault, Some(Fault::Drop | Fault::DropAfterCommit));
+    let dropped_conn = record.fault.as_ref().is_some_and(Fault::drops);
     record.status = (!dropped_conn).then(|| resp.status().as_u16());
     let mut log = lock(&sh.log);
     if let Some(r) = log

@@ -36,7 +36,9 @@
 //!   `X-RateLimit-Period-In-Sec`, never `Retry-After`. Every other answer
 //!   carries `X-RateLimit-State: OK`; every JSON answer `took` and `requestId`.
 //! * Fault injection ([`Fault`]): JSON 5xx, the CDN's HTML 503, a dropped
-//!   connection (before or after the write was applied), a delay.
+//!   connection, each before or after the write was applied, a delay; by
+//!   rule ([`Server::inject`]) or for a seeded random share of all requests
+//!   ([`RandomFaults`]).
 //!
 //! ## Write semantics
 //!
@@ -111,7 +113,7 @@ mod server;
 mod state;
 mod window;
 
-pub use fault::{Fault, FaultRule};
+pub use fault::{Fault, FaultRule, RandomFaults};
 pub use handler::RequestRecord;
 pub use model::*;
 pub use server::{KeyRights, Seed, Server, ServerBuilder};

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex};
 use opsgenie_users::ratelimit::Limits;
 use opsgenie_users::{Client, ClientBuilder, Domain};
 
-use crate::fault::FaultRule;
+use crate::fault::{FaultRule, RandomFaultState, RandomFaults};
 use crate::handler::{self, lock, RequestRecord, Shared};
 use crate::model::*;
 use crate::state::{SeedCounts, State};
@@ -108,6 +108,7 @@ pub struct ServerBuilder {
     scim_token: Option<String>,
     directory: String,
     addr: SocketAddr,
+    random_faults: Option<RandomFaults>,
 }
 
 impl Default for ServerBuilder {
@@ -120,6 +121,7 @@ impl Default for ServerBuilder {
             scim_token: None,
             directory: "sim-directory".into(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            random_faults: None,
         }
     }
 }
@@ -167,6 +169,20 @@ impl ServerBuilder {
         self
     }
 
+    /// Faults a seeded random share of the requests (none by default).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> std::io::Result<()> {
+    /// use opsgenie_users_sim::{RandomFaults, Server};
+    /// let server = Server::builder().random_faults(RandomFaults::new(0.05, 1)).start().await?;
+    /// # drop(server); Ok(()) }
+    /// ```
+    pub fn random_faults(mut self, faults: RandomFaults) -> Self {
+        self.random_faults = Some(faults);
+        self
+    }
+
     /// Binds and starts serving on the current tokio runtime.
     pub async fn start(self) -> std::io::Result<Server> {
         let listener = tokio::net::TcpListener::bind(self.addr).await?;
@@ -191,6 +207,7 @@ impl ServerBuilder {
                     .collect(),
             ),
             faults: Mutex::new(Vec::new()),
+            random_faults: Mutex::new(self.random_faults.map(RandomFaultState::new)),
             log: Mutex::new(Vec::new()),
             throttled: Mutex::new(BTreeMap::new()),
             counter: AtomicU64::new(0),
@@ -326,9 +343,15 @@ impl Server {
         lock(&self.shared.faults).push(rule);
     }
 
-    /// Removes every fault rule.
+    /// Removes every fault rule (random faults stay: see [`set_random_faults`](Self::set_random_faults)).
     pub fn clear_faults(&self) {
         lock(&self.shared.faults).clear();
+    }
+
+    /// Starts (or with `None` stops) faulting a seeded random share of the
+    /// requests. Starting afresh forgets which requests were seen.
+    pub fn set_random_faults(&self, faults: Option<RandomFaults>) {
+        *lock(&self.shared.random_faults) = faults.map(RandomFaultState::new);
     }
 
     /// Every request received so far.
