@@ -20,7 +20,7 @@ use crate::ratelimit::{
     RateLimiter,
 };
 use crate::request::{ApiRequest, ApiResponse, Domain};
-use crate::retry::{Decision, Outcome, RetryBudget, RetryPolicy};
+use crate::retry::{Counters, Decision, Outcome, RequestStats, RetryBudget, RetryPolicy};
 use crate::secret::{BearerToken, GenieKey};
 use crate::transport::{
     redact_url, MaxResponseSize, ReqwestTransport, Transport, TransportError, TransportErrorKind,
@@ -92,6 +92,7 @@ pub(crate) struct Core {
     pub(crate) limiter: Arc<dyn RateLimiter>,
     pub(crate) retry: RetryPolicy,
     pub(crate) budget: RetryBudget,
+    pub(crate) counters: Counters,
     pub(crate) request_timeout: Duration,
     pub(crate) deadline: Duration,
     pub(crate) max_response_size: u64,
@@ -173,6 +174,10 @@ impl Core {
             let mut permit = self.limiter.acquire(&key).await;
             progress.attempts += 1;
             let attempt = progress.attempts;
+            Counters::bump(&self.counters.attempts);
+            if attempt > 1 {
+                Counters::bump(&self.counters.retries);
+            }
             let mut http_req = build_http(req, url, &auth_header)?;
             http_req
                 .extensions_mut()
@@ -400,6 +405,50 @@ impl Client {
     /// ```
     pub fn rate_limit_stats(&self) -> Vec<BucketStats> {
         self.inner.core.limiter.stats()
+    }
+
+    /// What this client's request path did so far (all clones together):
+    /// attempts, retries, resends, writes recovered by a lookup and writes
+    /// left ambiguous.
+    ///
+    /// ```no_run
+    /// # fn demo(client: opsgenie_users::Client) {
+    /// let s = client.request_stats();
+    /// println!("{} attempts, {} retries, {} recovered", s.attempts, s.retries, s.recovered);
+    /// # }
+    /// ```
+    pub fn request_stats(&self) -> RequestStats {
+        self.inner.core.counters.snapshot()
+    }
+
+    /// The delay before sending again a write whose answer was lost (`lost`)
+    /// and that a lookup found not applied, after `sends` sends of it; `None`
+    /// when the retry policy stops (attempts used up, an outcome it never
+    /// retries, budget dry). A resend is an attempt like any retry: the
+    /// policy decides it as for an idempotent call and the shared retry
+    /// budget pays for it.
+    pub(crate) fn resend_delay(&self, sends: u32, lost: &Error) -> Option<Duration> {
+        let core = &self.inner.core;
+        let outcome = Outcome::of_error(lost)?;
+        let wanted = core.retry.decide(sends, true, &outcome, fastrand::f64());
+        match core.retry.settle(&core.budget, &outcome, wanted) {
+            Decision::Retry(delay) => {
+                Counters::bump(&core.counters.resends);
+                Counters::bump(&core.counters.retries);
+                Some(delay)
+            }
+            Decision::Stop => None,
+        }
+    }
+
+    /// Counts a write recovered by a lookup.
+    pub(crate) fn count_recovered(&self) {
+        Counters::bump(&self.inner.core.counters.recovered);
+    }
+
+    /// Counts a write left ambiguous.
+    pub(crate) fn count_ambiguous(&self) {
+        Counters::bump(&self.inner.core.counters.ambiguous);
     }
 
     /// Sets a domain's limits at runtime (for every bucket of this client's
@@ -640,6 +689,7 @@ impl ClientBuilder {
                 .clone()
                 .unwrap_or_else(|| Arc::new(AdaptiveLimiter::default())),
             budget: retry.new_budget(),
+            counters: Counters::default(),
             retry,
             request_timeout: self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
             deadline: self.deadline.unwrap_or(DEFAULT_DEADLINE),

@@ -27,12 +27,13 @@
 //! assert_eq!(policy.decide(1, false, &unavailable, 0.5), Decision::Stop);
 //! ```
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
 use http::StatusCode;
 
-use crate::error::RateLimitInfo;
+use crate::error::{Error, RateLimitInfo};
 use crate::transport::{TransportError, TransportErrorKind};
 
 /// What an attempt ended with: classified once per attempt, read by the
@@ -53,7 +54,7 @@ pub enum Outcome<'a> {
     Transport(&'a TransportError),
 }
 
-impl Outcome<'_> {
+impl<'a> Outcome<'a> {
     /// True for a success answer (2xx).
     pub fn is_success(&self) -> bool {
         matches!(self, Outcome::Response { status, .. } if status.is_success())
@@ -91,6 +92,20 @@ impl Outcome<'_> {
                 e.kind(),
                 TransportErrorKind::Connect | TransportErrorKind::Request
             ),
+        }
+    }
+
+    /// The outcome a call's error stands for, when it is one the retry
+    /// policy knows: a 5xx (or 429) answer, a timeout, a transport failure.
+    pub(crate) fn of_error(e: &'a Error) -> Option<Self> {
+        match e {
+            Error::Api(a) => Some(Outcome::Response {
+                status: a.status,
+                rate_limit: a.rate_limit.as_ref(),
+            }),
+            Error::Timeout { .. } => Some(Outcome::Timeout),
+            Error::Transport(t) => Some(Outcome::Transport(t)),
+            _ => None,
         }
     }
 
@@ -342,6 +357,59 @@ impl RetryPolicy {
                 Decision::Retry(d)
             }
             _ => Decision::Stop,
+        }
+    }
+}
+
+/// What a client's request path did since the client was built (shared by
+/// its clones): [`Client::request_stats`](crate::Client::request_stats).
+///
+/// ```
+/// let client = opsgenie_users::Client::builder().api_key("k").build()?;
+/// let s = client.request_stats();
+/// assert_eq!((s.attempts, s.retries, s.recovered, s.ambiguous), (0, 0, 0, 0));
+/// # Ok::<(), opsgenie_users::Error>(())
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RequestStats {
+    /// Attempts handed to the transport: first attempts, retries and resends.
+    pub attempts: u64,
+    /// Attempts that repeated an earlier one: retries (after a 429, or a 5xx
+    /// or timeout of an idempotent call) and resends of writes a lookup found
+    /// not applied.
+    pub retries: u64,
+    /// The resends among the retries.
+    pub resends: u64,
+    /// Writes whose answer was lost (or unreadable) and that a lookup found applied.
+    pub recovered: u64,
+    /// Writes left with an unknown outcome ([`Error::AmbiguousOutcome`]).
+    pub ambiguous: u64,
+}
+
+/// The counters behind [`RequestStats`].
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub(crate) attempts: AtomicU64,
+    pub(crate) retries: AtomicU64,
+    pub(crate) resends: AtomicU64,
+    pub(crate) recovered: AtomicU64,
+    pub(crate) ambiguous: AtomicU64,
+}
+
+impl Counters {
+    pub(crate) fn bump(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn snapshot(&self) -> RequestStats {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        RequestStats {
+            attempts: get(&self.attempts),
+            retries: get(&self.retries),
+            resends: get(&self.resends),
+            recovered: get(&self.recovered),
+            ambiguous: get(&self.ambiguous),
         }
     }
 }

@@ -1142,6 +1142,16 @@ const DELETE_CALLS: [&str; 5] = [
     "contacts.delete",
 ];
 
+/// Writes whose lost answer (a 5xx) is settled by a lookup: with the lookup
+/// failing too, the outcome is unknown.
+const LOOKED_UP_CALLS: [&str; 5] = [
+    "teams.create",
+    "teams.add_member",
+    "team_roles.create",
+    "roles.create",
+    "contacts.create",
+];
+
 #[tokio::test]
 async fn every_documented_status_maps_to_its_error() {
     let s = MockServer::start_async().await;
@@ -1176,15 +1186,23 @@ async fn every_documented_status_maps_to_its_error() {
                 // One mapping for every call: a DELETE refused with 422/428 is a blocked delete.
                 422 | 428 if DELETE_CALLS.contains(&name) => matches!(err, Error::DeleteBlocked(_)),
                 422 if name == "teams.add_member" => matches!(err, Error::MemberRejected(_)),
+                500 if LOOKED_UP_CALLS.contains(&name) => {
+                    matches!(err, Error::AmbiguousOutcome { .. })
+                }
                 409 => matches!(err, Error::Conflict(_)),
                 _ => matches!(err, Error::Api(_)),
             };
             assert!(ok, "{name} {status}: {err:?}");
         }
+        let lookups = if status == 500 {
+            LOOKED_UP_CALLS.len()
+        } else {
+            0
+        };
         assert_eq!(
             m.calls_async().await,
-            every_call().len(),
-            "one request per call at {status}"
+            every_call().len() + lookups,
+            "one request per call at {status}, and one lookup per lost write"
         );
         m.delete_async().await;
     }
@@ -1478,6 +1496,17 @@ async fn a_create_without_an_id_that_cannot_be_found_is_ambiguous() {
         json!({"result": "Accepted"}),
     )
     .await;
+    // The user's contacts, without the new one (not there yet).
+    let lookup = expect(
+        &s,
+        GET,
+        "/v2/users/ann@x.com/contacts",
+        &[],
+        None,
+        200,
+        json!({"data": [{"id": "c-1", "method": "sms", "to": "1-5555550100"}]}),
+    )
+    .await;
     let c = common::client(&s.base_url());
     let err = c
         .contacts("ann@x.com")
@@ -1492,6 +1521,7 @@ async fn a_create_without_an_id_that_cannot_be_found_is_ambiguous() {
         other => panic!("{other:?}"),
     }
     create.assert_calls_async(1).await;
+    lookup.assert_calls_async(1).await;
 }
 
 #[tokio::test]

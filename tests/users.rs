@@ -234,35 +234,51 @@ async fn create_with_lost_answer_503_html_is_sent_once_then_looked_up() {
 }
 
 #[tokio::test]
-async fn create_with_lost_answer_and_no_user_is_ambiguous() {
-    let server = MockServer::start_async().await;
-    let post = server
-        .mock_async(|when, then| {
-            when.method(POST).path("/v2/users");
-            then.status(500).json_body(json!({"message": "internal"}));
-        })
-        .await;
-    let get = server
-        .mock_async(|when, then| {
-            when.method(GET).path("/v2/users/jo@x.com");
-            then.status(404)
-                .json_body(json!({"message": "User not found"}));
-        })
-        .await;
-    let err = common::client(&server.base_url())
-        .users()
-        .create(UserCreate::new("jo@x.com", "Jo"))
-        .await
-        .unwrap_err();
-    match &err {
-        Error::AmbiguousOutcome { operation, cause } => {
-            assert!(operation.contains("jo@x.com"), "{operation}");
-            assert_eq!(cause.status().map(|s| s.as_u16()), Some(500));
-        }
-        other => panic!("{other:?}"),
+async fn create_with_lost_answer_and_no_user_is_resent_within_the_policy() {
+    // Each lookup finds nothing, so the create was not applied: it is sent
+    // again while the policy allows attempts (none with retries off), and
+    // the last 500 is the answer: no unknown outcome.
+    for (policy, sends) in [
+        (RetryPolicy::none(), 1),
+        (
+            RetryPolicy::default()
+                .max_attempts(3)
+                .base_delay(Duration::from_millis(1)),
+            3,
+        ),
+    ] {
+        let server = MockServer::start_async().await;
+        let post = server
+            .mock_async(|when, then| {
+                when.method(POST).path("/v2/users").json_body(
+                    json!({"username": "jo@x.com", "fullName": "Jo", "role": {"name": "User"}}),
+                );
+                then.status(500).json_body(json!({"message": "internal"}));
+            })
+            .await;
+        let get = server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path("/v2/users/jo@x.com")
+                    .header("authorization", common::auth());
+                then.status(404)
+                    .json_body(json!({"message": "User not found"}));
+            })
+            .await;
+        let err = Client::builder()
+            .api_key(common::KEY)
+            .base_url(server.base_url())
+            .retry_policy(policy)
+            .build()
+            .unwrap()
+            .users()
+            .create(UserCreate::new("jo@x.com", "Jo"))
+            .await
+            .unwrap_err();
+        assert!(matches!(&err, Error::Api(a) if a.status == 500), "{err:?}");
+        assert_eq!(post.calls_async().await, sends);
+        assert_eq!(get.calls_async().await, sends);
     }
-    assert_eq!(post.calls_async().await, 1);
-    assert_eq!(get.calls_async().await, 1);
 }
 
 /// Fails every POST as if the connection broke after sending; forwards the rest.
@@ -1395,7 +1411,7 @@ mod against_the_simulator {
     }
 
     #[tokio::test]
-    async fn lost_create_answers_are_recovered_or_ambiguous_never_resent() {
+    async fn lost_create_answers_are_recovered_or_resent_once() {
         let server = Server::start().await.unwrap();
         let users = server.client().users();
         server.inject(
@@ -1417,19 +1433,29 @@ mod against_the_simulator {
                 .path_prefix("/v2/users")
                 .times(1),
         );
-        let e = users
+        // Not applied: the lookup finds nothing and the create is sent again.
+        let out = users
             .create(UserCreate::new("lost@example.com", "Lost"))
             .await
-            .unwrap_err();
-        assert!(matches!(e, Error::AmbiguousOutcome { .. }), "{e:?}");
-        assert!(server.user("lost@example.com").is_none());
+            .unwrap();
+        assert!(!out.recovered);
+        assert_eq!(server.user("lost@example.com").unwrap().id, out.id.as_str());
 
-        let posts = server
+        let posts: Vec<_> = server
             .requests()
-            .iter()
+            .into_iter()
             .filter(|r| r.method == "POST")
-            .count();
-        assert_eq!(posts, 2, "one POST per create, none resent");
+            .map(|r| (r.body.unwrap()["username"].clone(), r.served))
+            .collect();
+        assert_eq!(
+            posts,
+            vec![
+                (json!("kept@example.com"), Some(201)),
+                (json!("lost@example.com"), None),
+                (json!("lost@example.com"), Some(201)),
+            ],
+            "the applied create is not resent; the lost one is, once"
+        );
     }
 
     #[tokio::test]

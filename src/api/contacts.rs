@@ -77,6 +77,12 @@ impl ContactsHandler {
 
     /// Adds a contact (`POST`), answering 201 with the new contact's id.
     ///
+    /// When the answer is lost (5xx, timeout, broken connection) the user's
+    /// contacts are listed: a contact with the same method and address
+    /// means it was created; none means it was not, and it is sent again
+    /// (an attempt under the retry policy); a failing lookup leaves
+    /// [`Error::AmbiguousOutcome`](crate::Error::AmbiguousOutcome).
+    ///
     /// The address is checked before anything is sent (see [`check_to`]): an
     /// SMS or voice number must be `<countryCode>-<number>` (digits, one
     /// dash, e.g. `1-5555550100`), an e-mail address must have a local part
@@ -100,8 +106,21 @@ impl ContactsHandler {
             req = req.invalid(reason);
         }
         let what = format!("create contact of {}", self.user);
-        let client = self.client.clone();
-        CreateContact::new(async move { send_create(&client, req, what, None).await })
+        let h = self.clone();
+        CreateContact::new(async move {
+            // A lost answer: the contact is there when the user has one with
+            // the same method and address.
+            let lookup = || async {
+                let all = h.list().await?;
+                Ok(all
+                    .into_iter()
+                    .find(|c| {
+                        c.method == *contact.method() && c.to.eq_ignore_ascii_case(contact.to())
+                    })
+                    .map(|c| c.id))
+            };
+            send_create(&h.client, req, what, lookup).await
+        })
     }
 
     /// Gets one contact.

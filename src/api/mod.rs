@@ -23,10 +23,11 @@ pub mod roles;
 pub mod schedules;
 pub mod teams;
 pub mod users;
+pub(crate) mod write;
 
 use std::fmt;
+use std::future::Future;
 
-use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
@@ -165,46 +166,44 @@ pub(crate) async fn send_write(client: Client, req: Req) -> Result<WriteResult> 
     write_result(&client.send(req).await?)
 }
 
-/// Sends a create and returns the created entity's typed id. An answer
-/// without an id is resolved with `lookup` (by the unique name the create
-/// sent); when that finds nothing, or there is no lookup, the outcome is
-/// [`Error::AmbiguousOutcome`] (the create was accepted, its id is unknown).
-pub(crate) async fn send_create<I: From<String>>(
+/// Sends a create and returns the created entity's typed id, on the one
+/// path of writes that finish ([`write::finish`]): a lost answer is settled
+/// with `lookup` (by the unique name the create sent; `Ok(None)`: not
+/// there), the create resent when it was not applied, and an answer without
+/// an id completed by the lookup.
+pub(crate) async fn send_create<I, F, L>(
     client: &Client,
     req: Req,
     what: String,
-    lookup: Option<BoxFuture<'static, Result<I>>>,
-) -> Result<Created<I>> {
-    let resp = client.send(req).await?;
-    let w = write_result(&resp)?;
-    let request_id = w.request_id.clone().or_else(|| resp.request_id());
-    let name = w.data.as_ref().and_then(|d| d.name.clone());
-    let id = match w.data.and_then(|d| d.id) {
-        Some(id) => I::from(id),
-        None => {
-            let no_id = || {
-                Box::new(Error::Decode {
-                    status: resp.status,
-                    path: "data.id".into(),
-                    message: "the create answered without an id".into(),
-                    snippet: crate::error::snippet(&resp.body[..resp.body.len().min(256)]),
-                })
-            };
-            match lookup {
-                Some(lookup) => lookup.await.map_err(|e| Error::AmbiguousOutcome {
-                    operation: format!("{what} (accepted without an id; the lookup failed)"),
-                    cause: Box::new(e),
-                })?,
-                None => {
-                    return Err(Error::AmbiguousOutcome {
-                        operation: format!("{what} (accepted without an id)"),
-                        cause: no_id(),
-                    })
-                }
-            }
-        }
+    lookup: L,
+) -> Result<Created<I>>
+where
+    I: From<String>,
+    L: Fn() -> F,
+    F: Future<Output = Result<Option<I>>>,
+{
+    let has_id = |w: &WriteResult| w.data.as_ref().is_some_and(|d| d.id.is_some());
+    let done = write::finish(client, req, &what, has_id, lookup).await?;
+    let request_id = done.request_id();
+    let (result, data) = match done.answer {
+        Some((w, _)) => (w.result, w.data.unwrap_or_default()),
+        None => (String::new(), Default::default()),
     };
-    Ok(Created::new(id, name, w.result, request_id))
+    let id = match done.found {
+        Some(id) => id,
+        // `has_id` held: the answer carried the id.
+        None => I::from(data.id.unwrap_or_default()),
+    };
+    Ok(Created::new(id, data.name, result, request_id))
+}
+
+/// A read's result with 404 as `None`: what a lookup after a lost write answers.
+pub(crate) fn found<T>(read: Result<T>) -> Result<Option<T>> {
+    match read {
+        Ok(t) => Ok(Some(t)),
+        Err(Error::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// True for the errors an idempotent removal treats as "already done".

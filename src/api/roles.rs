@@ -17,7 +17,7 @@
 //! # Ok(()) }
 //! ```
 
-use crate::api::{call, named_segment, send_create, send_data, send_write};
+use crate::api::{call, found, named_segment, send_create, send_data, send_write};
 use crate::client::Client;
 use crate::error::Result;
 use crate::ids::{CustomRoleId, CustomRoleRef};
@@ -88,14 +88,11 @@ impl RolesHandler {
             req = req.invalid("a custom role needs a name (use CustomRoleWrite::new)");
         }
         let name = role.role_name().unwrap_or_default().to_string();
-        let handler = self.clone();
-        let lookup = {
-            let name = name.clone();
-            Box::pin(async move { Ok(handler.get(CustomRoleRef::name(name)).await?.id) })
-        };
-        let client = self.client.clone();
+        let (h, client) = (self.clone(), self.client.clone());
         CreateRole::new(async move {
-            send_create(&client, req, format!("create role {name}"), Some(lookup)).await
+            let lookup =
+                || async { found(h.get(CustomRoleRef::name(name.clone())).await.map(|r| r.id)) };
+            send_create(&client, req, format!("create role {name}"), lookup).await
         })
     }
 

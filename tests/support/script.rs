@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
-use opsgenie_users::transport::{Transport, TransportError};
+use opsgenie_users::transport::{Transport, TransportError, TransportErrorKind};
 use opsgenie_users::{Client, RetryPolicy};
 use serde_json::Value;
 
@@ -21,6 +21,8 @@ pub struct Step {
     pub body: Option<Value>,
     pub status: u16,
     pub answer: Value,
+    /// Instead of answering, fail as a connection reset after sending.
+    pub reset: bool,
 }
 
 /// `GET target` answered 200 with `answer`.
@@ -42,6 +44,15 @@ pub fn step(
         body,
         status,
         answer,
+        reset: false,
+    }
+}
+
+/// `method target` with `body`, met by a connection reset (no answer).
+pub fn reset(method: &'static str, target: &str, body: Option<Value>) -> Step {
+    Step {
+        reset: true,
+        ..step(method, target, body, 0, Value::Null)
     }
 }
 
@@ -70,6 +81,11 @@ pub struct Script {
 impl Script {
     /// A client whose every request must follow `steps`.
     pub fn client(steps: Vec<Step>) -> (Client, Arc<Script>) {
+        Self::client_with(steps, RetryPolicy::none())
+    }
+
+    /// [`client`](Self::client) with this retry policy.
+    pub fn client_with(steps: Vec<Step>, policy: RetryPolicy) -> (Client, Arc<Script>) {
         let script = Arc::new(Script {
             steps: Mutex::new(steps.into()),
             seen: Mutex::new(Vec::new()),
@@ -78,7 +94,7 @@ impl Script {
             .api_key(super::common::KEY)
             .base_url("http://127.0.0.1:9")
             .transport_arc(script.clone())
-            .retry_policy(RetryPolicy::none())
+            .retry_policy(policy)
             .build()
             .expect("client");
         (client, script)
@@ -152,6 +168,12 @@ impl Transport for Script {
             assert_eq!(ct, Some("application/json"), "{what}: Content-Type");
         } else {
             assert_eq!(ct, None, "{what}: Content-Type without body");
+        }
+        if step.reset {
+            return Err(TransportError::new(
+                TransportErrorKind::Io,
+                "connection reset by peer",
+            ));
         }
         Ok(http::Response::builder()
             .status(step.status)

@@ -26,7 +26,8 @@ pub use roles::{
 };
 
 use crate::api::{
-    call, is_gone, named_segment, send_create, send_data, send_write, user_segment, write_result,
+    call, found, is_gone, named_segment, send_create, send_data, send_write, user_segment,
+    write::finish, write_result,
 };
 use crate::client::Client;
 use crate::error::{Error, Result};
@@ -128,14 +129,10 @@ impl TeamsHandler {
             req = req.invalid(e.to_string());
         }
         let name = team.name().to_string();
-        let lookup = {
-            let h = self.clone();
-            let name = name.clone();
-            Box::pin(async move { Ok(h.get(TeamRef::name(name)).await?.id) })
-        };
-        let client = self.client.clone();
+        let (h, client) = (self.clone(), self.client.clone());
         CreateTeam::new(async move {
-            send_create(&client, req, format!("create team {name}"), Some(lookup)).await
+            let lookup = || async { found(h.get(TeamRef::name(name.clone())).await.map(|t| t.id)) };
+            send_create(&client, req, format!("create team {name}"), lookup).await
         })
     }
 
@@ -233,8 +230,13 @@ impl TeamsHandler {
     }
 
     /// Adds a member (`POST /v2/teams/{team}/members?teamIdentifierType=`,
-    /// body `{"user": {"id"|"username": ...}, "role": ...}`). Adding the same
-    /// member again changes nothing, so the call counts as idempotent.
+    /// body `{"user": {"id"|"username": ...}, "role": ...}`).
+    ///
+    /// When the answer is lost (5xx, timeout, broken connection) the team is
+    /// read: the user among its members means the add was applied (the
+    /// result is then empty: no answer was read); otherwise the add is sent
+    /// again, as an attempt under the retry policy. A failing lookup leaves
+    /// [`Error::AmbiguousOutcome`].
     ///
     /// A 422 becomes [`Error::MemberRejected`] with the server's message:
     /// Opsgenie refuses Stakeholders as team members this way.
@@ -256,25 +258,29 @@ impl TeamsHandler {
         user: impl Into<UserRef>,
         role: TeamRole,
     ) -> AddMember {
-        let user = user.into();
+        let (user, team) = (user.into(), team.into());
         let mut req = team_path(
             ApiRequest::post(Domain::Configuration),
-            &team.into(),
+            &team,
             "teamIdentifierType",
         )
         .path("members")
         .json(&AddMemberBody {
             user: MemberUser::from(&user),
             role: &role,
-        })
-        .idempotent(true);
+        });
         if let Err(e) = crate::ids::validate("member", user.as_str()) {
             req = req.invalid(e.to_string());
         }
-        let client = self.client.clone();
+        let h = self.clone();
         AddMember::new(async move {
-            match client.send(req).await {
-                Ok(resp) => write_result(&resp),
+            let what = format!("add {user} to team {team}");
+            let lookup = || async {
+                let team = found(h.get(team.clone()).await)?;
+                Ok(team.and_then(|t| t.member(&user).map(|_| ())))
+            };
+            match finish(&h.client, req, &what, |_| true, lookup).await {
+                Ok(done) => Ok(done.answer.map(|(w, _)| w).unwrap_or_default()),
                 Err(Error::Api(e)) if e.status.as_u16() == 422 => Err(Error::MemberRejected(e)),
                 Err(e) => Err(e),
             }

@@ -1,7 +1,7 @@
 //! Custom team roles: `client.teams().roles(team)` (`/v2/teams/{team}/roles`).
 
 use super::team_path;
-use crate::api::{call, named_segment, send_create, send_data, send_write};
+use crate::api::{call, found, named_segment, send_create, send_data, send_write};
 use crate::client::Client;
 use crate::error::{Error, Result};
 use crate::ids::{TeamRef, TeamRoleId, TeamRoleRef};
@@ -67,22 +67,22 @@ impl TeamRolesHandler {
                 req.invalid("a team role needs a name and a rights list (use TeamRoleWrite::new)");
         }
         let name = role.role_name().unwrap_or_default().to_string();
-        let lookup = {
-            let (h, name) = (self.clone(), name.clone());
-            Box::pin(async move {
-                h.get(TeamRoleRef::name(name.clone()))
-                    .await?
-                    .id
-                    .ok_or_else(|| {
-                        Error::InvalidInput(format!("team role {name} was read back without an id"))
-                    })
-            })
-        };
-        let (client, what) = (
+        let (h, client, what) = (
+            self.clone(),
             self.client.clone(),
             format!("create team role {name} in team {}", self.team),
         );
-        CreateTeamRole::new(async move { send_create(&client, req, what, Some(lookup)).await })
+        CreateTeamRole::new(async move {
+            let lookup = || async {
+                let Some(role) = found(h.get(TeamRoleRef::name(name.clone())).await)? else {
+                    return Ok(None);
+                };
+                role.id.map(Some).ok_or_else(|| {
+                    Error::InvalidInput(format!("team role {name} was read back without an id"))
+                })
+            };
+            send_create(&client, req, what, lookup).await
+        })
     }
 
     /// Gets a custom team role.

@@ -24,12 +24,15 @@ mod list;
 mod verify;
 
 pub use list::{ListUsers, UserSort};
-pub use verify::{Mismatch, Verified};
+pub use verify::{Expected, Mismatch, UserCheck, Verified};
 
+use std::collections::HashMap;
 use std::future::IntoFuture;
 
 use futures::future::BoxFuture;
+use futures::TryStreamExt;
 
+use crate::api::write::finish;
 use crate::api::{call, send_write, write_result};
 use crate::error::{Error, Result};
 use crate::ids::{self, UserId, UserRef, Username};
@@ -107,6 +110,10 @@ call!(
     CreateUserChecked -> Verified<CreatedUser>
 );
 call!(
+    /// [`UsersHandler::verify`].
+    VerifyUsers -> Vec<UserCheck>
+);
+call!(
     /// [`UsersHandler::update`].
     UpdateUser -> WriteResult
 );
@@ -147,13 +154,21 @@ impl UsersHandler {
     /// Creates a user (`POST /v2/users`, 201) and returns its id.
     ///
     /// A create is never resent blindly. When its answer is lost (timeout,
-    /// broken connection, 5xx, or a success body that does not decode), the
-    /// username is looked up once (`GET /v2/users/{username}`): if the user
-    /// exists its id is returned with [`CreatedUser::recovered`] set;
-    /// otherwise the call fails with [`Error::AmbiguousOutcome`] (the create
-    /// may still be applied later; nothing was resent). A user that already
-    /// existed under that username before the call is indistinguishable from
-    /// one this call created.
+    /// broken connection, 5xx), the username is looked up
+    /// (`GET /v2/users/{username}`):
+    ///
+    /// * found: its id is returned with [`CreatedUser::recovered`] set;
+    /// * not found: the create was not applied and is sent again, as an
+    ///   attempt under the retry policy (its attempts and retry budget). A
+    ///   resend answered with a conflict (the 422 for a taken username, or a
+    ///   409) means the earlier attempt landed after all: the username is
+    ///   looked up again and the user returned as recovered;
+    /// * the lookup fails (after its own retries): [`Error::AmbiguousOutcome`].
+    ///
+    /// A success answer that does not decode, or a 202 without an id, is
+    /// looked up but never resent (the server accepted it). A user that
+    /// already existed under that username before the call is
+    /// indistinguishable from one this call created.
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
@@ -172,88 +187,34 @@ impl UsersHandler {
     async fn create_now(&self, user: UserCreate) -> Result<CreatedUser> {
         let mut req = ApiRequest::post(Domain::Configuration)
             .path("v2/users")
-            .json(&user)
-            .idempotent(false);
+            .json(&user);
         if let Err(e) = ids::validate("username", user.username.as_str()) {
             req = req.invalid(e.to_string());
         }
-        let lost = match self.client.send(req).await {
-            Ok(resp) => match resp.json::<WriteResult>() {
-                Ok(w) => match w.data.as_ref().and_then(|d| d.id.clone()) {
-                    Some(id) => {
-                        let username = w
-                            .data
-                            .and_then(|d| d.name)
-                            .map(Username::new)
-                            .unwrap_or_else(|| user.username.clone());
-                        return Ok(CreatedUser {
-                            id: UserId::new(id),
-                            username,
-                            recovered: false,
-                            request_id: w.request_id.or_else(|| resp.request_id()),
-                        });
-                    }
-                    // Accepted without an id (202): find it by username.
-                    None => {
-                        let found = self.lookup_created(&user.username).await;
-                        return match found {
-                            Ok(Some(u)) => Ok(CreatedUser {
-                                id: u.id,
-                                username: u.username,
-                                recovered: false,
-                                request_id: w.request_id.or_else(|| resp.request_id()),
-                            }),
-                            // Accepted but not visible yet: applied asynchronously.
-                            Ok(None) => Err(Error::AmbiguousOutcome {
-                                operation: format!(
-                                    "create user {} (accepted without an id, not found by username yet)",
-                                    user.username
-                                ),
-                                cause: Box::new(Error::Api(Box::new(crate::ApiError::from_parts(
-                                    resp.status,
-                                    &resp.headers,
-                                    &resp.body,
-                                )))),
-                            }),
-                            // Accepted, but the id could not be read back.
-                            Err(e) => Err(Error::AmbiguousOutcome {
-                                operation: format!(
-                                    "create user {} (accepted without an id; the lookup failed)",
-                                    user.username
-                                ),
-                                cause: Box::new(e),
-                            }),
-                        };
-                    }
-                },
-                Err(decode) => decode,
-            },
-            Err(e) if e.may_have_reached_server() => e,
-            Err(e) => return Err(e),
-        };
-        tracing::warn!(username = %user.username, error = %lost, "create user: answer lost; looking the username up instead of resending");
-        match self.lookup_created(&user.username).await {
-            Ok(Some(u)) => Ok(CreatedUser {
+        let what = format!("create user {}", user.username);
+        let has_id = |w: &WriteResult| w.data.as_ref().is_some_and(|d| d.id.is_some());
+        let lookup = || self.lookup_created(&user.username);
+        let done = finish(&self.client, req, &what, has_id, lookup).await?;
+        let recovered = done.recovered();
+        let request_id = done.request_id();
+        if let Some(u) = done.found {
+            return Ok(CreatedUser {
                 id: u.id,
                 username: u.username,
-                recovered: true,
-                request_id: None,
-            }),
-            Ok(None) => Err(Error::AmbiguousOutcome {
-                operation: format!("create user {}", user.username),
-                cause: Box::new(lost),
-            }),
-            Err(lookup) => {
-                tracing::warn!(username = %user.username, error = %lookup, "create user: the lookup after a lost answer failed too");
-                Err(Error::AmbiguousOutcome {
-                    operation: format!(
-                        "create user {} (the lookup failed: {lookup})",
-                        user.username
-                    ),
-                    cause: Box::new(lost),
-                })
-            }
+                recovered,
+                request_id,
+            });
         }
+        let data = done.answer.and_then(|(w, _)| w.data).unwrap_or_default();
+        Ok(CreatedUser {
+            id: UserId::new(data.id.unwrap_or_default()),
+            username: data
+                .name
+                .map(Username::new)
+                .unwrap_or_else(|| user.username.clone()),
+            recovered,
+            request_id,
+        })
     }
 
     /// `GET /v2/users/{username}` (lowercased, as the server stores it):
@@ -296,6 +257,77 @@ impl UsersHandler {
             write,
             user: read,
         })
+    }
+
+    /// Checks many writes at once: reads the user list (`GET /v2/users`,
+    /// 100 users a page, rate-limit domain **Search**, which has its own
+    /// quota) instead of one `GET` per user, and compares each expected
+    /// user's fields as [`create_checked`](Self::create_checked) and
+    /// [`update_checked`](Self::update_checked) do. Returns one
+    /// [`UserCheck`] per expectation, in order.
+    ///
+    /// The list is read newest first (`sort=insertedAt&order=desc`) and
+    /// stops as soon as every expected user was seen, so checking fresh
+    /// creates reads only as many pages as there are new users. A user the
+    /// list did not show is read once by `GET /v2/users/{id}` before it is
+    /// reported missing (a list read page by page can skip a user when
+    /// others are deleted meanwhile).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+    /// use opsgenie_users::api::users::Expected;
+    /// use opsgenie_users::models::user::UserCreate;
+    /// let batch: Vec<UserCreate> = (1..=300)
+    ///     .map(|n| UserCreate::new(format!("user{n}@example.com"), format!("User {n}")))
+    ///     .collect();
+    /// for u in &batch {
+    ///     client.users().create(u.clone()).await?;
+    /// }
+    /// let checks = client.users().verify(batch.iter().map(Expected::created)).await?;
+    /// let bad = checks.iter().filter(|c| !c.is_clean()).count();
+    /// println!("{bad} of {} did not come out as written", checks.len());
+    /// # Ok(()) }
+    /// ```
+    pub fn verify(&self, expected: impl IntoIterator<Item = Expected>) -> VerifyUsers {
+        let expected: Vec<Expected> = expected.into_iter().collect();
+        deferred!(self, VerifyUsers, verify_now(expected))
+    }
+
+    async fn verify_now(&self, expected: Vec<Expected>) -> Result<Vec<UserCheck>> {
+        let mut seen: Vec<Option<User>> = vec![None; expected.len()];
+        // Expectations still unmatched, by key (a user may be expected twice).
+        let mut waiting: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, e) in expected.iter().enumerate() {
+            waiting.entry(e.key()).or_default().push(i);
+        }
+        if !waiting.is_empty() {
+            let mut pages = self
+                .list()
+                .sort(UserSort::InsertedAt)
+                .order(crate::models::common::SortOrder::Desc)
+                .pages();
+            while !waiting.is_empty() {
+                let Some(page) = pages.try_next().await? else {
+                    break;
+                };
+                for u in page.items {
+                    for key in verify::keys_of(&u) {
+                        for i in waiting.remove(&key).unwrap_or_default() {
+                            seen[i] = Some(u.clone());
+                        }
+                    }
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(expected.len());
+        for (e, slot) in expected.into_iter().zip(seen) {
+            let user = match slot {
+                Some(u) => Some(u),
+                None => crate::api::found(self.get(e.user().clone()).await)?,
+            };
+            out.push(e.check(user));
+        }
+        Ok(out)
     }
 
     /// Gets a user by id or username (`GET /v2/users/{id}`). Await it

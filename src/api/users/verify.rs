@@ -1,8 +1,10 @@
 //! Verified writes: what a write asked for, compared with the user read
-//! back afterwards ([`Mismatch`], [`Verified`]).
+//! back afterwards ([`Mismatch`], [`Verified`]), one user at a time or many
+//! from the user list ([`Expected`], [`UserCheck`]).
 
 use std::collections::BTreeMap;
 
+use crate::ids::UserRef;
 use crate::models::timezone::same_time_zone;
 use crate::models::user::{OptionalFields, Role, User, UserAddress, UserCreate, UserUpdate};
 
@@ -129,7 +131,127 @@ impl<W> Verified<W> {
     }
 }
 
+/// What a user should look like after a write, for
+/// [`UsersHandler::verify`](super::UsersHandler::verify): the user and the
+/// fields the write set, compared as [`create_checked`](super::UsersHandler::create_checked)
+/// and [`update_checked`](super::UsersHandler::update_checked) compare them.
+///
+/// ```
+/// use opsgenie_users::api::users::Expected;
+/// use opsgenie_users::models::user::{UserCreate, UserUpdate};
+/// let create = UserCreate::new("Jo@Example.com", "Jo").role("admin");
+/// let e = Expected::created(&create);
+/// assert_eq!(e.user().as_str(), "jo@example.com");
+/// let e = Expected::updated("sam@example.com", &UserUpdate::new().locale("en_GB"));
+/// assert_eq!(e.user().as_str(), "sam@example.com");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Expected {
+    user: UserRef,
+    requested: Requested,
+}
+
+impl Expected {
+    /// After a create: found by username (lowercased, as the server stores
+    /// it), every field the create set compared (the address whole).
+    pub fn created(create: &UserCreate) -> Self {
+        Expected {
+            user: UserRef::username(create.username.as_str().to_lowercase()),
+            requested: create.requested(),
+        }
+    }
+
+    /// After an update of `user` (id or username): the fields the update
+    /// set. A partial address compares only the parts it sets (the update
+    /// kept the others).
+    pub fn updated(user: impl Into<UserRef>, update: &UserUpdate) -> Self {
+        let mut requested = update.requested();
+        requested.address_parts_only = true;
+        let user = match user.into() {
+            UserRef::Username(n) => UserRef::username(n.as_str().to_lowercase()),
+            id => id,
+        };
+        Expected { user, requested }
+    }
+
+    /// The user it is about.
+    pub fn user(&self) -> &UserRef {
+        &self.user
+    }
+
+    /// The key a listed user matches this expectation by (see [`keys_of`]).
+    pub(crate) fn key(&self) -> String {
+        match &self.user {
+            UserRef::Id(id) => format!("id:{id}"),
+            UserRef::Username(n) => format!("username:{}", n.as_str().to_lowercase()),
+        }
+    }
+
+    /// The result for `user` as read (`None`: not found).
+    pub(crate) fn check(self, user: Option<User>) -> UserCheck {
+        let mismatches = match &user {
+            Some(u) => self.requested.diff(u),
+            None => Vec::new(),
+        };
+        UserCheck {
+            expected: self.user,
+            user,
+            mismatches,
+        }
+    }
+}
+
+/// The keys a listed user is found by: its id and its lowercased username.
+pub(crate) fn keys_of(u: &User) -> [String; 2] {
+    [
+        format!("id:{}", u.id),
+        format!("username:{}", u.username.as_str().to_lowercase()),
+    ]
+}
+
+/// One user's result of [`UsersHandler::verify`](super::UsersHandler::verify).
+///
+/// ```no_run
+/// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
+/// use opsgenie_users::api::users::Expected;
+/// use opsgenie_users::models::user::UserCreate;
+/// let create = UserCreate::new("jo@example.com", "Jo").role("admin");
+/// client.users().create(create.clone()).await?;
+/// for c in client.users().verify([Expected::created(&create)]).await? {
+///     if c.is_missing() {
+///         eprintln!("{} is not there", c.expected);
+///     }
+///     for m in &c.mismatches {
+///         eprintln!("{}: {} did not stick", c.expected, m.field());
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct UserCheck {
+    /// The user expected.
+    pub expected: UserRef,
+    /// The user as read; `None`: not found.
+    pub user: Option<User>,
+    /// Requested fields the server did not apply (empty when missing).
+    pub mismatches: Vec<Mismatch>,
+}
+
+impl UserCheck {
+    /// True when the user was found and every requested field stuck.
+    pub fn is_clean(&self) -> bool {
+        self.user.is_some() && self.mismatches.is_empty()
+    }
+
+    /// True when the user was not found.
+    pub fn is_missing(&self) -> bool {
+        self.user.is_none()
+    }
+}
+
 /// What a write asked for, for comparison with the read-back.
+#[derive(Debug, Clone)]
 pub(crate) struct Requested {
     full_name: Option<String>,
     role: Option<Role>,
@@ -137,6 +259,8 @@ pub(crate) struct Requested {
     time_zone: Option<String>,
     locale: Option<String>,
     user_address: Option<UserAddress>,
+    /// Compare only the address parts set (an update merges the rest).
+    address_parts_only: bool,
     tags: Option<Vec<String>>,
     details: Option<BTreeMap<String, Vec<String>>>,
 }
@@ -210,7 +334,14 @@ impl Requested {
             }
         }
         if let Some(requested) = self.user_address {
-            if !address_sticks(&requested, user.user_address.as_ref()) {
+            let compared = if self.address_parts_only {
+                requested
+                    .clone()
+                    .merged_over(user.user_address.clone().unwrap_or_default())
+            } else {
+                requested.clone()
+            };
+            if !address_sticks(&compared, user.user_address.as_ref()) {
                 out.push(Mismatch::UserAddress {
                     requested,
                     actual: user.user_address.clone(),
@@ -251,6 +382,7 @@ impl OptionalFields {
             time_zone: self.time_zone.clone(),
             locale: self.locale.clone(),
             user_address: self.user_address.clone(),
+            address_parts_only: false,
             tags: self.tags.clone(),
             details: self.details.clone(),
         }

@@ -1,0 +1,193 @@
+//! Writes that finish: the one path every non-idempotent write takes (a
+//! user, team, role or contact create, a team membership add).
+//!
+//! A write whose outcome is unknown (a 5xx after sending, a broken
+//! connection, a timeout) is never resent blindly. It is looked up instead:
+//!
+//! * found: the write was applied and its answer lost; the call succeeds
+//!   ("recovered");
+//! * not found: it was not applied; it is sent again. The resend is an
+//!   attempt like any retry: it goes through [`Client::send`], counts
+//!   against the retry policy's attempts and is paid from the shared retry
+//!   budget ([`Client::resend_delay`]);
+//! * a conflict (409, or the 422 Opsgenie answers for a duplicate username)
+//!   to a resend means the earlier attempt landed after the lookup: it is
+//!   looked up again and recovered;
+//! * the lookup itself failing (after its own retries) leaves the outcome
+//!   unknown: [`Error::AmbiguousOutcome`].
+//!
+//! A 2xx whose body lacks what the caller needs (a 202 without an id) or
+//! does not decode was applied: it is looked up but never resent.
+
+use std::future::Future;
+
+use crate::api::write_result;
+use crate::error::{Error, Result};
+use crate::models::common::WriteResult;
+use crate::request::ApiRequest;
+use crate::Client;
+
+/// How a write ended: the answer, what the lookup found, or both.
+#[derive(Debug)]
+pub(crate) struct Finished<T> {
+    /// The decoded 2xx answer and its request id, when one was read.
+    pub(crate) answer: Option<(WriteResult, Option<String>)>,
+    /// What the lookup found, when the answer was lost or incomplete.
+    pub(crate) found: Option<T>,
+}
+
+impl<T> Finished<T> {
+    /// True when the answer was lost (or unreadable) and the lookup found the write applied.
+    pub(crate) fn recovered(&self) -> bool {
+        self.answer.is_none()
+    }
+
+    /// The answer's request id.
+    pub(crate) fn request_id(&self) -> Option<String> {
+        self.answer
+            .as_ref()
+            .and_then(|(w, id)| id.clone().or(w.request_id.clone()))
+    }
+}
+
+/// A conflict answer to a resend: the earlier attempt may have landed.
+fn is_conflict(e: &Error) -> bool {
+    match e {
+        Error::Conflict(_) => true,
+        Error::Api(a) => a.status.as_u16() == 422,
+        _ => false,
+    }
+}
+
+fn ambiguous(what: &str, why: &str, cause: Error) -> Error {
+    Error::AmbiguousOutcome {
+        operation: format!("{what} ({why})"),
+        cause: Box::new(cause),
+    }
+}
+
+/// Sends the write `req` (as non-idempotent: the retry layer resends it only
+/// after a throttle or a connection that never reached the server) and
+/// settles an unknown outcome with `lookup` (`Ok(None)`: not there). A 2xx
+/// answer for which `complete` is false is completed by the lookup.
+/// `what` names the write in errors and logs (`create user jo@x.com`).
+pub(crate) async fn finish<T, F, L>(
+    client: &Client,
+    req: ApiRequest,
+    what: &str,
+    complete: impl Fn(&WriteResult) -> bool,
+    lookup: L,
+) -> Result<Finished<T>>
+where
+    L: Fn() -> F,
+    F: Future<Output = Result<Option<T>>>,
+{
+    let req = req.idempotent(false);
+    let mut sends = 0u32;
+    loop {
+        sends += 1;
+        let resent = sends > 1;
+        let lost = match client.send(req.clone()).await {
+            Ok(resp) => {
+                let request_id = resp.request_id();
+                let why = match write_result(&resp) {
+                    Ok(w) if complete(&w) => {
+                        return Ok(Finished {
+                            answer: Some((w, request_id)),
+                            found: None,
+                        })
+                    }
+                    Ok(w) => Ok(w),
+                    Err(e) => Err(e),
+                };
+                // Applied, but the answer does not say enough: look it up,
+                // never resend.
+                return match (lookup().await, why) {
+                    (Ok(Some(found)), Ok(w)) => Ok(Finished {
+                        answer: Some((w, request_id)),
+                        found: Some(found),
+                    }),
+                    (Ok(Some(found)), Err(_)) => {
+                        client.count_recovered();
+                        Ok(Finished {
+                            answer: None,
+                            found: Some(found),
+                        })
+                    }
+                    (Ok(None), why) => {
+                        let cause = why.err().unwrap_or_else(|| Error::Decode {
+                            status: resp.status,
+                            path: "data.id".into(),
+                            message: "the write answered without an id".into(),
+                            snippet: crate::error::snippet(&resp.body[..resp.body.len().min(256)]),
+                        });
+                        client.count_ambiguous();
+                        Err(ambiguous(
+                            what,
+                            "accepted without an id, not found by lookup yet",
+                            cause,
+                        ))
+                    }
+                    (Err(e), _) => {
+                        client.count_ambiguous();
+                        Err(ambiguous(
+                            what,
+                            "accepted without an id; the lookup failed",
+                            e,
+                        ))
+                    }
+                };
+            }
+            Err(e) if resent && is_conflict(&e) => {
+                tracing::info!(what, error = %e, "write: the resend met a conflict; looking it up again");
+                return match lookup().await {
+                    Ok(Some(found)) => {
+                        client.count_recovered();
+                        Ok(Finished {
+                            answer: None,
+                            found: Some(found),
+                        })
+                    }
+                    Ok(None) => Err(e),
+                    Err(lookup) => {
+                        client.count_ambiguous();
+                        Err(ambiguous(
+                            what,
+                            &format!("the resend met a conflict and the lookup failed: {lookup}"),
+                            e,
+                        ))
+                    }
+                };
+            }
+            Err(e) if e.may_have_reached_server() => e,
+            Err(e) => return Err(e),
+        };
+        tracing::warn!(what, error = %lost, sends, "write: answer lost; looking it up before sending again");
+        match lookup().await {
+            Ok(Some(found)) => {
+                client.count_recovered();
+                return Ok(Finished {
+                    answer: None,
+                    found: Some(found),
+                });
+            }
+            Ok(None) => match client.resend_delay(sends, &lost) {
+                Some(delay) => {
+                    tracing::info!(what, sends, ?delay, "write: not applied; sending it again");
+                    tokio::time::sleep(delay).await;
+                }
+                // Not applied, and the policy allows no further attempt.
+                None => return Err(lost),
+            },
+            Err(lookup) => {
+                tracing::warn!(what, error = %lookup, "write: the lookup after a lost answer failed too");
+                client.count_ambiguous();
+                return Err(ambiguous(
+                    what,
+                    &format!("the lookup failed: {lookup}"),
+                    lost,
+                ));
+            }
+        }
+    }
+}
