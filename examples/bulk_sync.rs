@@ -8,9 +8,12 @@
 //!
 //! `teams` lists `Team` or `Team:teamRole` separated by `;` (default team role
 //! `user`). Usernames are compared lowercased, memberships as sets. Missing
-//! users are created, differing `fullName`/`role` updated (then read back:
-//! fields the server did not apply are reported), missing memberships added
-//! and team roles changed. Memberships that are not in the file are removed
+//! users are created, differing `fullName`/`role` updated, missing
+//! memberships added and team roles changed. The user writes are then
+//! verified in bulk: the user list is read (100 users a page, in the Search
+//! rate-limit domain, while the membership changes use the Configuration
+//! one) and every field the server did not apply, or a user not there, is
+//! reported. `--no-verify` skips that read. Memberships that are not in the file are removed
 //! only with `--prune` (for the users in the file). Users not in the file are
 //! never touched. Calls run with bounded concurrency (`--concurrency N`,
 //! default 4) under the client's rate-limit scheduler, which paces each
@@ -20,14 +23,25 @@
 //! for `--prune`, which removes memberships).
 //!
 //! ```sh
-//! OPSGENIE_API_KEY=... cargo run --example bulk_sync -- users.csv [--dry-run] [--no-invite] [--prune]
+//! OPSGENIE_API_KEY=... cargo run --example bulk_sync -- users.csv [--dry-run] [--no-invite] [--prune] [--no-verify]
 //! ```
+//!
+//! A write whose answer is lost (5xx, reset, timeout) is looked up and sent
+//! again only if it was not applied (see `UsersHandler::create`).
 //!
 //! `--no-invite` creates users with `invitationDisabled` (no e-mail).
 //! `--dry-run` prints the plan and writes nothing. Against the simulator: start
 //! `cargo run --example sim_server -- --users 20 --teams 3 --limit configuration=120/5`,
 //! export the `OPSGENIE_API_URL` and `OPSGENIE_API_KEY` it prints, then run the command.
 //! Exit status: 0 all applied, 1 refused, 2 some operations failed.
+//!
+//! The summary line counts the writes, then the request path's work:
+//! `attempts` (requests sent), `retries` (of which repeats: after a 429, a
+//! 5xx of an idempotent call, or a resend of a write found not applied),
+//! `recovered` (writes whose answer was lost but that a lookup found
+//! applied) and `ambiguous` (writes whose outcome stayed unknown). A `rate:`
+//! line gives, per rate-limit domain, the requests sent per second over the
+//! run as a share of the limit the client knew.
 //!
 //! While it applies, a progress bar on stderr shows the operations done, the
 //! rate and the time left. `RUST_LOG=opsgenie_users=debug` prints every
@@ -37,6 +51,7 @@ use std::collections::BTreeMap;
 use std::time::Instant;
 
 use futures::{StreamExt, TryStreamExt};
+use opsgenie_users::api::users::{Expected, UserCheck};
 use opsgenie_users::models::team::TeamRole;
 use opsgenie_users::models::user::{Role, User};
 use opsgenie_users::models::user::{UserCreate, UserUpdate};
@@ -147,6 +162,8 @@ struct Summary {
     changed: usize,
     removed: usize,
     not_stuck: Vec<String>,
+    /// The user writes applied, to verify.
+    written: Vec<Expected>,
 }
 
 #[tokio::main]
@@ -163,6 +180,7 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let flag = |f: &str| args.iter().any(|a| a == f);
     let (dry_run, no_invite, prune) = (flag("--dry-run"), flag("--no-invite"), flag("--prune"));
+    let verify = !flag("--no-verify");
     let concurrency = match args.iter().position(|a| a == "--concurrency") {
         Some(i) => args
             .get(i + 1)
@@ -177,7 +195,7 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
         .map(|(_, a)| a)
     else {
         return Err(
-            "usage: bulk_sync FILE.csv [--dry-run] [--no-invite] [--prune] [--concurrency N]"
+            "usage: bulk_sync FILE.csv [--dry-run] [--no-invite] [--prune] [--no-verify] [--concurrency N]"
                 .into(),
         );
     };
@@ -293,46 +311,37 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
         return Ok(summary.failed.is_empty());
     }
 
-    // 4. Apply: users first (memberships need them), each phase with bounded concurrency.
+    // 4. Apply: users first (memberships need them), each phase with bounded
+    // concurrency. The user writes are verified from the user list (Search
+    // domain) while the membership changes run (Configuration domain).
     let bar = common::progress((user_ops.len() + team_ops.len()) as u64);
-    for phase in [user_ops, team_ops] {
-        let results: Vec<(String, Result<Vec<String>, String>)> =
-            futures::stream::iter(phase.into_iter().map(|op| {
-                let client = client.clone();
-                let bar = bar.clone();
-                async move {
-                    let label = op.to_string();
-                    let r = apply(&client, &op, no_invite).await;
-                    bar.inc(1);
-                    bar.set_message(label.clone());
-                    (label, r)
-                }
-            }))
-            .buffer_unordered(concurrency.max(1))
-            .collect()
-            .await;
-        for (label, r) in results {
-            match r {
-                Ok(mismatches) => {
-                    let verb = label.split(' ').next().unwrap_or("");
-                    match verb {
-                        "create" => summary.created += 1,
-                        "update" => summary.updated += 1,
-                        "add" => summary.added += 1,
-                        "change" => summary.changed += 1,
-                        "remove" => summary.removed += 1,
-                        _ => {}
-                    }
-                    summary.not_stuck.extend(mismatches);
-                }
-                Err(e) => summary.failed.push(format!("{label}: {e}")),
-            }
+    let user_results = apply_all(&client, user_ops, no_invite, concurrency, &bar).await;
+    summary.record(user_results);
+    let written = std::mem::take(&mut summary.written);
+    let check = async {
+        if verify && !written.is_empty() {
+            Some(client.users().verify(written).await)
+        } else {
+            None
         }
-    }
+    };
+    let (team_results, checks) = futures::join!(
+        apply_all(&client, team_ops, no_invite, concurrency, &bar),
+        check
+    );
+    summary.record(team_results);
     bar.finish_and_clear();
+    match checks {
+        Some(Ok(checks)) => summary.checked(&checks),
+        Some(Err(e)) => summary.failed.push(format!("verification: {e}")),
+        None => {}
+    }
 
     // 5. Summary.
-    let throttled: u64 = client.rate_limit_stats().iter().map(|s| s.throttled).sum();
+    let elapsed = started.elapsed().as_secs_f64();
+    let stats = client.rate_limit_stats();
+    let throttled: u64 = stats.iter().map(|s| s.throttled).sum();
+    let work = client.request_stats();
     for f in &summary.failed {
         println!("failed: {f}");
     }
@@ -340,7 +349,7 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
         println!("did not stick: {n}");
     }
     println!(
-        "created={} updated={} unchanged={} failed={} memberships added={} changed={} removed={} not_stuck={} 429s={} elapsed={:.1}s",
+        "created={} updated={} unchanged={} failed={} memberships added={} changed={} removed={} not_stuck={} 429s={} elapsed={:.1}s attempts={} retries={} recovered={} ambiguous={}",
         summary.created,
         summary.updated,
         summary.unchanged,
@@ -350,25 +359,108 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
         summary.removed,
         summary.not_stuck.len(),
         throttled,
-        started.elapsed().as_secs_f64()
+        elapsed,
+        work.attempts,
+        work.retries,
+        work.recovered,
+        work.ambiguous,
     );
+    let rates: Vec<String> = stats
+        .iter()
+        .filter(|s| s.sent > 0)
+        .map(|s| {
+            let rate = s.sent as f64 / elapsed.max(0.001);
+            // The binding limit per second: the per-second one, or the
+            // per-minute one spread over its minute, whichever is lower.
+            let limit = match (s.per_second, s.per_minute.map(|m| m / 60.0)) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            match limit {
+                Some(l) => format!(
+                    "{} {} requests {rate:.1}/s = {:.0}% of {l:.1}/s",
+                    s.key.domain,
+                    s.sent,
+                    100.0 * rate / l
+                ),
+                None => format!(
+                    "{} {} requests {rate:.1}/s (limit unknown)",
+                    s.key.domain, s.sent
+                ),
+            }
+        })
+        .collect();
+    println!("rate: {}", rates.join("; "));
     Ok(summary.failed.is_empty())
 }
 
-/// A membership write reports no field mismatches.
-fn no_mismatches<T>(_: T) -> Vec<String> {
-    Vec::new()
+/// What applying one operation gave: the write to verify, if it is a user write.
+type Applied = Result<Option<Expected>, String>;
+
+/// Applies `ops` with at most `concurrency` at a time.
+async fn apply_all(
+    client: &Client,
+    ops: Vec<Op>,
+    no_invite: bool,
+    concurrency: usize,
+    bar: &indicatif::ProgressBar,
+) -> Vec<(String, Applied)> {
+    futures::stream::iter(ops.into_iter().map(|op| async move {
+        let label = op.to_string();
+        let r = apply(client, &op, no_invite).await;
+        bar.inc(1);
+        bar.set_message(label.clone());
+        (label, r)
+    }))
+    .buffer_unordered(concurrency.max(1))
+    .collect()
+    .await
 }
 
-/// Applies one operation; returns the fields that did not stick.
-async fn apply(client: &Client, op: &Op, no_invite: bool) -> Result<Vec<String>, String> {
+impl Summary {
+    fn record(&mut self, results: Vec<(String, Applied)>) {
+        for (label, r) in results {
+            match r {
+                Ok(expected) => {
+                    let verb = label.split(' ').next().unwrap_or("");
+                    match verb {
+                        "create" => self.created += 1,
+                        "update" => self.updated += 1,
+                        "add" => self.added += 1,
+                        "change" => self.changed += 1,
+                        "remove" => self.removed += 1,
+                        _ => {}
+                    }
+                    self.written.extend(expected);
+                }
+                Err(e) => self.failed.push(format!("{label}: {e}")),
+            }
+        }
+    }
+
+    fn checked(&mut self, checks: &[UserCheck]) {
+        for c in checks {
+            if c.is_missing() {
+                self.failed
+                    .push(format!("{}: not found after the write", c.expected));
+            }
+            for m in &c.mismatches {
+                self.not_stuck
+                    .push(format!("{}: {} ({m:?})", c.expected, m.field()));
+            }
+        }
+    }
+}
+
+/// A membership write has nothing to verify.
+fn nothing_to_verify<T>(_: T) -> Option<Expected> {
+    None
+}
+
+/// Applies one operation; returns the user write to verify, if any.
+async fn apply(client: &Client, op: &Op, no_invite: bool) -> Applied {
     let users = client.users();
     let teams = client.teams();
-    let describe = |user: &str, m: &[opsgenie_users::api::users::Mismatch]| {
-        m.iter()
-            .map(|m| format!("{user}: {} ({m:?})", m.field()))
-            .collect::<Vec<_>>()
-    };
     match op {
         Op::Create(row) => {
             let mut c =
@@ -376,8 +468,9 @@ async fn apply(client: &Client, op: &Op, no_invite: bool) -> Result<Vec<String>,
             if no_invite {
                 c = c.invitation_disabled(true);
             }
-            let v = users.create_checked(c).await.map_err(|e| e.to_string())?;
-            Ok(describe(&row.username, &v.mismatches))
+            let expected = Expected::created(&c);
+            users.create(c).await.map_err(|e| e.to_string())?;
+            Ok(Some(expected))
         }
         Op::Update {
             username,
@@ -391,11 +484,10 @@ async fn apply(client: &Client, op: &Op, no_invite: bool) -> Result<Vec<String>,
             if let Some(r) = role {
                 u = u.role(r.clone());
             }
-            let v = users
-                .update_checked(UserRef::from(username.as_str()), u)
-                .await
-                .map_err(|e| e.to_string())?;
-            Ok(describe(username, &v.mismatches))
+            let user = UserRef::from(username.as_str());
+            let expected = Expected::updated(user.clone(), &u);
+            users.update(user, u).await.map_err(|e| e.to_string())?;
+            Ok(Some(expected))
         }
         Op::Add {
             team,
@@ -404,7 +496,7 @@ async fn apply(client: &Client, op: &Op, no_invite: bool) -> Result<Vec<String>,
         } => teams
             .add_member(team.as_str(), username.as_str(), role.clone())
             .await
-            .map(no_mismatches)
+            .map(nothing_to_verify)
             .map_err(|e| e.to_string()),
         Op::ChangeRole {
             team,
@@ -413,12 +505,12 @@ async fn apply(client: &Client, op: &Op, no_invite: bool) -> Result<Vec<String>,
         } => teams
             .change_member_role(team.as_str(), username.as_str(), role.clone())
             .await
-            .map(no_mismatches)
+            .map(nothing_to_verify)
             .map_err(|e| e.to_string()),
         Op::Remove { team, username } => teams
             .remove_member(team.as_str(), username.as_str())
             .await
-            .map(no_mismatches)
+            .map(nothing_to_verify)
             .map_err(|e| e.to_string()),
     }
 }

@@ -8,7 +8,8 @@
 //! `OPSGENIE_SCIM_TOKEN=...` lines (ready for `export`), then serves until killed.
 //! Other flags: `--port N` (default: a free one), `--api-key K`, `--scim-token T`,
 //! `--rng-seed N`, `--limit DOMAIN=PER_MINUTE/PER_SECOND` (e.g. `--limit configuration=74/10`;
-//! repeatable).
+//! repeatable), `--faults RATE:SEED` (e.g. `--faults 0.05:1`: 5 % of the requests faulted
+//! with seed 1, see `RandomFaults`).
 //!
 //! It honours `RUST_LOG` like the other examples, but the simulator logs
 //! nothing of its own: run the client with `RUST_LOG=opsgenie_users=debug`
@@ -18,7 +19,7 @@ use std::net::SocketAddr;
 
 use opsgenie_users::ratelimit::Limits;
 use opsgenie_users::Domain;
-use opsgenie_users_sim::{Seed, Server};
+use opsgenie_users_sim::{RandomFaults, Seed, Server};
 
 #[path = "common/mod.rs"]
 mod common;
@@ -62,12 +63,17 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             "--api-key" => builder = builder.api_key(value()?),
             "--scim-token" => builder = builder.scim_token(value()?),
             "--rng-seed" => builder = builder.rng_seed(value()?.parse()?),
+            "--faults" => {
+                let spec = value()?;
+                let (rate, seed) = spec.split_once(':').unwrap_or((spec.as_str(), "1"));
+                builder = builder.random_faults(RandomFaults::new(rate.parse()?, seed.parse()?));
+            }
             "--limit" => {
                 let (domain, limit) = parse_limit(&value()?)?;
                 builder = builder.limit(domain, limit);
             }
             "-h" | "--help" => {
-                println!("usage: sim_server [--port N] [--users N] [--teams N] [--schedules N] [--api-key K] [--scim-token T] [--rng-seed N] [--limit DOMAIN=PER_MINUTE/PER_SECOND]...");
+                println!("usage: sim_server [--port N] [--users N] [--teams N] [--schedules N] [--api-key K] [--scim-token T] [--rng-seed N] [--limit DOMAIN=PER_MINUTE/PER_SECOND]... [--faults RATE:SEED]");
                 return Ok(());
             }
             other => return Err(format!("unknown flag {other} (try --help)").into()),

@@ -631,6 +631,69 @@ async fn export_is_complete_resumable_and_maps_roles() {
     }
 }
 
+/// 100 new users, each added to a team, against a simulator that faults 5 %
+/// of the requests (seed 1, short delays): everything is applied, nothing
+/// fails, and the summary's `recovered` is what the server's log shows (each
+/// write applied behind a fault, found by a lookup).
+#[tokio::test(flavor = "multi_thread")]
+async fn bulk_sync_finishes_under_random_faults() {
+    use std::time::Duration;
+    let server = Server::builder()
+        .seed(Seed::new().teams(2))
+        .random_faults(
+            opsgenie_users_sim::RandomFaults::new(0.05, 1)
+                .delay(Duration::from_millis(20), Duration::from_millis(80)),
+        )
+        .start()
+        .await
+        .unwrap();
+    let mut csv = String::from("username,fullName,role,teams\n");
+    for n in 1..=100 {
+        csv.push_str(&format!(
+            "f{n:03}@example.com,F {n},User,team-0{}\n",
+            1 + n % 2
+        ));
+    }
+    let file = temp_file("faults.csv", &csv);
+    let out = run(
+        Some(&server),
+        "bulk_sync",
+        &[file.to_str().unwrap(), "--no-invite"],
+    )
+    .await;
+    let text = stdout(&out);
+    assert!(out.status.success(), "{text}\n{}", stderr(&out));
+    assert!(
+        text.contains("created=100 updated=0 unchanged=0 failed=0 memberships added=100 "),
+        "{text}"
+    );
+    let log = server.requests();
+    let hidden = log
+        .iter()
+        .filter(|r| r.method == "POST")
+        .filter(|r| {
+            r.fault
+                .as_ref()
+                .is_some_and(|f| f.applies() && !matches!(f, opsgenie_users_sim::Fault::Delay(_)))
+        })
+        .count();
+    assert!(hidden > 0, "seed 1 hides some writes behind faults");
+    assert!(
+        text.contains(&format!(" recovered={hidden} ambiguous=0")),
+        "{hidden}: {text}"
+    );
+    assert!(text.contains("rate: Configuration "), "{text}");
+    for n in 1..=100 {
+        let user = server
+            .user(&format!("f{n:03}@example.com"))
+            .expect("created");
+        assert_eq!(user.full_name, format!("F {n}"));
+        let team = server.team(&format!("team-0{}", 1 + n % 2)).unwrap();
+        assert!(team.members.iter().any(|m| m.user_id == user.id), "f{n:03}");
+    }
+    let _ = std::fs::remove_file(file);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn bulk_sync_converges_under_rate_limits() {
     let server = Server::builder()

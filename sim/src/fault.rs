@@ -20,7 +20,8 @@ pub enum Fault {
     /// Apply the request, then close the connection without an answer (a
     /// create whose answer was lost). The same as `AfterCommit(Box::new(Fault::Drop))`.
     DropAfterCommit,
-    /// Wait this long, then answer normally.
+    /// Wait this long once the request is admitted (it counts against the
+    /// rate limit on arrival), then handle it and answer normally.
     Delay(Duration),
     /// Apply the request, then answer with the inner fault instead of the
     /// normal answer: a write that took effect although the client sees a

@@ -330,29 +330,33 @@ pub(crate) async fn handle(
     // Logged on arrival: a client that gives up (timeout) drops this future.
     lock(&sh.log).push(record.clone());
     // What replaces the normal answer, and whether the request is applied first.
+    // A delay starts once the request is admitted (it counts against the
+    // rate limit when it arrives, as at a gateway), then it is handled.
     let applied = fault.as_ref().is_none_or(Fault::applies);
-    let replace = match &fault {
-        Some(Fault::AfterCommit(inner)) => Some((**inner).clone()),
-        Some(Fault::DropAfterCommit) => Some(Fault::Drop),
-        Some(Fault::Delay(d)) => {
-            tokio::time::sleep(*d).await;
-            None
-        }
-        Some(other) => Some(other.clone()),
-        None => None,
+    let (replace, delay) = match &fault {
+        Some(Fault::AfterCommit(inner)) => (Some((**inner).clone()), None),
+        Some(Fault::DropAfterCommit) => (Some(Fault::Drop), None),
+        Some(Fault::Delay(d)) => (None, Some(*d)),
+        Some(other) => (Some(other.clone()), None),
+        None => (None, None),
     };
-    let served = applied.then(|| {
-        serve(
-            &sh,
-            &ctx,
-            &parts,
-            api,
-            domain,
-            &bytes,
-            json_body,
-            &mut record,
+    let served = if applied {
+        Some(
+            serve(
+                &sh,
+                &ctx,
+                &parts,
+                (api, domain),
+                &bytes,
+                json_body,
+                &mut record,
+                delay,
+            )
+            .await,
         )
-    });
+    } else {
+        None
+    };
     record.served = served.as_ref().map(|r| r.status().as_u16());
     let resp = match replace {
         Some(Fault::Html503) => html_503(),
@@ -377,16 +381,18 @@ pub(crate) async fn handle(
     resp
 }
 
+/// Handles a request: authentication, rate limit, then (after `delay`, an
+/// injected slow answer) rights, body checks and the REST or SCIM dispatcher.
 #[allow(clippy::too_many_arguments)]
-fn serve(
+async fn serve(
     sh: &Shared,
     ctx: &Ctx,
     parts: &http::request::Parts,
-    api: Api,
-    domain: Domain,
+    (api, domain): (Api, Domain),
     bytes: &[u8],
     json_body: Option<Value>,
     record: &mut RequestRecord,
+    delay: Option<std::time::Duration>,
 ) -> Response {
     let auth = parts
         .headers
@@ -427,6 +433,9 @@ fn serve(
                 record.throttled = true;
                 *lock(&sh.throttled).entry(domain).or_default() += 1;
                 return ctx.throttled(domain, period);
+            }
+            if let Some(d) = delay {
+                tokio::time::sleep(d).await;
             }
             let allowed = rights.configuration_access
                 && match parts.method {
@@ -479,6 +488,9 @@ fn serve(
                 record.throttled = true;
                 *lock(&sh.throttled).entry(domain).or_default() += 1;
                 return ctx.scim(429, scim::error_body(&fail(429, "Too many requests")));
+            }
+            if let Some(d) = delay {
+                tokio::time::sleep(d).await;
             }
             if !body_ok {
                 return ctx.scim(
