@@ -42,11 +42,11 @@ impl<T> Finished<T> {
         self.answer.is_none()
     }
 
-    /// The answer's request id.
+    /// The answer's `requestId` (from the body, else the header).
     pub(crate) fn request_id(&self) -> Option<String> {
         self.answer
             .as_ref()
-            .and_then(|(w, id)| id.clone().or(w.request_id.clone()))
+            .and_then(|(w, id)| w.request_id.clone().or(id.clone()))
     }
 }
 
