@@ -21,7 +21,7 @@ use crate::ratelimit::{
 };
 use crate::request::{ApiRequest, ApiResponse, Domain};
 use crate::retry::{Counters, Decision, Outcome, RequestStats, RetryBudget, RetryPolicy};
-use crate::secret::{BearerToken, GenieKey};
+use crate::secret::{BasicAuth, BearerToken, GenieKey};
 use crate::transport::{
     redact_url, MaxResponseSize, ReqwestTransport, Transport, TransportError, TransportErrorKind,
 };
@@ -63,6 +63,8 @@ impl Region {
 pub(crate) enum Auth {
     Genie(GenieKey),
     Bearer(BearerToken),
+    #[cfg_attr(not(feature = "atlassian"), allow(dead_code))]
+    Basic(BasicAuth),
 }
 
 impl Auth {
@@ -70,6 +72,7 @@ impl Auth {
         let raw = match self {
             Auth::Genie(k) => format!("GenieKey {}", k.expose()),
             Auth::Bearer(t) => format!("Bearer {}", t.expose()),
+            Auth::Basic(b) => format!("Basic {}", b.encoded()),
         };
         let mut v = HeaderValue::from_str(&raw).map_err(|_| {
             Error::InvalidInput("the credential contains characters not allowed in a header".into())
@@ -82,6 +85,7 @@ impl Auth {
         match self {
             Auth::Genie(k) => k.fingerprint(),
             Auth::Bearer(t) => t.fingerprint(),
+            Auth::Basic(b) => b.fingerprint(),
         }
     }
 }

@@ -248,6 +248,8 @@ impl ApiError {
                     (k.clone(), v)
                 })
                 .collect(),
+            // Atlassian's APIs answer `{"errors": [{"code", "title", "detail"}]}`.
+            Some(Value::Array(items)) => array_errors(items),
             _ => BTreeMap::new(),
         };
         let is_scim_error = field("schemas")
@@ -260,7 +262,8 @@ impl ApiError {
         let message = detail
             .clone()
             .or_else(|| text("error"))
-            .or_else(|| text("message"));
+            .or_else(|| text("message"))
+            .or_else(|| first_array_error(field("errors")));
         let scim = is_scim_error.then(|| ScimErrorDetail {
             scim_type: text("scimType").as_deref().map(ScimType::parse),
             detail,
@@ -325,6 +328,46 @@ impl fmt::Display for ApiError {
 }
 
 /// Cuts a body to [`SNIPPET_LIMIT`] bytes at a character boundary.
+/// The text of one element of an `errors` array: its `detail`, `title` or
+/// `message`, or the element itself.
+fn array_error_text(v: &Value) -> String {
+    ["detail", "title", "message"]
+        .iter()
+        .find_map(|k| v.get(k).and_then(Value::as_str).map(str::to_string))
+        .unwrap_or_else(|| match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        })
+}
+
+/// `errors: [...]` as field errors, keyed by each element's `code` (or its
+/// position). At most 20 are kept.
+fn array_errors(items: &[Value]) -> BTreeMap<String, String> {
+    items
+        .iter()
+        .take(20)
+        .enumerate()
+        .map(|(i, v)| {
+            let key = v
+                .get("code")
+                .and_then(|c| match c {
+                    Value::String(s) => Some(s.clone()),
+                    Value::Number(n) => Some(n.to_string()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| format!("errors[{i}]"));
+            (key, array_error_text(v))
+        })
+        .collect()
+}
+
+fn first_array_error(errors: Option<&Value>) -> Option<String> {
+    errors
+        .and_then(Value::as_array)
+        .and_then(|a| a.first())
+        .map(array_error_text)
+}
+
 pub(crate) fn snippet(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
     if text.len() <= SNIPPET_LIMIT {
@@ -656,6 +699,29 @@ mod tests {
         assert!(matches!(e, Error::Api(_)));
         assert!(api.scim.is_none(), "an Opsgenie body is not a SCIM error");
         assert!(e.to_string().contains("username: must be email"));
+    }
+
+    #[test]
+    fn atlassian_error_arrays_become_message_and_field_errors() {
+        let body = br#"{"errors":[{"id":"e1","status":"404","code":"USER_NOT_FOUND","title":"Not Found","detail":"No user 712020:x"},{"title":"second"}]}"#;
+        let e = get(StatusCode::NOT_FOUND, &HeaderMap::new(), body);
+        assert!(matches!(e, Error::NotFound(_)));
+        assert_eq!(e.message(), Some("No user 712020:x"));
+        let api = e.api_error().unwrap();
+        assert_eq!(
+            api.errors.get("USER_NOT_FOUND").map(String::as_str),
+            Some("No user 712020:x")
+        );
+        assert_eq!(
+            api.errors.get("errors[1]").map(String::as_str),
+            Some("second")
+        );
+        let odd = get(
+            StatusCode::BAD_REQUEST,
+            &HeaderMap::new(),
+            br#"{"errors":[1,"x",null]}"#,
+        );
+        assert_eq!(odd.message(), Some("1"));
     }
 
     #[test]

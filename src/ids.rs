@@ -128,6 +128,9 @@ macro_rules! string_id {
     };
 }
 
+#[cfg_attr(not(feature = "atlassian"), allow(unused_imports))]
+pub(crate) use string_id;
+
 /// An identifier that goes into a path as one encoded segment.
 pub(crate) trait PathSegment {
     /// How error messages name it (`team`, `rotation id`, ...).

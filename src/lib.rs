@@ -14,6 +14,8 @@
 #![warn(missing_docs)]
 
 pub mod api;
+#[cfg(feature = "atlassian")]
+pub mod atlassian;
 pub mod client;
 pub mod error;
 pub mod ids;
@@ -41,4 +43,4 @@ pub use ids::{
 pub use request::Domain;
 pub use request::{ApiRequest, ApiResponse};
 pub use retry::RetryPolicy;
-pub use secret::{BearerToken, GenieKey};
+pub use secret::{BasicAuth, BearerToken, GenieKey};

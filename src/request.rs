@@ -49,11 +49,18 @@ pub enum Domain {
     IntegrationConfiguration,
     /// The Atlassian SCIM directory API (its own, separate limit).
     Scim,
+    /// The Atlassian Admin (organizations) API, `api.atlassian.com/admin`
+    /// (limits unpublished: learned from 429s).
+    AtlassianAdmin,
+    /// The Atlassian Teams public API (limits unpublished).
+    AtlassianTeams,
+    /// The Jira Service Management Operations REST API (limits unpublished).
+    JsmOps,
 }
 
 impl Domain {
     /// Every domain.
-    pub const ALL: [Domain; 10] = [
+    pub const ALL: [Domain; 13] = [
         Domain::Configuration,
         Domain::Search,
         Domain::Alert,
@@ -64,6 +71,9 @@ impl Domain {
         Domain::Email,
         Domain::IntegrationConfiguration,
         Domain::Scim,
+        Domain::AtlassianAdmin,
+        Domain::AtlassianTeams,
+        Domain::JsmOps,
     ];
 
     /// The name Opsgenie uses in `X-RateLimit-Reason` (e.g. `Configuration`).
@@ -79,6 +89,9 @@ impl Domain {
             Domain::Email => "Email",
             Domain::IntegrationConfiguration => "Integration Configuration",
             Domain::Scim => "Scim",
+            Domain::AtlassianAdmin => "Atlassian Admin",
+            Domain::AtlassianTeams => "Atlassian Teams",
+            Domain::JsmOps => "JSM Ops",
         }
     }
 
