@@ -103,6 +103,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod atlassian;
 mod fault;
 mod handler;
 mod model;
