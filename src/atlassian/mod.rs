@@ -86,6 +86,7 @@ mod client;
 pub mod ids;
 pub mod jsm;
 mod mapping;
+pub mod migration;
 pub mod paging;
 pub mod teams;
 

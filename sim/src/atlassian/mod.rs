@@ -517,6 +517,107 @@ impl AtlassianServer {
         id
     }
 
+    /// Copies an Opsgenie simulator's account here the way Atlassian's
+    /// migration moves it (support.atlassian.com, "Teams after
+    /// migration"): each user becomes a directory account with the same
+    /// e-mail, each team an Atlassian team with the same name and members and
+    /// Operations enabled (its Opsgenie admins become Operations admins),
+    /// each schedule and rotation keeps its name and participants, each
+    /// team-owned escalation keeps its rules. Returns Opsgenie user id ->
+    /// account id. Users already here (same e-mail) are reused.
+    pub fn migrate_from(
+        &self,
+        opsgenie: &crate::Server,
+    ) -> std::collections::BTreeMap<String, String> {
+        use std::collections::BTreeMap;
+        let mut accounts: BTreeMap<String, String> = BTreeMap::new();
+        let mut teams: BTreeMap<String, String> = BTreeMap::new();
+        for u in opsgenie.users() {
+            let existing = self
+                .users()
+                .into_iter()
+                .find(|d| d.email.eq_ignore_ascii_case(&u.username))
+                .map(|d| d.account_id);
+            let id = existing.unwrap_or_else(|| self.add_user(&u.username, &u.full_name));
+            accounts.insert(u.id.clone(), id);
+        }
+        for t in opsgenie.teams() {
+            let members: Vec<&str> = t
+                .members
+                .iter()
+                .filter_map(|m| accounts.get(&m.user_id).map(String::as_str))
+                .collect();
+            let admins: Vec<&str> = t
+                .members
+                .iter()
+                .filter(|m| m.role == "admin")
+                .filter_map(|m| accounts.get(&m.user_id).map(String::as_str))
+                .collect();
+            let id = self.add_team(&t.name, &members);
+            self.enable_ops(&id, &admins);
+            teams.insert(t.id.clone(), id);
+        }
+        let party = |kind: &str, id: &Option<String>| -> Value {
+            match (kind, id) {
+                ("user", Some(i)) => {
+                    serde_json::json!({"type": "user", "id": accounts.get(i).cloned().unwrap_or_else(|| i.clone())})
+                }
+                ("team", Some(i)) => {
+                    serde_json::json!({"type": "team", "id": teams.get(i).cloned().unwrap_or_else(|| i.clone())})
+                }
+                ("none", _) => serde_json::json!({"type": "noone"}),
+                (k, i) => serde_json::json!({"type": k, "id": i}),
+            }
+        };
+        let mut st = lock(&self.shared.state);
+        for s in opsgenie.schedules() {
+            let id = st.uuid();
+            let rotations = s
+                .rotations
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "id": r.id,
+                        "name": r.name,
+                        "type": r.kind,
+                        "length": r.length,
+                        "startDate": r.start_date,
+                        "participants": r.participants.iter().map(|p| party(&p.kind, &p.id)).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            st.schedules.push(SimSchedule {
+                id,
+                name: s.name.clone(),
+                team_id: s.owner_team.as_ref().and_then(|t| teams.get(t).cloned()),
+                rotations,
+            });
+        }
+        for e in opsgenie.escalations() {
+            let Some(team) = e.owner_team.as_ref().and_then(|t| teams.get(t).cloned()) else {
+                continue;
+            };
+            let rules: Vec<Value> = e
+                .rules
+                .iter()
+                .map(|r| {
+                    serde_json::json!({
+                        "condition": r.condition,
+                        "notifyType": r.notify_type,
+                        "delay": r.delay_minutes,
+                        "recipient": party(&r.recipient.kind, &r.recipient.id),
+                    })
+                })
+                .collect();
+            st.escalations.push(SimEscalation {
+                id: e.id.clone(),
+                team_id: team,
+                body: serde_json::json!({"id": e.id, "name": e.name, "rules": rules, "enabled": true}),
+            });
+        }
+        accounts
+    }
+
     /// The directory users.
     pub fn users(&self) -> Vec<DirUser> {
         lock(&self.shared.state).users.clone()
