@@ -381,7 +381,7 @@ impl AdminClient {
     /// Invites people by e-mail (`POST /admin/v2/orgs/{orgId}/users/invite`).
     /// Not idempotent (each attempt may send an e-mail): never retried after
     /// the request may have arrived; a lost answer is
-    /// [`Error::AmbiguousOutcome`]. Returns the answer as JSON.
+    /// [`Error::AmbiguousOutcome`](crate::Error::AmbiguousOutcome). Returns the answer as JSON.
     ///
     /// ```no_run
     /// # async fn demo(admin: opsgenie_users::atlassian::AdminClient) -> opsgenie_users::Result<()> {
@@ -462,7 +462,7 @@ impl DirectoryUsersHandler {
 
     /// Suspends the user's access in this directory (they keep their roles
     /// and groups for a later [`restore`](Self::restore)). A POST: a lost
-    /// answer is [`Error::AmbiguousOutcome`], never retried blindly.
+    /// answer is [`Error::AmbiguousOutcome`](crate::Error::AmbiguousOutcome), never retried blindly.
     ///
     /// ```no_run
     /// # async fn demo(admin: opsgenie_users::atlassian::AdminClient) -> opsgenie_users::Result<()> {

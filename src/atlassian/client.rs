@@ -45,7 +45,7 @@ impl Conn {
     }
 
     /// Sends a write; a non-idempotent one whose answer was lost after the
-    /// request may have arrived ends in [`Error::AmbiguousOutcome`] naming `what`.
+    /// request may have arrived ends in [`Error::AmbiguousOutcome`](crate::Error::AmbiguousOutcome) naming `what`.
     pub(crate) async fn send_write(&self, req: ApiRequest, what: String) -> Result<ApiResponse> {
         let idempotent = req.is_idempotent();
         match self.send(req).await {

@@ -270,7 +270,7 @@ impl fmt::Display for MigrationReport {
         if self.is_complete() {
             return writeln!(f, "nothing differs: the migration is complete");
         }
-        writeln!(f, "{:<10} {:<32} {}", "KIND", "WHAT", "DETAIL")?;
+        writeln!(f, "{:<10} {:<32} DETAIL", "KIND", "WHAT")?;
         for u in &self.users {
             match u {
                 UserFinding::NoAccount {
