@@ -328,25 +328,23 @@ impl fmt::Display for ApiError {
 }
 
 /// Cuts a body to [`SNIPPET_LIMIT`] bytes at a character boundary.
-/// The text of one element of an `errors` array: its `detail`, `title` or
-/// `message`, or the element itself.
+/// The text of one object of an `errors` array: its `detail`, `title` or
+/// `message`, or the object itself.
 fn array_error_text(v: &Value) -> String {
     ["detail", "title", "message"]
         .iter()
         .find_map(|k| v.get(k).and_then(Value::as_str).map(str::to_string))
-        .unwrap_or_else(|| match v {
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        })
+        .unwrap_or_else(|| v.to_string())
 }
 
-/// `errors: [...]` as field errors, keyed by each element's `code` (or its
-/// position). At most 20 are kept.
+/// The objects of `errors: [...]` as field errors, keyed by each one's
+/// `code` (or its position); other elements are ignored. At most 20 are kept.
 fn array_errors(items: &[Value]) -> BTreeMap<String, String> {
     items
         .iter()
         .take(20)
         .enumerate()
+        .filter(|(_, v)| v.is_object())
         .map(|(i, v)| {
             let key = v
                 .get("code")
@@ -364,7 +362,7 @@ fn array_errors(items: &[Value]) -> BTreeMap<String, String> {
 fn first_array_error(errors: Option<&Value>) -> Option<String> {
     errors
         .and_then(Value::as_array)
-        .and_then(|a| a.first())
+        .and_then(|a| a.iter().find(|v| v.is_object()))
         .map(array_error_text)
 }
 
@@ -721,7 +719,8 @@ mod tests {
             &HeaderMap::new(),
             br#"{"errors":[1,"x",null]}"#,
         );
-        assert_eq!(odd.message(), Some("1"));
+        assert_eq!(odd.message(), None);
+        assert!(odd.api_error().unwrap().errors.is_empty());
     }
 
     #[test]
