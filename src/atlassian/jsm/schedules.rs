@@ -26,7 +26,7 @@ type Fields = serde_json::Map<String, serde_json::Value>;
 /// use opsgenie_users::atlassian::OpsParticipant;
 /// let p = OpsParticipant::user("712020:abc");
 /// assert_eq!(serde_json::to_value(&p).unwrap(), serde_json::json!({"type": "user", "id": "712020:abc"}));
-/// assert_eq!(p.account_id().map(|a| a.as_str()), Some("712020:abc"));
+/// assert_eq!(p.account_id().unwrap().as_str(), "712020:abc");
 /// assert_eq!(serde_json::to_value(OpsParticipant::noone()).unwrap(), serde_json::json!({"type": "noone"}));
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
