@@ -602,9 +602,12 @@ impl AtlassianServer {
                 .iter()
                 .map(|r| {
                     serde_json::json!({
-                        "condition": r.condition,
-                        "notifyType": r.notify_type,
-                        "delay": r.delay_minutes,
+                        "condition": r.condition.as_deref().unwrap_or("if-not-acked"),
+                        "notifyType": r.notify_type.as_deref().unwrap_or("default"),
+                        "delay": {
+                            "timeAmount": r.delay.amount,
+                            "timeUnit": r.delay.unit.as_deref().unwrap_or("minutes"),
+                        },
                         "recipient": party(&r.recipient.kind, &r.recipient.id),
                     })
                 })
