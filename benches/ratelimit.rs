@@ -5,23 +5,31 @@
 //! * `simulated_creates`: 1,000 user creates against a simulated server
 //!   enforcing 600/min and 10/s (paused clock); prints achieved rate / limit
 //!   and the 429 count.
-//! * `overhead/*`: `Client::send` versus a bare reqwest GET against the same
-//!   local HTTP server; prints the ratio.
+//!
+//! Headline lines (`name=value`, then the figures behind it as more
+//! `key=value` pairs, for `scripts/perf-report.sh`): `permit_uncontended_ns`
+//! and `permit_64_tasks_ns` (acquire + complete, per permit, adaptive limiter
+//! with unknown limits, the default; known limits and `Unlimited` beside it;
+//! the 64 tasks are spawned, spawns included), and
+//! `simulated_creates_rate_pct` (achieved rate / known limit). The SDK's
+//! overhead over a hand-written reqwest call is `benches/overhead.rs`.
 //!
 //! Run with `cargo bench --all-features --bench ratelimit`.
 
 use std::hint::black_box;
 use std::sync::Arc;
-use std::time::{Duration, Instant as StdInstant};
+use std::time::Instant as StdInstant;
 
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use criterion::{Criterion, Throughput};
 use opsgenie_users::ratelimit::{
     AdaptiveLimiter, BucketKey, Feedback, Limits, RateLimiter, Unlimited,
 };
 use opsgenie_users::retry::Outcome;
-use opsgenie_users::{ApiRequest, Client, Domain};
+use opsgenie_users::Domain;
 use opsgenie_users_sim::ratelimit::Scenario;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+#[path = "common/mod.rs"]
+mod common;
 
 fn key() -> BucketKey {
     BucketKey {
@@ -46,75 +54,137 @@ fn runtime() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-fn permits(c: &mut Criterion) {
-    let rt = runtime();
-    let mut g = c.benchmark_group("permit");
-    let unlimited: Arc<dyn RateLimiter> = Arc::new(Unlimited);
-    // Limits far above what the bench reaches: the bucket always has room,
-    // so this measures the bookkeeping, not waiting.
-    let adaptive: Arc<dyn RateLimiter> = Arc::new(AdaptiveLimiter::default());
-    let known: Arc<dyn RateLimiter> = Arc::new(AdaptiveLimiter::new(
-        opsgenie_users::ratelimit::LimiterConfig::default().limit(
-            Domain::Configuration,
-            Limits::per_minute(u32::MAX / 2).and_per_second(u32::MAX / 2),
+/// The limiters measured: `Unlimited`, the default (limits unknown), and
+/// known limits far above what the bench reaches (the bucket always has
+/// room, so this measures the bookkeeping, not waiting).
+fn limiters() -> [(&'static str, Arc<dyn RateLimiter>); 3] {
+    [
+        ("unlimited", Arc::new(Unlimited)),
+        ("adaptive_unknown", Arc::new(AdaptiveLimiter::default())),
+        (
+            "adaptive_known",
+            Arc::new(AdaptiveLimiter::new(
+                opsgenie_users::ratelimit::LimiterConfig::default().limit(
+                    Domain::Configuration,
+                    Limits::per_minute(u32::MAX / 2).and_per_second(u32::MAX / 2),
+                ),
+            )),
         ),
-    ));
-    for (name, l) in [
-        ("unlimited", &unlimited),
-        ("adaptive_unknown", &adaptive),
-        ("adaptive_known", &known),
-    ] {
+    ]
+}
+
+/// Acquire + complete on an uncontended bucket.
+async fn uncontended(l: &Arc<dyn RateLimiter>, k: &BucketKey, fb: &Feedback) {
+    let p = l.acquire(black_box(k)).await;
+    p.complete(fb);
+}
+
+/// 64 spawned tasks taking one permit each from the same bucket.
+async fn contended_64(l: &Arc<dyn RateLimiter>) {
+    let tasks: Vec<_> = (0..64)
+        .map(|_| {
+            let l = l.clone();
+            tokio::spawn(async move {
+                let p = l.acquire(&key()).await;
+                p.complete(&ok());
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+/// Nanoseconds per permit, median of `rounds` timings of `per` permits.
+fn per_permit(
+    rt: &tokio::runtime::Runtime,
+    l: &Arc<dyn RateLimiter>,
+    contended: bool,
+    rounds: usize,
+) -> f64 {
+    let (k, fb) = (key(), ok());
+    let mut v: Vec<f64> = (0..rounds)
+        .map(|_| {
+            rt.block_on(async {
+                let t = StdInstant::now();
+                if contended {
+                    for _ in 0..16 {
+                        contended_64(l).await;
+                    }
+                    t.elapsed().as_secs_f64() / (16.0 * 64.0)
+                } else {
+                    for _ in 0..2000 {
+                        uncontended(l, &k, &fb).await;
+                    }
+                    t.elapsed().as_secs_f64() / 2000.0
+                }
+            })
+        })
+        .collect();
+    common::median(&mut v) * 1e9
+}
+
+fn permit_headlines(rt: &tokio::runtime::Runtime, rounds: usize) {
+    let ls = limiters();
+    for (name, contended) in [("uncontended", false), ("64_tasks", true)] {
+        // Warm up, then measure.
+        let ns: Vec<f64> = ls
+            .iter()
+            .map(|(_, l)| {
+                per_permit(rt, l, contended, 1);
+                per_permit(rt, l, contended, rounds)
+            })
+            .collect();
+        println!(
+            "permit_{name}_ns={:.0} known_ns={:.0} unlimited_ns={:.0}",
+            ns[1], ns[2], ns[0]
+        );
+    }
+}
+
+fn permits(c: &mut Criterion, rt: &tokio::runtime::Runtime) {
+    let mut g = c.benchmark_group("permit");
+    for (name, l) in limiters() {
         g.throughput(Throughput::Elements(1));
         g.bench_function(format!("uncontended/{name}"), |b| {
-            let k = key();
-            let fb = ok();
-            b.to_async(&rt).iter(|| async {
-                let p = l.acquire(black_box(&k)).await;
-                p.complete(&fb);
-            })
+            let (k, fb) = (key(), ok());
+            b.to_async(rt).iter(|| uncontended(&l, &k, &fb))
         });
         g.throughput(Throughput::Elements(64));
         g.bench_function(format!("64_tasks/{name}"), |b| {
-            b.to_async(&rt).iter(|| async {
-                let tasks: Vec<_> = (0..64)
-                    .map(|_| {
-                        let l = l.clone();
-                        tokio::spawn(async move {
-                            let p = l.acquire(&key()).await;
-                            p.complete(&ok());
-                        })
-                    })
-                    .collect();
-                for t in tasks {
-                    t.await.unwrap();
-                }
-            })
+            b.to_async(rt).iter(|| contended_64(&l))
         });
     }
     g.finish();
 }
 
-fn simulated_creates(c: &mut Criterion) {
-    let paused = || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_time()
-            .start_paused(true)
-            .build()
-            .unwrap()
-    };
+fn paused() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .unwrap()
+}
+
+fn simulated_headline() {
     let limits = Limits::per_minute(600).and_per_second(10);
     let scenario = Scenario::new(limits).configured(limits).workers(8);
     let (report, server) = paused().block_on(scenario.run_batch(1000));
     let per_min = report.succeeded as f64 / report.elapsed.as_secs_f64() * 60.0;
     println!(
-        "1,000 simulated creates at a known 600/min + 10/s (8 workers): {} ok, {} failed, {:.1} s simulated, {:.1}/min = {:.1} % of the limit, {} x 429",
+        "simulated_creates_rate_pct={:.1} ok={} failed={} simulated_s={:.1} per_min={:.1} throttled={}",
+        per_min / 6.0,
         report.succeeded,
         report.failed,
         report.elapsed.as_secs_f64(),
         per_min,
-        per_min / 6.0,
         server.throttled()
     );
+}
+
+fn simulated_creates(c: &mut Criterion) {
+    let limits = Limits::per_minute(600).and_per_second(10);
+    let scenario = Scenario::new(limits).configured(limits).workers(8);
     let mut g = c.benchmark_group("simulated_creates");
     g.sample_size(10);
     g.bench_function("1000_at_known_limit", |b| {
@@ -123,117 +193,18 @@ fn simulated_creates(c: &mut Criterion) {
     g.finish();
 }
 
-/// A tiny HTTP/1.1 keep-alive server answering every request with the same
-/// small JSON body.
-async fn serve() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        loop {
-            let Ok((mut sock, _)) = listener.accept().await else {
-                return;
-            };
-            let _ = sock.set_nodelay(true);
-            tokio::spawn(async move {
-                let body = r#"{"data":{"id":"u1","username":"jane@example.com"},"took":0.001,"requestId":"r"}"#;
-                // One write per response (two small writes meet Nagle + delayed ACK).
-                let response = format!(
-                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nx-ratelimit-state: OK\r\ncontent-length: {}\r\n\r\n{body}",
-                    body.len()
-                );
-                let mut buf = vec![0u8; 8192];
-                let mut have = 0;
-                loop {
-                    match sock.read(&mut buf[have..]).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => have += n,
-                    }
-                    while let Some(end) = buf[..have].windows(4).position(|w| w == b"\r\n\r\n") {
-                        if sock.write_all(response.as_bytes()).await.is_err() {
-                            return;
-                        }
-                        buf.copy_within(end + 4..have, 0);
-                        have -= end + 4;
-                    }
-                    if have == buf.len() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    format!("http://{addr}")
-}
-
-fn overhead(c: &mut Criterion) {
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not: then
+    // a quick pass checks that everything runs.
+    let full = std::env::args().any(|a| a == "--bench");
     let rt = runtime();
-    let base = rt.block_on(serve());
-    let client = Client::builder()
-        .api_key("bench-key")
-        .base_url(&base)
-        .build()
-        .unwrap();
-    let raw = reqwest::Client::new();
-    let url = format!("{base}/v2/users/jane@example.com");
-    let sdk = || {
-        let client = client.clone();
-        async move {
-            let r = client
-                .send(
-                    ApiRequest::get(Domain::Configuration)
-                        .path("v2/users")
-                        .segment("username", "jane@example.com"),
-                )
-                .await
-                .unwrap();
-            black_box(r.body().len());
-        }
-    };
-    let bare = || {
-        let raw = raw.clone();
-        let url = url.clone();
-        async move {
-            let r = raw
-                .get(&url)
-                .header("authorization", "GenieKey bench-key")
-                .header("accept", "application/json")
-                .send()
-                .await
-                .unwrap();
-            black_box(r.bytes().await.unwrap().len());
-        }
-    };
-    // A direct, interleaved measurement for the ratio.
-    rt.block_on(async {
-        for _ in 0..200 {
-            sdk().await;
-            bare().await;
-        }
-        let (mut t_sdk, mut t_raw) = (Duration::ZERO, Duration::ZERO);
-        for _ in 0..20 {
-            let t = StdInstant::now();
-            for _ in 0..100 {
-                sdk().await;
-            }
-            t_sdk += t.elapsed();
-            let t = StdInstant::now();
-            for _ in 0..100 {
-                bare().await;
-            }
-            t_raw += t.elapsed();
-        }
-        println!(
-            "Client::send {:.1} µs vs raw reqwest {:.1} µs per GET: ratio {:.2}",
-            t_sdk.as_secs_f64() / 2000.0 * 1e6,
-            t_raw.as_secs_f64() / 2000.0 * 1e6,
-            t_sdk.as_secs_f64() / t_raw.as_secs_f64()
-        );
-    });
-    let mut g = c.benchmark_group("overhead");
-    g.bench_function("client_send", |b| b.to_async(&rt).iter(sdk));
-    g.bench_function("raw_reqwest", |b| b.to_async(&rt).iter(bare));
-    g.finish();
+    permit_headlines(&rt, if full { 50 } else { 1 });
+    simulated_headline();
+    if !full {
+        return;
+    }
+    let mut c = Criterion::default().configure_from_args();
+    permits(&mut c, &rt);
+    simulated_creates(&mut c);
+    c.final_summary();
 }
-
-criterion_group!(benches, permits, simulated_creates, overhead);
-criterion_main!(benches);

@@ -23,7 +23,8 @@ use crate::request::{ApiRequest, ApiResponse, Domain};
 use crate::retry::{Counters, Decision, Outcome, RequestStats, RetryBudget, RetryPolicy};
 use crate::secret::{BasicAuth, BearerToken, GenieKey};
 use crate::transport::{
-    redact_url, MaxResponseSize, ReqwestTransport, Transport, TransportError, TransportErrorKind,
+    redact_url, MaxResponseSize, RequestUrl, ReqwestTransport, Transport, TransportError,
+    TransportErrorKind,
 };
 
 /// Default connect timeout.
@@ -102,8 +103,7 @@ pub(crate) struct Core {
     pub(crate) max_response_size: u64,
 }
 
-/// How far a call got, kept outside its future so that the deadline can
-/// tell what happened after dropping it.
+/// How far a call got, for the error when the deadline passes.
 #[derive(Debug, Default)]
 struct Progress {
     attempts: u32,
@@ -114,6 +114,10 @@ struct Progress {
     /// An earlier attempt may have been acted on (see [`Outcome::may_have_acted`]).
     acted: bool,
 }
+
+/// The overall deadline of a call passed (while waiting for a permit or
+/// with a request in flight).
+struct DeadlinePassed;
 
 /// How one attempt ended.
 enum Attempt {
@@ -143,10 +147,13 @@ impl Core {
         let url = build_url(base, req)?;
         let deadline = Instant::now() + self.deadline;
         let mut progress = Progress::default();
+        // One timer at a time: the deadline bounds the wait for a permit
+        // (a timer only when the permit is not granted at once) and each
+        // attempt's own timeout, rather than a second timer around the call.
         let run = self.attempts(base, auth, req, &url, deadline, &mut progress);
-        match tokio::time::timeout_at(deadline, run).await {
+        match run.await {
             Ok(result) => result,
-            Err(_) => {
+            Err(DeadlinePassed) => {
                 let may_have_reached_server = progress.reached || progress.in_flight;
                 tracing::warn!(method = %req.method, path = %req.path, domain = %req.domain, attempts = progress.attempts, may_have_reached_server, deadline = ?self.deadline, "deadline exceeded");
                 Err(Error::DeadlineExceeded {
@@ -167,22 +174,32 @@ impl Core {
         url: &Url,
         deadline: Instant,
         progress: &mut Progress,
-    ) -> Result<ApiResponse> {
-        let auth_header = auth.header()?;
+    ) -> std::result::Result<Result<ApiResponse>, DeadlinePassed> {
+        let auth_header = match auth.header() {
+            Ok(h) => h,
+            Err(e) => return Ok(Err(e)),
+        };
         let key = BucketKey {
             credential: auth.fingerprint(),
             base_url: base.as_str().to_string(),
             domain: req.domain,
         };
         loop {
-            let mut permit = self.limiter.acquire(&key).await;
+            let Ok(mut permit) =
+                tokio::time::timeout_at(deadline, self.limiter.acquire(&key)).await
+            else {
+                return Err(DeadlinePassed);
+            };
             progress.attempts += 1;
             let attempt = progress.attempts;
             Counters::bump(&self.counters.attempts);
             if attempt > 1 {
                 Counters::bump(&self.counters.retries);
             }
-            let mut http_req = build_http(req, url, &auth_header)?;
+            let mut http_req = match build_http(req, url, &auth_header) {
+                Ok(r) => r,
+                Err(e) => return Ok(Err(e)),
+            };
             http_req
                 .extensions_mut()
                 .insert(MaxResponseSize(self.max_response_size));
@@ -191,8 +208,12 @@ impl Core {
             // with this future keeps its slot.
             permit.mark_sent();
             progress.in_flight = true;
+            let attempt_deadline = deadline.min(Instant::now() + self.request_timeout);
             let result =
-                tokio::time::timeout(self.request_timeout, self.transport.send(http_req)).await;
+                tokio::time::timeout_at(attempt_deadline, self.transport.send(http_req)).await;
+            if result.is_err() && Instant::now() >= deadline {
+                return Err(DeadlinePassed);
+            }
             progress.in_flight = false;
             let ended = match result {
                 Ok(Ok(resp)) if resp.body().len() as u64 > self.max_response_size => {
@@ -271,7 +292,7 @@ impl Core {
                             request: request_label(req, url),
                         }),
                     };
-                    return answer;
+                    return Ok(answer);
                 }
                 Decision::Retry(delay) => {
                     let status = match &ended {
@@ -306,21 +327,36 @@ fn build_url(base: &Url, req: &ApiRequest) -> Result<Url> {
 }
 
 fn build_http(req: &ApiRequest, url: &Url, auth: &HeaderValue) -> Result<http::Request<Bytes>> {
-    let mut b = http::Request::builder()
-        .method(req.method.clone())
-        .uri(url.as_str())
-        .header(AUTHORIZATION, auth.clone())
-        .header(ACCEPT, req.accept.unwrap_or("application/json"))
-        .header(http::header::USER_AGENT, USER_AGENT);
-    if let Some(ct) = req.content_type {
-        b = b.header(CONTENT_TYPE, ct);
-    }
-    b.body(req.body.clone().unwrap_or_default()).map_err(|e| {
+    let bad = |e: &dyn fmt::Display| {
         Error::Transport(TransportError::new(
             TransportErrorKind::Request,
             e.to_string(),
         ))
-    })
+    };
+    // Media types come from the caller (`&'static str`, but unchecked).
+    let value = |v: &'static str| HeaderValue::from_str(v).map_err(|e| bad(&e));
+    let mut r = http::Request::new(req.body.clone().unwrap_or_default());
+    *r.method_mut() = req.method.clone();
+    *r.uri_mut() = http::Uri::try_from(url.as_str()).map_err(|e| bad(&e))?;
+    let h = r.headers_mut();
+    h.insert(AUTHORIZATION, auth.clone());
+    h.insert(
+        ACCEPT,
+        match req.accept {
+            None => HeaderValue::from_static("application/json"),
+            Some(a) => value(a)?,
+        },
+    );
+    h.insert(
+        http::header::USER_AGENT,
+        HeaderValue::from_static(USER_AGENT),
+    );
+    if let Some(ct) = req.content_type {
+        h.insert(CONTENT_TYPE, value(ct)?);
+    }
+    // The default transport takes the parsed URL from here.
+    r.extensions_mut().insert(RequestUrl(url.clone()));
+    Ok(r)
 }
 
 struct ClientInner {

@@ -364,6 +364,11 @@ impl ApiResponse {
     /// Decodes the body as JSON; a mismatch becomes [`Error::Decode`] with the
     /// serde path of the offending field and the start of the body.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        // Plain serde_json first: tracking the path costs time on every
+        // field. Only a body that fails is decoded again, for the path.
+        if let Ok(v) = serde_json::from_slice(&self.body) {
+            return Ok(v);
+        }
         let de = &mut serde_json::Deserializer::from_slice(&self.body);
         serde_path_to_error::deserialize(de).map_err(|e| Error::decode(self.status, &self.body, e))
     }

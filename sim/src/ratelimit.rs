@@ -428,6 +428,18 @@ pub fn create_user(i: u64) -> ApiRequest {
 }
 
 impl ScenarioReport {
+    /// When each accepted request arrived, as offsets from the start, in order.
+    pub fn accepted_offsets(&self) -> Vec<Duration> {
+        let st = self.server.state();
+        st.accepted.iter().map(|t| *t - self.start).collect()
+    }
+
+    /// When each refused (429) request arrived, as offsets from the start, in order.
+    pub fn throttled_offsets(&self) -> Vec<Duration> {
+        let st = self.server.state();
+        st.throttled.iter().map(|t| *t - self.start).collect()
+    }
+
     /// Requests accepted in the rolling minute starting `offset` after the start.
     pub fn minute_from(&self, offset: Duration) -> usize {
         let from = self.start + offset;

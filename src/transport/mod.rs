@@ -63,6 +63,12 @@ pub trait Transport: Send + Sync + 'static {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MaxResponseSize(pub u64);
 
+/// The request's URL as the client parsed it, in the extensions of every
+/// request it hands to a transport: [`ReqwestTransport`] uses it instead of
+/// parsing the URI again (when the URI still names it).
+#[derive(Debug, Clone)]
+pub(crate) struct RequestUrl(pub(crate) url::Url);
+
 /// What kind of transport failure happened; drives retry decisions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]

@@ -3,7 +3,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
 
-use super::{MaxResponseSize, Transport, TransportError, TransportErrorKind};
+use super::{MaxResponseSize, RequestUrl, Transport, TransportError, TransportErrorKind};
 
 /// The default transport: reqwest with rustls.
 ///
@@ -51,35 +51,76 @@ impl Transport for ReqwestTransport {
         &self,
         req: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
-        let limit = req
-            .extensions()
+        let (mut parts, body) = req.into_parts();
+        let limit = parts
+            .extensions
             .get::<MaxResponseSize>()
             .map_or(crate::client::DEFAULT_MAX_RESPONSE_SIZE, |m| m.0);
-        let req = reqwest::Request::try_from(req).map_err(|e| {
-            TransportError::new(TransportErrorKind::Request, strip(&e.without_url()))
-        })?;
+        // The client hands over the URL it parsed; reqwest's own conversion
+        // would print the URI and parse it once more.
+        let url = match parts.extensions.remove::<RequestUrl>() {
+            Some(RequestUrl(url)) if same_target(&url, &parts.uri) => url,
+            _ => url::Url::parse(&parts.uri.to_string()).map_err(|e| {
+                TransportError::new(TransportErrorKind::Request, format!("invalid URL: {e}"))
+            })?,
+        };
+        let mut req = reqwest::Request::new(parts.method, url);
+        *req.headers_mut() = parts.headers;
+        *req.version_mut() = parts.version;
+        *req.body_mut() = Some(reqwest::Body::from(body));
         let mut resp = self.client.execute(req).await.map_err(classify)?;
-        if resp.content_length().is_some_and(|n| n > limit) {
+        let expected = resp.content_length();
+        if expected.is_some_and(|n| n > limit) {
             return Err(too_large(limit));
         }
         let status = resp.status();
         let version = resp.version();
         let headers = std::mem::take(resp.headers_mut());
-        let mut body = BytesMut::new();
+        // A body that comes in one chunk (the common case) is kept as it
+        // came; more chunks are copied once into a buffer sized by the
+        // `Content-Length`.
+        let mut first = Bytes::new();
+        let mut rest: Option<BytesMut> = None;
+        let mut len = 0u64;
         while let Some(chunk) = resp.chunk().await.map_err(classify)? {
-            if (body.len() + chunk.len()) as u64 > limit {
+            len += chunk.len() as u64;
+            if len > limit {
                 return Err(too_large(limit));
             }
-            body.extend_from_slice(&chunk);
+            match rest.as_mut() {
+                Some(buf) => buf.extend_from_slice(&chunk),
+                None if first.is_empty() => first = chunk,
+                None => {
+                    let cap = expected.unwrap_or(0).clamp(len, limit) as usize;
+                    let mut buf = BytesMut::with_capacity(cap);
+                    buf.extend_from_slice(&first);
+                    buf.extend_from_slice(&chunk);
+                    rest = Some(buf);
+                }
+            }
         }
-        let mut out = http::Response::builder()
-            .status(status)
-            .version(version)
-            .body(body.freeze())
-            .map_err(|e| TransportError::new(TransportErrorKind::Other, e.to_string()))?;
+        drop(resp);
+        // hyper hands the connection back to its pool from a task of its
+        // own, woken when the body has ended: letting it run before this
+        // call's caller sends again keeps the next request from opening
+        // another connection (tokio runs the woken task first).
+        tokio::task::yield_now().await;
+        let mut out = http::Response::new(rest.map_or(first, BytesMut::freeze));
+        *out.status_mut() = status;
+        *out.version_mut() = version;
         *out.headers_mut() = headers;
         Ok(out)
     }
+}
+
+/// True when `uri` still names `url` (a wrapper may have rewritten it).
+fn same_target(url: &url::Url, uri: &http::Uri) -> bool {
+    use url::Position;
+    uri.scheme_str() == Some(url.scheme())
+        && uri.authority().map(|a| a.as_str())
+            == Some(&url[Position::BeforeUsername..Position::AfterPort])
+        && uri.path_and_query().map(|p| p.as_str())
+            == Some(&url[Position::BeforePath..Position::AfterQuery])
 }
 
 fn classify(e: reqwest::Error) -> TransportError {

@@ -1,0 +1,507 @@
+//! What the SDK costs over a hand-written reqwest + serde_json call, both
+//! against the same local HTTP/1.1 server (a child process: its CPU is not
+//! counted), measured side by side in one run.
+//!
+//! Headline lines (one each: `name=value`, then the figures behind it as
+//! more `key=value` pairs, for `scripts/perf-report.sh`):
+//!
+//! * `overhead_ratio_get`, `overhead_ratio_create`, `overhead_ratio_list`:
+//!   time per call, SDK / hand-written (median of interleaved rounds), for
+//!   `users().get`, `users().create` and one List Users page of 100.
+//! * `cpu_ratio_8_tasks`: CPU (user + system) per create, 8 tasks at once.
+//! * `connections_8_tasks`: TCP connections the server accepted from the
+//!   SDK for those creates (target: at most 9; the most of any run), and
+//!   from the hand-written client.
+//!
+//! Run: `cargo bench --all-features --bench overhead` (criterion's own
+//! groups `overhead/*` follow the headline lines).
+
+use std::hint::black_box;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use criterion::Criterion;
+use opsgenie_users::models::user::{User, UserCreate};
+use opsgenie_users::Client;
+use serde::{Deserialize, Serialize};
+
+#[path = "common/mod.rs"]
+mod common;
+
+const SERVER_ENV: &str = "OPSGENIE_USERS_BENCH_SERVER";
+
+// ---------------------------------------------------------------- server
+
+/// The child process: a thread-per-connection keep-alive server answering
+/// Get User, Create User and List Users (a page of 100), and `GET /_stats`
+/// with the number of connections accepted so far (that one included).
+fn run_server() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    println!("{}", listener.local_addr().unwrap().port());
+    std::io::stdout().flush().unwrap();
+    // The parent holds our stdin: when it goes away, so do we.
+    std::thread::spawn(|| {
+        let _ = std::io::stdin().read_to_end(&mut Vec::new());
+        std::process::exit(0);
+    });
+    let answers = Arc::new(Answers {
+        get: response("200 OK", &common::get_answer()),
+        create: response("201 Created", &common::create_answer()),
+        list: response("200 OK", &common::page(0, 100, 1000)),
+    });
+    let accepted = Arc::new(AtomicUsize::new(0));
+    for sock in listener.incoming().flatten() {
+        accepted.fetch_add(1, Ordering::SeqCst);
+        let answers = answers.clone();
+        let accepted = accepted.clone();
+        std::thread::spawn(move || {
+            let _ = serve_connection(sock, &answers, &accepted);
+        });
+    }
+}
+
+struct Answers {
+    get: Vec<u8>,
+    create: Vec<u8>,
+    list: Vec<u8>,
+}
+
+/// One whole response, written with one `write_all` (Nagle-safe).
+fn response(status: &str, body: &[u8]) -> Vec<u8> {
+    let mut r = format!(
+        "HTTP/1.1 {status}\r\ncontent-type: application/json\r\nx-ratelimit-state: OK\r\nx-request-id: r\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    r.extend_from_slice(body);
+    r
+}
+
+fn serve_connection(
+    sock: TcpStream,
+    answers: &Answers,
+    accepted: &AtomicUsize,
+) -> std::io::Result<()> {
+    sock.set_nodelay(true)?;
+    let mut out = sock.try_clone()?;
+    let mut r = BufReader::new(sock);
+    let mut line = String::new();
+    let mut body = Vec::new();
+    loop {
+        line.clear();
+        if r.read_line(&mut line)? == 0 {
+            return Ok(());
+        }
+        let request_line = std::mem::take(&mut line);
+        let mut length = 0usize;
+        loop {
+            line.clear();
+            if r.read_line(&mut line)? == 0 {
+                return Ok(());
+            }
+            let h = line.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            if let Some((k, v)) = h.split_once(':') {
+                if k.eq_ignore_ascii_case("content-length") {
+                    length = v.trim().parse().unwrap_or(0);
+                }
+            }
+        }
+        body.resize(length, 0);
+        r.read_exact(&mut body)?;
+        let mut parts = request_line.split(' ');
+        let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let stats;
+        let answer: &[u8] = match (method, target) {
+            ("GET", "/_stats") => {
+                stats = response(
+                    "200 OK",
+                    accepted.load(Ordering::SeqCst).to_string().as_bytes(),
+                );
+                &stats
+            }
+            ("POST", _) => &answers.create,
+            ("GET", t) if t.starts_with("/v2/users?") => &answers.list,
+            _ => &answers.get,
+        };
+        out.write_all(answer)?;
+    }
+}
+
+/// The server child, killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start() -> Server {
+        let mut child = Command::new(std::env::current_exe().unwrap())
+            .env(SERVER_ENV, "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut port = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut port)
+            .unwrap();
+        Server {
+            child,
+            base: format!("http://127.0.0.1:{}", port.trim()),
+        }
+    }
+
+    /// Connections accepted so far, not counting the one asking.
+    fn accepted(&self) -> usize {
+        let mut s = TcpStream::connect(self.base.trim_start_matches("http://")).unwrap();
+        s.write_all(b"GET /_stats HTTP/1.1\r\nhost: x\r\n\r\n")
+            .unwrap();
+        let mut r = BufReader::new(s);
+        let mut line = String::new();
+        let mut length = 0;
+        loop {
+            line.clear();
+            r.read_line(&mut line).unwrap();
+            if line.trim_end().is_empty() {
+                break;
+            }
+            if let Some(v) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+                length = v.trim().parse().unwrap();
+            }
+        }
+        let mut body = vec![0; length];
+        r.read_exact(&mut body).unwrap();
+        String::from_utf8(body).unwrap().parse::<usize>().unwrap() - 1
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+// ---------------------------------------------------------------- clients
+
+/// The hand-written client: reqwest + serde_json, what a user would write
+/// without the SDK (the same headers, typed decoding, status checked).
+#[derive(Clone)]
+struct Raw {
+    http: reqwest::Client,
+    base: Arc<str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RawCreate<'a> {
+    username: &'a str,
+    full_name: &'a str,
+    role: RawRole,
+}
+
+#[derive(Serialize)]
+struct RawRole {
+    name: &'static str,
+}
+
+#[derive(Deserialize)]
+struct Data<T> {
+    data: T,
+}
+
+#[derive(Deserialize)]
+struct Created {
+    #[allow(dead_code)]
+    id: String,
+}
+
+impl Raw {
+    fn new(base: &str) -> Raw {
+        Raw {
+            http: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap(),
+            base: base.into(),
+        }
+    }
+
+    async fn call<T: serde::de::DeserializeOwned>(&self, req: reqwest::RequestBuilder) -> T {
+        let resp = req
+            .header("authorization", "GenieKey bench-key")
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        assert!(resp.status().is_success());
+        let body = resp.bytes().await.unwrap();
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    async fn get(&self) -> User {
+        let url = format!("{}/v2/users/user1@example.com", self.base);
+        self.call::<Data<User>>(self.http.get(url)).await.data
+    }
+
+    async fn create(&self, i: usize) -> String {
+        let url = format!("{}/v2/users", self.base);
+        let username = format!("user{i}@example.com");
+        let body = RawCreate {
+            username: &username,
+            full_name: "Bench User",
+            role: RawRole { name: "User" },
+        };
+        let body = serde_json::to_vec(&body).unwrap();
+        let req = self
+            .http
+            .post(url)
+            .header("content-type", "application/json")
+            .body(body);
+        self.call::<Data<Created>>(req).await.data.id
+    }
+
+    async fn list(&self) -> Vec<User> {
+        let url = format!("{}/v2/users?limit=100&offset=0", self.base);
+        self.call::<Data<Vec<User>>>(self.http.get(url)).await.data
+    }
+}
+
+fn sdk(base: &str) -> Client {
+    Client::builder()
+        .api_key("bench-key")
+        .base_url(base)
+        .build()
+        .unwrap()
+}
+
+async fn sdk_get(c: &Client) -> User {
+    c.users().get("user1@example.com").await.unwrap()
+}
+
+async fn sdk_create(c: &Client, i: usize) -> String {
+    let u = UserCreate::new(format!("user{i}@example.com"), "Bench User");
+    c.users().create(u).await.unwrap().id.to_string()
+}
+
+async fn sdk_list(c: &Client) -> Vec<User> {
+    c.users().list().limit(100).await.unwrap().items
+}
+
+// ---------------------------------------------------------------- measurements
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+#[derive(Clone, Copy)]
+enum Call {
+    Get,
+    Create,
+    List,
+}
+
+impl Call {
+    fn name(self) -> &'static str {
+        match self {
+            Call::Get => "get",
+            Call::Create => "create",
+            Call::List => "list",
+        }
+    }
+}
+
+async fn one_sdk(c: &Client, call: Call, i: usize) {
+    match call {
+        Call::Get => drop(black_box(sdk_get(c).await)),
+        Call::Create => drop(black_box(sdk_create(c, i).await)),
+        Call::List => drop(black_box(sdk_list(c).await)),
+    }
+}
+
+async fn one_raw(c: &Raw, call: Call, i: usize) {
+    match call {
+        Call::Get => drop(black_box(c.get().await)),
+        Call::Create => drop(black_box(c.create(i).await)),
+        Call::List => drop(black_box(c.list().await)),
+    }
+}
+
+/// Time per call of each side, interleaved in rounds (the order alternates),
+/// sequential calls on one connection each; the ratio is the median of the
+/// rounds' ratios, the times the medians of the rounds' times.
+fn time_ratio(rt: &tokio::runtime::Runtime, base: &str, call: Call, rounds: usize, per: usize) {
+    let (client, raw) = (sdk(base), Raw::new(base));
+    let (mut ratios, mut t_sdk, mut t_raw) = (Vec::new(), Vec::new(), Vec::new());
+    rt.block_on(async {
+        for i in 0..per * 2 {
+            one_sdk(&client, call, i).await;
+            one_raw(&raw, call, i).await;
+        }
+        for round in 0..rounds {
+            let side = |sdk_side: bool| {
+                let (client, raw) = (&client, &raw);
+                async move {
+                    let t = Instant::now();
+                    for i in 0..per {
+                        if sdk_side {
+                            one_sdk(client, call, i).await;
+                        } else {
+                            one_raw(raw, call, i).await;
+                        }
+                    }
+                    t.elapsed().as_secs_f64() / per as f64
+                }
+            };
+            let (s, r) = if round % 2 == 0 {
+                let s = side(true).await;
+                (s, side(false).await)
+            } else {
+                let r = side(false).await;
+                (side(true).await, r)
+            };
+            ratios.push(s / r);
+            t_sdk.push(s);
+            t_raw.push(r);
+        }
+    });
+    println!(
+        "overhead_ratio_{}={:.3} sdk_us={:.1} raw_us={:.1} rounds={rounds} per_round={per}",
+        call.name(),
+        common::median(&mut ratios),
+        common::median(&mut t_sdk) * 1e6,
+        common::median(&mut t_raw) * 1e6,
+    );
+}
+
+/// 8 tasks creating `n` users in all, on a fresh client; returns CPU
+/// nanoseconds used by this process and connections the server accepted.
+fn concurrent(
+    rt: &tokio::runtime::Runtime,
+    server: &Server,
+    sdk_side: bool,
+    n: usize,
+) -> (u64, usize) {
+    const TASKS: usize = 8;
+    let before_conn = server.accepted();
+    let client = sdk(&server.base);
+    let raw = Raw::new(&server.base);
+    let before = common::cpu_ns().unwrap_or(0);
+    rt.block_on(async {
+        let next = Arc::new(AtomicUsize::new(0));
+        let tasks: Vec<_> = (0..TASKS)
+            .map(|_| {
+                let (client, raw, next) = (client.clone(), raw.clone(), next.clone());
+                tokio::spawn(async move {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= n {
+                            return;
+                        }
+                        if sdk_side {
+                            one_sdk(&client, Call::Create, i).await;
+                        } else {
+                            one_raw(&raw, Call::Create, i).await;
+                        }
+                    }
+                })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap();
+        }
+    });
+    let cpu = common::cpu_ns().unwrap_or(0).saturating_sub(before);
+    drop((client, raw));
+    (cpu, server.accepted() - before_conn)
+}
+
+fn cpu_and_connections(rt: &tokio::runtime::Runtime, server: &Server, n: usize, reps: usize) {
+    let (mut cpu_sdk, mut cpu_raw, mut conn_sdk, mut conn_raw) = (0u64, 0u64, 0usize, 0usize);
+    concurrent(rt, server, true, n / 4);
+    concurrent(rt, server, false, n / 4);
+    for rep in 0..reps {
+        for sdk_side in if rep % 2 == 0 {
+            [true, false]
+        } else {
+            [false, true]
+        } {
+            let (cpu, conns) = concurrent(rt, server, sdk_side, n);
+            if sdk_side {
+                cpu_sdk += cpu;
+                conn_sdk = conn_sdk.max(conns);
+            } else {
+                cpu_raw += cpu;
+                conn_raw = conn_raw.max(conns);
+            }
+        }
+    }
+    let per = |cpu: u64| cpu as f64 / (n * reps) as f64 / 1e3;
+    println!(
+        "cpu_ratio_8_tasks={:.3} sdk_cpu_us={:.1} raw_cpu_us={:.1} creates={n} reps={reps}",
+        cpu_sdk as f64 / cpu_raw.max(1) as f64,
+        per(cpu_sdk),
+        per(cpu_raw),
+    );
+    println!("connections_8_tasks={conn_sdk} raw={conn_raw} creates={n}");
+}
+
+fn main() {
+    if std::env::var_os(SERVER_ENV).is_some() {
+        run_server();
+        return;
+    }
+    // `cargo bench` passes `--bench`; `cargo test --benches` does not: then
+    // a quick pass checks that everything runs.
+    let full = std::env::args().any(|a| a == "--bench");
+    let server = Server::start();
+    let rt = runtime();
+    // For a profiler (`perf record`): only one side's 8-task creates.
+    if let Ok(side) = std::env::var("OPSGENIE_USERS_BENCH_PROFILE") {
+        let (cpu, conns) = concurrent(&rt, &server, side == "sdk", 20_000);
+        println!(
+            "{side}: {:.1} µs CPU per create, {conns} connections",
+            cpu as f64 / 20_000.0 / 1e3
+        );
+        return;
+    }
+    let (rounds, per, n, reps) = if full {
+        (30, 100, 4000, 2)
+    } else {
+        (2, 5, 40, 1)
+    };
+    time_ratio(&rt, &server.base, Call::Get, rounds, per);
+    time_ratio(&rt, &server.base, Call::Create, rounds, per);
+    time_ratio(&rt, &server.base, Call::List, rounds, per / 5);
+    cpu_and_connections(&rt, &server, n, reps);
+    if !full {
+        return;
+    }
+
+    let mut c = Criterion::default().configure_from_args();
+    let client = sdk(&server.base);
+    let raw = Raw::new(&server.base);
+    let mut g = c.benchmark_group("overhead");
+    g.measurement_time(Duration::from_secs(3));
+    for call in [Call::Get, Call::Create, Call::List] {
+        g.bench_function(format!("{}/sdk", call.name()), |b| {
+            b.to_async(&rt).iter(|| one_sdk(&client, call, 1))
+        });
+        g.bench_function(format!("{}/raw", call.name()), |b| {
+            b.to_async(&rt).iter(|| one_raw(&raw, call, 1))
+        });
+    }
+    g.finish();
+    c.final_summary();
+}

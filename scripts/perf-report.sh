@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Regenerates, from a run on this machine, the README's Performance table,
+# its Rate-limit table and docs/ratelimit.svg, and prints the machine.
+#
+#   scripts/perf-report.sh          # headline figures only (a few minutes)
+#   scripts/perf-report.sh --full   # also criterion's own groups (longer)
+#
+# The figures come from the headline lines of `cargo bench` (benches/overhead.rs,
+# users.rs, ratelimit.rs: `name=value key=value ...`) and from
+# `cargo run --example ratelimit_sim -- --markdown --svg docs/ratelimit.svg`.
+# The tables are written between the marker comments in README.md
+# (perf-table, ratelimit-table). Benchmarks on a busy machine are noisy:
+# the ratios are measured side by side in one run, but compare runs with
+# the load average printed here in mind.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+full=0
+[[ "${1:-}" == "--full" ]] && full=1
+
+cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null | head -1)
+cores=$(nproc 2>/dev/null || echo '?')
+load() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?'; }
+load_start=$(load)
+rustc_v=$(rustc --version | cut -d' ' -f2)
+echo "machine: ${cpu:-unknown CPU}, ${cores} cores, load average ${load_start} (1/5/15 min), rustc ${rustc_v}"
+
+out=target/perf-report
+mkdir -p "$out" docs
+log="$out/bench.log"
+# Criterion runs only the groups matching a filter: one matching nothing
+# leaves the headline lines, which every bench prints first.
+filter=()
+(( full )) || filter=(-- headlines-only)
+cargo bench --all-features --bench overhead --bench users --bench ratelimit "${filter[@]}" | tee "$log"
+cargo run --release --quiet --all-features --example ratelimit_sim -- --markdown --svg docs/ratelimit.svg \
+  > "$out/ratelimit.md"
+load_end=$(load)
+
+# `get NAME [KEY]`: the value of headline NAME, or of KEY on NAME's line.
+get() {
+  local line
+  line=$(grep -m1 "^$1=" "$log") || { echo "missing headline $1 in $log" >&2; exit 1; }
+  if [[ $# -eq 1 ]]; then
+    sed -E "s/^$1=([^ ]*).*/\1/" <<<"$line"
+  else
+    grep -oE "(^| )$2=[^ ]*" <<<"$line" | head -1 | cut -d= -f2
+  fi
+}
+ratio() { printf '%.2f×' "$1"; }
+mib() { [[ "$1" == n/a ]] && echo n/a || awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
+
+{
+  echo "Measured by \`scripts/perf-report.sh\` on ${cpu:-an unknown CPU}, ${cores} cores, load average ${load_start%% *} at the start and ${load_end%% *} at the end, rustc ${rustc_v}, $(date -u +%Y-%m-%d). The hand-written client is reqwest + serde_json with the same headers and typed decoding, against the same local server in the same run (the server runs in a child process); ratios are medians of interleaved rounds."
+  echo
+  echo "| Measure | SDK | Hand-written / reference | Ratio (target) |"
+  echo "|---|---|---|---|"
+  for c in get create list; do
+    case $c in
+      get) what="Get a user, time per call" ;;
+      create) what="Create a user, time per call" ;;
+      list) what="List Users page of 100, time per call" ;;
+    esac
+    echo "| $what | $(get "overhead_ratio_$c" sdk_us) µs | $(get "overhead_ratio_$c" raw_us) µs | $(ratio "$(get "overhead_ratio_$c")") (≤ 1.05×) |"
+  done
+  echo "| Create, CPU (user + system) per call, 8 tasks | $(get cpu_ratio_8_tasks sdk_cpu_us) µs | $(get cpu_ratio_8_tasks raw_cpu_us) µs | $(ratio "$(get cpu_ratio_8_tasks)") (≤ 1.1×) |"
+  echo "| Create, TCP connections opened, 8 tasks | $(get connections_8_tasks) | $(get connections_8_tasks raw) | (≤ 9) |"
+  echo "| Decode one user (page of 100) | $(get decode_per_user_ns) ns | $(get decode_per_user_ns plain_ns) ns (plain serde_json) | |"
+  echo "| Stream 1,000 / 100,000 users, peak RSS of the process | $(mib "$(get stream_peak_rss_kb_1000)") / $(mib "$(get stream_peak_rss_kb_100000)") | | |"
+  echo "| Rate-limit permit, acquire + complete, uncontended | $(get permit_uncontended_ns) ns (limits unknown) | $(get permit_uncontended_ns known_ns) ns known, $(get permit_uncontended_ns unlimited_ns) ns \`Unlimited\` | |"
+  echo "| Same, 64 tasks on one bucket, per permit (spawn included) | $(get permit_64_tasks_ns) ns (limits unknown) | $(get permit_64_tasks_ns known_ns) ns known, $(get permit_64_tasks_ns unlimited_ns) ns \`Unlimited\` | |"
+} > "$out/perf.md"
+
+# Replaces the lines between <!-- NAME:start --> and <!-- NAME:end --> in README.md.
+splice() {
+  local name=$1 file=$2
+  grep -q "<!-- $name:start -->" README.md || { echo "README.md has no $name markers" >&2; exit 1; }
+  awk -v name="$name" -v file="$file" '
+    $0 == "<!-- " name ":start -->" { print; while ((getline l < file) > 0) print l; skip = 1; next }
+    $0 == "<!-- " name ":end -->" { skip = 0 }
+    !skip { print }
+  ' README.md > "$out/README.md.new"
+  mv "$out/README.md.new" README.md
+}
+splice perf-table "$out/perf.md"
+splice ratelimit-table "$out/ratelimit.md"
+
+echo
+cat "$out/perf.md"
+echo
+cat "$out/ratelimit.md"
+echo
+echo "README.md tables and docs/ratelimit.svg regenerated; machine: ${cpu:-unknown CPU}, ${cores} cores, load average ${load_start} -> ${load_end}"
