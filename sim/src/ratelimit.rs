@@ -348,6 +348,7 @@ pub struct Scenario {
     change: Option<(Duration, Limits)>,
     advertised: Option<Limits>,
     others: Vec<(Duration, usize)>,
+    other_loads: Vec<(Duration, Duration, f64)>,
     workers: usize,
     duration: Duration,
     latency: Duration,
@@ -391,6 +392,7 @@ impl Scenario {
             change: None,
             advertised: None,
             others: Vec::new(),
+            other_loads: Vec::new(),
             workers: 16,
             duration: Duration::from_secs(600),
             latency: Duration::from_millis(40),
@@ -422,6 +424,15 @@ impl Scenario {
     /// job left full).
     pub fn other_consumer_at(mut self, at: Duration, n: usize) -> Self {
         self.others.push((at, n));
+        self
+    }
+
+    /// Another consumer of the same quota sends `per_second` requests a
+    /// second, evenly spaced, from `from` to `until` after the start.
+    pub fn other_load(mut self, from: Duration, until: Duration, per_second: f64) -> Self {
+        if per_second.is_finite() && per_second > 0.0 {
+            self.other_loads.push((from, until, per_second));
+        }
         self
     }
 
@@ -495,6 +506,18 @@ impl Scenario {
                 s.set_limits(limits);
             });
         }
+        for &(from, until, rate) in &self.other_loads {
+            let s = server.clone();
+            tokio::spawn(async move {
+                let every = Duration::from_secs_f64(1.0 / rate);
+                let mut next = start + from;
+                while next < start + until {
+                    tokio::time::sleep_until(next).await;
+                    s.other_consumer(1);
+                    next += every;
+                }
+            });
+        }
         for &(at, n) in &self.others {
             if at.is_zero() {
                 server.other_consumer(n);
@@ -529,6 +552,21 @@ pub fn create_user(i: u64) -> ApiRequest {
 }
 
 impl ScenarioReport {
+    /// Requests accepted with arrival between `from` and `to` after the start.
+    pub fn accepted_in(&self, from: Duration, to: Duration) -> usize {
+        self.server
+            .accepted_between(self.start + from, self.start + to)
+    }
+
+    /// When each 429 was answered, as offsets from the start.
+    pub fn throttled_at(&self) -> Vec<Duration> {
+        self.server
+            .throttled_times()
+            .into_iter()
+            .map(|t| t.saturating_duration_since(self.start))
+            .collect()
+    }
+
     /// Requests accepted in the rolling minute starting `offset` after the start.
     pub fn minute_from(&self, offset: Duration) -> usize {
         let from = self.start + offset;

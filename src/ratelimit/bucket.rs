@@ -98,6 +98,20 @@ struct Learned {
     at: Instant,
     /// A 429 confirmed that our own requests fill the window at this rate.
     confirmed: bool,
+    /// Set while 429s keep coming with the window shared with others.
+    shared: Option<Shared>,
+}
+
+/// A run of 429s that came with the window shared with other consumers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Shared {
+    /// The first of them.
+    since: Instant,
+    /// The most of our requests the window held at one of them.
+    most: f64,
+    /// How many: each doubles the time to climb back, so a consumer that
+    /// stays is met by fewer and fewer 429s.
+    cuts: u32,
 }
 
 /// Growth is bounded: an estimate never runs away to infinity.
@@ -118,13 +132,14 @@ impl Learned {
         }
         let mut plateau_from = Duration::ZERO;
         if self.base < self.ceiling {
-            // Concave return from the cut to the rate before it.
-            let k = p.recovery.as_secs_f64().max(1e-3);
-            let x = 1.0 - s.as_secs_f64() / k;
+            // Concave return from the cut to the confirmed level.
+            let cuts = self.shared.map_or(1, |sh| sh.cuts.clamp(1, 6));
+            let recovery = p.recovery * (1u32 << (cuts - 1));
+            let x = 1.0 - s.as_secs_f64() / recovery.as_secs_f64().max(1e-3);
             if x > 0.0 {
                 return self.ceiling - (self.ceiling - self.base) * x * x * x;
             }
-            plateau_from = p.recovery;
+            plateau_from = recovery;
         }
         p.grow(self.ceiling, s.saturating_sub(plateau_from))
     }
@@ -370,49 +385,63 @@ impl Window {
         let a = own.len() as f64;
         let probe = self.kind.probe(cfg);
         let before = self.effective(now, cfg).map(|e| e.estimate);
+        let fresh = |base: f64, confirmed: bool| Learned {
+            base,
+            ceiling: base,
+            at: now,
+            confirmed,
+            shared: None,
+        };
         let learned = match (&self.learned, before) {
-            (Some(l), Some(prev))
-                if l.confirmed || sent.saturating_duration_since(l.at) >= period =>
-            {
-                let consistent = if l.confirmed {
-                    a >= OWN_SHARE * prev
+            (Some(l), Some(prev)) if l.confirmed => {
+                if a >= l.ceiling.floor() {
+                    // Our own traffic filled the window at the confirmed
+                    // level, or above it while probing: `A` is the limit.
+                    fresh(a, true)
                 } else {
-                    // Two counts a period or more apart that agree.
-                    a >= OWN_SHARE * l.base && a * OWN_SHARE <= l.base
-                };
-                if consistent {
-                    // Our own traffic filled the window: `A` is the limit.
-                    Learned {
-                        base: a,
-                        ceiling: a,
-                        at: now,
-                        confirmed: true,
-                    }
-                } else if l.confirmed {
-                    // The window is shared: cut, then climb back.
-                    Learned {
-                        base: a.max(probe.beta * prev),
-                        ceiling: prev,
-                        at: now,
-                        confirmed: true,
-                    }
-                } else {
-                    Learned {
-                        base: a,
-                        ceiling: a,
-                        at: now,
-                        confirmed: false,
+                    // Fewer of ours than the level: the window is shared
+                    // (or the limit went down). Cut the current rate and
+                    // climb back to the level, never lowering the level on
+                    // one 429 (a neighbour would otherwise ratchet it down
+                    // step by step); once such 429s have kept coming for
+                    // `forget`, our largest share since is the limit.
+                    let sh = l.shared.map_or(
+                        Shared {
+                            since: now,
+                            most: a,
+                            cuts: 1,
+                        },
+                        |sh| Shared {
+                            since: sh.since,
+                            most: sh.most.max(a),
+                            cuts: sh.cuts + 1,
+                        },
+                    );
+                    if now.saturating_duration_since(sh.since) >= probe.forget {
+                        fresh(sh.most, true)
+                    } else {
+                        Learned {
+                            base: a.max(probe.beta * prev).min(l.ceiling),
+                            ceiling: l.ceiling,
+                            at: now,
+                            confirmed: true,
+                            shared: Some(sh),
+                        }
                     }
                 }
             }
-            // The first 429 (limit unknown or stated), or one within a period
-            // of the last: an unconfirmed lower bound.
-            _ => Learned {
-                base: a,
-                ceiling: a,
-                at: now,
-                confirmed: false,
-            },
+            // Two counts a period or more apart that agree confirm it.
+            (Some(l), Some(_))
+                if sent.saturating_duration_since(l.at) >= period
+                    && a >= OWN_SHARE * l.base
+                    && a * OWN_SHARE <= l.base =>
+            {
+                fresh(a, true)
+            }
+            // The first 429 (limit unknown or stated), one within a period
+            // of the last, or a count that disagrees with an unconfirmed
+            // estimate: an unconfirmed lower bound.
+            _ => fresh(a, false),
         };
         self.learned = Some(learned);
         let eff = self.effective(now, cfg);
@@ -605,7 +634,7 @@ pub struct Probe {
     /// Time to climb back from such a cut to the rate before it, on a
     /// concave curve (2 s per second, 20 s per minute).
     pub recovery: Duration,
-    /// Time a confirmed estimate holds before probing upward (10 s per
+    /// Time a confirmed estimate holds before probing upward (20 s per
     /// second, 45 s per minute).
     pub hold: Duration,
     /// Time unit of the upward ramp (10 s per second, 30 s per minute).
@@ -613,6 +642,11 @@ pub struct Probe {
     /// Growth per squared step (default 0.02: +2 % after one step, +8 %
     /// after two, +18 % after three).
     pub gain: f64,
+    /// How long 429s must keep coming with the window shared before our
+    /// share is taken as the limit (60 s per second, 10 min per minute):
+    /// a consumer that stays is then no longer probed against every few
+    /// seconds, one that leaves sooner costs nothing lasting.
+    pub forget: Duration,
 }
 
 impl Default for Probe {
@@ -630,9 +664,10 @@ impl Probe {
             doubling: Duration::from_secs(1),
             beta: 0.7,
             recovery: Duration::from_secs(2),
-            hold: Duration::from_secs(10),
+            hold: Duration::from_secs(20),
             step: Duration::from_secs(10),
             gain: 0.02,
+            forget: Duration::from_secs(60),
         }
     }
 
@@ -646,6 +681,7 @@ impl Probe {
             hold: Duration::from_secs(45),
             step: Duration::from_secs(30),
             gain: 0.02,
+            forget: Duration::from_secs(600),
         }
     }
 
@@ -1031,6 +1067,7 @@ mod tests {
             ceiling: 10.0,
             at: t0,
             confirmed: true,
+            shared: None,
         });
         // Three of ours in the last second, then a 429: someone else sent 7.
         let t1 = t0 + secs(5);
@@ -1073,6 +1110,7 @@ mod tests {
             ceiling: 2.0,
             at: t0,
             confirmed: false,
+            shared: None,
         });
         assert_eq!(w.effective(t0 + secs(1), &cfg).unwrap().estimate, 2.0);
         assert_eq!(w.effective(t0 + secs(3), &cfg).unwrap().estimate, 8.0);
@@ -1093,6 +1131,7 @@ mod tests {
                 ceiling: 100.0,
                 at: now,
                 confirmed: true,
+                shared: None,
             });
             let e = w.effective(now + secs(255), &cfg).unwrap();
             assert!(

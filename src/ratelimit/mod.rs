@@ -52,24 +52,29 @@
 //!   If `A` was our share of a window others had filled, the estimate is back
 //!   at the real limit a few doublings later instead of staying at the handful
 //!   we happened to get.
-//! * **A later 429, a period or more after the last one, whose count
-//!   agrees**: within 20 % of the count an unconfirmed estimate started
-//!   from, or at least 80 % of a confirmed estimate. Our own traffic filled
-//!   the window, so `A` is the limit. The estimate becomes `A`, *confirmed*:
-//!   it holds for [`Probe::hold`], then probes upward on a slow convex ramp
-//!   (`gain × steps²`), so a raised limit is found in minutes. A count that
-//!   disagrees with an unconfirmed estimate replaces it, still unconfirmed
-//!   (a restart: a first count of 2 in a window the previous run had
-//!   filled, a later one of 10).
-//! * **A 429 with `A` under 80 % of a confirmed estimate**: someone else is
-//!   using the quota. Like CUBIC (and the adaptive limiter of the AWS SDKs),
-//!   the rate is cut to [`Probe::beta`] of the estimate (never below `A`)
-//!   instead of being replaced by our own count, and climbs back to the rate
-//!   before the cut within [`Probe::recovery`] on a concave curve (fast at
-//!   first, slow near the old rate), then probes as above. A throttle caused
-//!   by a neighbour thus costs a few seconds, not minutes at a fraction of
-//!   the limit; a neighbour that keeps sending is met by further cuts until
-//!   our count agrees with our estimate again.
+//! * **A later 429, a period or more after the first, whose count agrees**
+//!   (within 20 % of the count the unconfirmed estimate started from): our
+//!   own traffic filled the window both times, so `A` is the limit. The
+//!   estimate becomes `A`, *confirmed*: it holds for [`Probe::hold`], then
+//!   probes upward on a slow convex ramp (`gain × steps²`), so a raised
+//!   limit is found in minutes; the 429 that ends a probe confirms the level
+//!   again. A count that disagrees replaces an unconfirmed estimate, still
+//!   unconfirmed (a restart: a first count of 2 in a window the previous run
+//!   had filled, a later one of 10).
+//! * **A 429 with fewer of ours than a confirmed level**: someone else is
+//!   using the quota (or, rarely, the limit went down). Like CUBIC (and the
+//!   adaptive limiter of the AWS SDKs), the current rate is cut to
+//!   [`Probe::beta`] of itself (never below `A`) instead of being replaced
+//!   by our own count, and climbs back to the confirmed level within
+//!   [`Probe::recovery`] on a concave curve (fast at first, slow near the
+//!   level). The level itself is not lowered by such a 429: a neighbour
+//!   sending steadily would otherwise ratchet it down one step per 429.
+//!   Each further 429 of the same run doubles the time to climb back, so a
+//!   neighbour that stays is met by fewer and fewer 429s, and once they have
+//!   kept coming for [`Probe::forget`] (a minute for the per-second window)
+//!   our largest share since becomes the level. A throttle caused by a
+//!   neighbour thus costs a few seconds, not minutes at a fraction of the
+//!   limit.
 //! * **A 429 with none of our requests in the window**: the limit is not
 //!   learned (nothing was measured); the window pauses for one period.
 //! * **A 429 for a request sent before the last reaction** (it was in flight)
@@ -96,7 +101,9 @@
 //! confirmed twice is worth holding to, while a first count, or one that
 //! disagrees, is only a lower bound worth testing quickly. Per-second
 //! windows use short settle, doubling and recovery times (a wrong guess
-//! costs at most a second of 429s); per-minute windows long ones.
+//! costs at most a second of 429s); per-minute windows long ones. The
+//! figures (paused-clock scenarios in `tests/ratelimit.rs`, and runs of the
+//! examples against the simulator) are in the README.
 
 mod adaptive;
 mod bucket;
