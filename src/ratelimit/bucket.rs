@@ -8,12 +8,11 @@
 //! evenly instead of sending it in bursts: a wrong estimate then costs one
 //! 429, not one per request in flight.
 //!
-//! A pacing target `t` sets the pacer's rate to `t × L` per period. Limits the
-//! user configured or the server advertised use [`LimiterConfig::stated_target`]
-//! (default 0.98) and also stretch the log to `period / t` (at most `L` in any
-//! stretched window: a margin for clock and network skew); limits learned
-//! from 429s use [`LimiterConfig::target`] (default 0.95) with a log of exactly
-//! one period, mirroring what the server just accepted.
+//! A pacing target `t` sets the pacer's rate to `t × L` per period and
+//! stretches the log to `period / t` (at most `L` in any stretched window: a
+//! margin for clock and network jitter). Limits the user configured or the
+//! server advertised use [`LimiterConfig::stated_target`] (default 0.98),
+//! limits learned from 429s [`LimiterConfig::target`] (default 0.95).
 //!
 //! How 429s move the estimates, and why, is described in the [module
 //! documentation](super) ("How limits are learned"); [`Window::throttled`]
@@ -116,8 +115,16 @@ struct Shared {
 
 /// Growth is bounded: an estimate never runs away to infinity.
 const MAX_GROWTH: f64 = 100.0;
-/// `A` at or above this share of the estimate means our own traffic filled the window.
+/// Two counts agree when each is at least this share of the other.
 const OWN_SHARE: f64 = 0.8;
+/// How far under a limit a count may fall from arrival jitter alone: one
+/// request in ten, at least one.
+fn jitter(limit: f64) -> f64 {
+    (limit / 10.0).max(1.0)
+}
+
+/// 429s at a stated limit (within `forget`) before it is taken as too high.
+const STATED_STRIKES: u32 = 3;
 
 impl Learned {
     /// The estimate `now`.
@@ -161,6 +168,8 @@ pub(crate) struct Window {
     reacted_at: Option<Instant>,
     /// First grant, the start of the slow start.
     started: Option<Instant>,
+    /// 429s that came with our count at a stated limit.
+    strikes: Option<Shared>,
 }
 
 /// The limit a window enforces right now.
@@ -168,7 +177,7 @@ pub(crate) struct Window {
 pub(crate) struct Effective {
     /// Requests allowed in any `window`.
     pub(crate) cap: u32,
-    /// Length of the sliding log: the period, stretched for stated limits.
+    /// Length of the sliding log: the period stretched by the pacing target.
     pub(crate) window: Duration,
     /// Pacing interval between grants (the pacing target applied).
     pub(crate) interval: Duration,
@@ -209,6 +218,7 @@ impl Window {
             paused_until: None,
             reacted_at: None,
             started: None,
+            strikes: None,
         }
     }
 
@@ -234,14 +244,12 @@ impl Window {
         };
         let cap = (estimate.floor() as u32).max(1);
         let target = target.clamp(0.05, 1.0);
-        // Stated limits: at most `cap` in any stretched window (a margin for
-        // skew). Learned limits: the log mirrors the server's window exactly
-        // (it holds the domain after a 429 until the server has room), and
-        // the pacer runs at `target` of the estimate.
-        let window = match source {
-            LimitSource::Learned => period,
-            _ => period.div_f64(target),
-        };
+        // At most `cap` in any window stretched to `period / target`: a
+        // margin for the jitter between our grant and the server's arrival
+        // time (a request sent exactly a period after another can arrive
+        // within the period). The pacer runs at `target` of the estimate,
+        // the same average rate.
+        let window = period.div_f64(target);
         let interval = period.div_f64(target * estimate.max(1.0));
         Some(Effective {
             cap,
@@ -384,6 +392,32 @@ impl Window {
         };
         let a = own.len() as f64;
         let probe = self.kind.probe(cfg);
+        if let (None, Some((cap, _))) = (&self.learned, self.stated) {
+            // A stated limit refused with our count at it, give or take the
+            // arrival jitter of one request in ten: keep it and wait for the
+            // window, unless it keeps happening (then it is a little high).
+            let cap = f64::from(cap);
+            if a >= cap - jitter(cap) {
+                let strikes = match self.strikes {
+                    Some(sh) if now.saturating_duration_since(sh.since) < probe.forget => Shared {
+                        since: sh.since,
+                        most: sh.most.max(a),
+                        cuts: sh.cuts + 1,
+                    },
+                    _ => Shared {
+                        since: now,
+                        most: a,
+                        cuts: 1,
+                    },
+                };
+                self.strikes = Some(strikes);
+                if strikes.cuts < STATED_STRIKES {
+                    self.paused_until = Some(oldest + period).filter(|p| *p > now);
+                    return Reaction::Estimate(cap);
+                }
+            }
+        }
+        self.strikes = None;
         let before = self.effective(now, cfg).map(|e| e.estimate);
         let fresh = |base: f64, confirmed: bool| Learned {
             base,
@@ -398,6 +432,18 @@ impl Window {
                     // Our own traffic filled the window at the confirmed
                     // level, or above it while probing: `A` is the limit.
                     fresh(a, true)
+                } else if l.shared.is_none() && a >= l.ceiling - jitter(l.ceiling) {
+                    // One short of the level: the arrival jitter of one
+                    // request. The level stays; a probe above it stops. If
+                    // the next 429 is short again, the window is shared.
+                    Learned {
+                        shared: Some(Shared {
+                            since: now,
+                            most: a,
+                            cuts: 0,
+                        }),
+                        ..fresh(l.ceiling, true)
+                    }
                 } else {
                     // Fewer of ours than the level: the window is shared
                     // (or the limit went down). Cut the current rate and
@@ -436,7 +482,8 @@ impl Window {
                     && a >= OWN_SHARE * l.base
                     && a * OWN_SHARE <= l.base =>
             {
-                fresh(a, true)
+                // Both counts are lower bounds: the larger is the limit.
+                fresh(a.max(l.base), true)
             }
             // The first 429 (limit unknown or stated), one within a period
             // of the last, or a count that disagrees with an unconfirmed
@@ -457,6 +504,7 @@ impl Window {
 
     fn set_stated(&mut self, stated: Option<(u32, LimitSource)>) {
         self.stated = stated;
+        self.strikes = None;
         // A new stated limit replaces what was learned: the adaptive estimate
         // takes over again at the next 429.
         self.learned = None;
@@ -923,7 +971,7 @@ mod tests {
         let (_, minute) = b.effective(now, &cfg);
         let minute = minute.unwrap();
         assert_eq!(minute.cap, 74);
-        assert_eq!(minute.window, secs(60));
+        assert_eq!(minute.window, secs(60).div_f64(0.95));
         assert_eq!(minute.source, LimitSource::Learned);
         // Room again only once enough of the accepted requests left the window.
         let next = b.try_grant(now, 75, &cfg).unwrap_err();
@@ -1115,6 +1163,30 @@ mod tests {
         assert_eq!(w.effective(t0 + secs(1), &cfg).unwrap().estimate, 2.0);
         assert_eq!(w.effective(t0 + secs(3), &cfg).unwrap().estimate, 8.0);
         assert_eq!(w.effective(t0 + secs(10), &cfg).unwrap().estimate, 12.0);
+    }
+
+    #[test]
+    fn a_429_at_a_stated_limit_is_jitter_until_it_repeats() {
+        let cfg = cfg();
+        let t0 = Instant::now();
+        let mut w = Window::new(WindowKind::Second, Some((10, LimitSource::Discovered)));
+        let mut id = 0;
+        let mut trip = |w: &mut Window, at: Instant| {
+            // Nine of ours in the second, the tenth refused.
+            for i in 0..10 {
+                w.grant(at + ms(100 * i), id + i, &cfg);
+            }
+            let r = w.throttled(at + ms(950), id + 9, &cfg);
+            id += 10;
+            r
+        };
+        assert_eq!(trip(&mut w, t0), Reaction::Estimate(10.0));
+        assert!(w.learned.is_none(), "kept the stated limit");
+        assert_eq!(w.next_free(t0 + ms(950), &cfg), Some(t0 + secs(1)));
+        assert_eq!(trip(&mut w, t0 + secs(5)), Reaction::Estimate(10.0));
+        // The third within a minute: the stated limit is a little high.
+        assert_eq!(trip(&mut w, t0 + secs(10)), Reaction::Estimate(9.0));
+        assert_eq!(w.learned.as_ref().map(|l| l.base), Some(9.0));
     }
 
     #[test]

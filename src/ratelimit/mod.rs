@@ -42,9 +42,15 @@
 //! bound on the limit, exact when nobody else is sending. The estimate treats
 //! it so:
 //!
-//! * **First 429 of a window** (limit unknown or only stated): the estimate
-//!   becomes `A`, *unconfirmed*. A stated limit is corrected at once, since the
-//!   server's answer outranks an advertisement. An unconfirmed estimate stays
+//! * **A 429 with our count at a stated limit** (configured or advertised,
+//!   within one request in ten): the arrival jitter of one request, not a
+//!   wrong limit. The limit stays; the window waits until the oldest of ours
+//!   has left. The third such 429 within [`Probe::forget`] means the stated
+//!   limit is a little high: it is then treated as below.
+//! * **First 429 of a window** (limit unknown, or our count clearly under a
+//!   stated limit): the estimate becomes `A`, *unconfirmed*. A stated limit
+//!   is corrected at once, since the server's answer outranks an
+//!   advertisement. An unconfirmed estimate stays
 //!   flat for [`Probe::settle`] (one period by default: the server's window
 //!   turns over, so anything others left in it is gone) and then doubles every
 //!   [`Probe::doubling`] (1 s for the per-second window: a mistake there costs
@@ -54,14 +60,16 @@
 //!   we happened to get.
 //! * **A later 429, a period or more after the first, whose count agrees**
 //!   (within 20 % of the count the unconfirmed estimate started from): our
-//!   own traffic filled the window both times, so `A` is the limit. The
-//!   estimate becomes `A`, *confirmed*: it holds for [`Probe::hold`], then
+//!   own traffic filled the window both times, so the larger count is the
+//!   limit. The estimate becomes that, *confirmed*: it holds for [`Probe::hold`], then
 //!   probes upward on a slow convex ramp (`gain × steps²`), so a raised
 //!   limit is found in minutes; the 429 that ends a probe confirms the level
 //!   again. A count that disagrees replaces an unconfirmed estimate, still
 //!   unconfirmed (a restart: a first count of 2 in a window the previous run
 //!   had filled, a later one of 10).
-//! * **A 429 with fewer of ours than a confirmed level**: someone else is
+//! * **A 429 one short of a confirmed level** (one request in ten): arrival
+//!   jitter. The level stays and a probe above it stops.
+//! * **A 429 with fewer of ours than that**: someone else is
 //!   using the quota (or, rarely, the limit went down). Like CUBIC (and the
 //!   adaptive limiter of the AWS SDKs), the current rate is cut to
 //!   [`Probe::beta`] of itself (never below `A`) instead of being replaced
