@@ -108,8 +108,9 @@ struct Shared {
     since: Instant,
     /// The most of our requests the window held at one of them.
     most: f64,
-    /// How many: each doubles the time to climb back, so a consumer that
-    /// stays is met by fewer and fewer 429s.
+    /// How many, one per period at most: each doubles the time to climb
+    /// back (up to 8 times), so a consumer that stays is met by fewer and
+    /// fewer 429s.
     cuts: u32,
 }
 
@@ -140,7 +141,7 @@ impl Learned {
         let mut plateau_from = Duration::ZERO;
         if self.base < self.ceiling {
             // Concave return from the cut to the confirmed level.
-            let cuts = self.shared.map_or(1, |sh| sh.cuts.clamp(1, 6));
+            let cuts = self.shared.map_or(1, |sh| sh.cuts.clamp(1, 4));
             let recovery = p.recovery * (1u32 << (cuts - 1));
             let x = 1.0 - s.as_secs_f64() / recovery.as_secs_f64().max(1e-3);
             if x > 0.0 {
@@ -460,7 +461,10 @@ impl Window {
                         |sh| Shared {
                             since: sh.since,
                             most: sh.most.max(a),
-                            cuts: sh.cuts + 1,
+                            // 429s within a period of the last cut meet the
+                            // same full window: not a further event.
+                            cuts: sh.cuts
+                                + u32::from(sent.saturating_duration_since(l.at) >= period),
                         },
                     );
                     if now.saturating_duration_since(sh.since) >= probe.forget {

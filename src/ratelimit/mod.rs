@@ -77,7 +77,9 @@
 //!   [`Probe::recovery`] on a concave curve (fast at first, slow near the
 //!   level). The level itself is not lowered by such a 429: a neighbour
 //!   sending steadily would otherwise ratchet it down one step per 429.
-//!   Each further 429 of the same run doubles the time to climb back, so a
+//!   Each further 429 of the same run (one a period at most; those within a
+//!   period of a cut meet the same full window) doubles the time to climb
+//!   back, up to eight times, so a
 //!   neighbour that stays is met by fewer and fewer 429s, and once they have
 //!   kept coming for [`Probe::forget`] (a minute for the per-second window)
 //!   our largest share since becomes the level. A throttle caused by a
