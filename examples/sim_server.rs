@@ -9,7 +9,13 @@
 //! Other flags: `--port N` (default: a free one), `--api-key K`, `--scim-token T`,
 //! `--rng-seed N`, `--limit DOMAIN=PER_MINUTE/PER_SECOND` (e.g. `--limit configuration=74/10`;
 //! repeatable), `--faults RATE:SEED` (e.g. `--faults 0.05:1`: 5 % of the requests faulted
-//! with seed 1, see `RandomFaults`).
+//! with seed 1, see `RandomFaults`). `GET /v2/request-limits/` advertises the enforced limits unless
+//! `--advertise DOMAIN=PER_MINUTE/PER_SECOND` (repeatable) advertises others, or
+//! `--no-request-limits` makes it answer 404. `--background DOMAIN=PER_SECOND`
+//! adds another consumer of that domain's quota (a second tool or replica).
+//!
+//! The figures of the README's "Rate limits" section come from runs against
+//! `--limit configuration=600/10 --limit search=300/5`.
 //!
 //! It honours `RUST_LOG` like the other examples, but the simulator logs
 //! nothing of its own: run the client with `RUST_LOG=opsgenie_users=debug`
@@ -19,7 +25,7 @@ use std::net::SocketAddr;
 
 use opsgenie_users::ratelimit::Limits;
 use opsgenie_users::Domain;
-use opsgenie_users_sim::{RandomFaults, Seed, Server};
+use opsgenie_users_sim::{RandomFaults, RequestLimits, Seed, Server};
 
 #[path = "common/mod.rs"]
 mod common;
@@ -72,8 +78,22 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                 let (domain, limit) = parse_limit(&value()?)?;
                 builder = builder.limit(domain, limit);
             }
+            "--advertise" => {
+                let (domain, limit) = parse_limit(&value()?)?;
+                builder = builder.advertise(domain, limit);
+            }
+            "--no-request-limits" => builder = builder.request_limits(RequestLimits::NotFound),
+            "--background" => {
+                let spec = value()?;
+                let (domain, rate) = spec
+                    .split_once('=')
+                    .ok_or_else(|| format!("--background {spec}: expected DOMAIN=PER_SECOND"))?;
+                let domain =
+                    Domain::parse(domain).ok_or_else(|| format!("unknown domain {domain}"))?;
+                builder = builder.background_load(domain, rate.parse()?);
+            }
             "-h" | "--help" => {
-                println!("usage: sim_server [--port N] [--users N] [--teams N] [--schedules N] [--api-key K] [--scim-token T] [--rng-seed N] [--limit DOMAIN=PER_MINUTE/PER_SECOND]... [--faults RATE:SEED]");
+                println!("usage: sim_server [--port N] [--users N] [--teams N] [--schedules N] [--api-key K] [--scim-token T] [--rng-seed N] [--limit DOMAIN=PER_MINUTE/PER_SECOND]... [--faults RATE:SEED] [--advertise DOMAIN=PER_MINUTE/PER_SECOND]... [--no-request-limits] [--background DOMAIN=PER_SECOND]...");
                 return Ok(());
             }
             other => return Err(format!("unknown flag {other} (try --help)").into()),

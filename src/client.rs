@@ -36,6 +36,10 @@ pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(300);
 /// Default cap on the size of a response body (16 MiB).
 pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 16 * 1024 * 1024;
+/// How long the automatic read of `GET /v2/request-limits/` may take (all
+/// its attempts) before the first call goes ahead without it (see
+/// [`ClientBuilder::discover_rate_limits`]).
+pub const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(5);
 /// The `User-Agent` sent by default.
 pub const USER_AGENT: &str = concat!("opsgenie-users/", env!("CARGO_PKG_VERSION"));
 
@@ -179,11 +183,7 @@ impl Core {
             Ok(h) => h,
             Err(e) => return Ok(Err(e)),
         };
-        let key = BucketKey {
-            credential: auth.fingerprint(),
-            base_url: base.as_str().to_string(),
-            domain: req.domain,
-        };
+        let key = bucket_key(base, auth, req.domain);
         loop {
             let Ok(mut permit) =
                 tokio::time::timeout_at(deadline, self.limiter.acquire(&key)).await
@@ -307,6 +307,15 @@ impl Core {
     }
 }
 
+/// The limiter bucket of requests to `base` with `auth` in `domain`.
+fn bucket_key(base: &Url, auth: &Auth, domain: Domain) -> BucketKey {
+    BucketKey {
+        credential: auth.fingerprint(),
+        base_url: base.as_str().to_string(),
+        domain,
+    }
+}
+
 /// `METHOD url` without query string or user info, for errors.
 fn request_label(req: &ApiRequest, url: &Url) -> String {
     format!("{} {}", req.method, redact_url(url))
@@ -363,6 +372,10 @@ struct ClientInner {
     core: Arc<Core>,
     base_url: Url,
     auth: Auth,
+    /// Set once the account's limits were read (or the read failed); `None`
+    /// when discovery is off. One per client (credential and base URL):
+    /// concurrent first calls share one read, later calls only check it.
+    discovery: Option<tokio::sync::OnceCell<()>>,
 }
 
 /// The Opsgenie REST API v2 client. Cheap to clone (an `Arc` inside); share it
@@ -426,11 +439,79 @@ impl Client {
     }
 
     /// Like [`send`](Self::send) but returns the final response whatever its status.
+    ///
+    /// The client's first call first reads the account's rate limits (see
+    /// [`ClientBuilder::discover_rate_limits`]).
     pub async fn execute(&self, req: &ApiRequest) -> Result<ApiResponse> {
+        if let Some(reason) = &req.invalid {
+            // Refused before anything is sent, the limits read included.
+            return Err(Error::InvalidInput(reason.clone()));
+        }
+        self.discover_once().await;
         self.inner
             .core
             .execute(&self.inner.base_url, &self.inner.auth, req)
             .await
+    }
+
+    /// Reads the advertised limits before the client's first call, once.
+    /// Whatever happens (404, 403, timeout, an odd body), the caller's call
+    /// goes ahead: the limits then stay unknown and are learned from 429s.
+    async fn discover_once(&self) {
+        let Some(cell) = &self.inner.discovery else {
+            return;
+        };
+        if cell.initialized() {
+            return;
+        }
+        let timeout = DISCOVERY_TIMEOUT.min(self.inner.core.request_timeout);
+        cell.get_or_init(|| async {
+            let outcome = tokio::time::timeout(timeout, self.read_request_limits()).await;
+            match outcome {
+                Ok(Ok(found)) if found.is_empty() => tracing::info!(
+                    target: "opsgenie_users::ratelimit",
+                    "GET /v2/request-limits/ advertised no usable limits: limits unknown, learned from 429s"
+                ),
+                Ok(Ok(found)) => tracing::debug!(
+                    target: "opsgenie_users::ratelimit",
+                    domains = found.len(),
+                    "rate limits discovered"
+                ),
+                Ok(Err(e)) => tracing::info!(
+                    target: "opsgenie_users::ratelimit",
+                    error = %e,
+                    "GET /v2/request-limits/ failed: limits unknown, learned from 429s"
+                ),
+                Err(_) => tracing::info!(
+                    target: "opsgenie_users::ratelimit",
+                    ?timeout,
+                    "GET /v2/request-limits/ timed out: limits unknown, learned from 429s"
+                ),
+            }
+        })
+        .await;
+    }
+
+    /// `GET /v2/request-limits/` on the one request path (it counts against
+    /// the Configuration quota like any call); hands what it found to the
+    /// limiter for this client's credential and base URL.
+    async fn read_request_limits(&self) -> Result<Vec<(Domain, Limits)>> {
+        let inner = &*self.inner;
+        let req = ApiRequest::get(Domain::Configuration).path("v2/request-limits/");
+        let resp = inner
+            .core
+            .execute(&inner.base_url, &inner.auth, &req)
+            .await?
+            .error_for_status()?;
+        let found = parse_request_limits(&resp.body);
+        for (domain, limits) in &found {
+            let key = bucket_key(&inner.base_url, &inner.auth, *domain);
+            inner
+                .core
+                .limiter
+                .set_bucket_limits(&key, *limits, LimitSource::Discovered);
+        }
+        Ok(found)
     }
 
     /// Per-bucket rate-limit statistics of this client's limiter (requests
@@ -508,10 +589,16 @@ impl Client {
     }
 
     /// Reads the account's advertised limits from the undocumented
-    /// `GET /v2/request-limits/` and hands them to the limiter (domains the
-    /// user configured keep the user's limits). Returns what was found; an
-    /// account without the endpoint gives an error or an empty list. The
-    /// advertised numbers may be stale: 429s still have the last word.
+    /// `GET /v2/request-limits/` now and hands them to the limiter for this
+    /// client's credential and base URL (domains the user configured keep
+    /// the user's limits). Returns what was found; an account without the
+    /// endpoint gives an error or an empty list. The advertised numbers may
+    /// be stale: 429s still have the last word.
+    ///
+    /// A client does this by itself before its first call (see
+    /// [`ClientBuilder::discover_rate_limits`]); call it to read the limits
+    /// again, or to see them. A successful call here also counts as that
+    /// first read.
     ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
@@ -520,15 +607,10 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn discover_rate_limits(&self) -> Result<Vec<(Domain, Limits)>> {
-        let resp = self
-            .send(ApiRequest::get(Domain::Configuration).path("v2/request-limits/"))
-            .await?;
-        let found = parse_request_limits(&resp.body);
-        for (domain, limits) in &found {
-            self.inner
-                .core
-                .limiter
-                .set_limits(*domain, *limits, LimitSource::Discovered);
+        let found = self.read_request_limits().await?;
+        if let Some(cell) = &self.inner.discovery {
+            // Already set when an automatic read ran first: nothing to do.
+            let _ = cell.set(());
         }
         Ok(found)
     }
@@ -584,6 +666,7 @@ pub struct ClientBuilder {
     deadline: Option<Duration>,
     max_response_size: Option<u64>,
     allow_insecure_http: bool,
+    no_discovery: bool,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -634,9 +717,11 @@ impl ClientBuilder {
     }
 
     /// Use this rate limiter (share one `Arc` between clients to share
-    /// buckets). Default: a fresh [`AdaptiveLimiter`] per client, with every
-    /// limit unknown (learned from 429s); pass
-    /// [`Unlimited`](crate::ratelimit::Unlimited) to switch limiting off.
+    /// buckets). Default: a fresh [`AdaptiveLimiter`] per client, with the
+    /// limits the account advertises (see
+    /// [`discover_rate_limits`](Self::discover_rate_limits)), else unknown
+    /// and learned from 429s; pass [`Unlimited`](crate::ratelimit::Unlimited)
+    /// to switch limiting off.
     pub fn rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
         self.limiter = Some(limiter);
         self
@@ -679,6 +764,39 @@ impl ClientBuilder {
         self
     }
 
+    /// Whether the client reads the account's limits from
+    /// `GET /v2/request-limits/` before its first call (default: yes).
+    ///
+    /// The read happens once per client (clones share it; concurrent first
+    /// calls wait for the same read), goes through the rate limiter like any
+    /// call and counts against the Configuration quota. What it advertises
+    /// becomes each domain's limit for this client's credential and base URL
+    /// ([`LimitSource::Discovered`]; limits you configured on the limiter
+    /// win). It is never an error to the caller: a 404 (an account or proxy
+    /// without the endpoint), a 403, a timeout after [`DISCOVERY_TIMEOUT`] or
+    /// an odd body leaves the limits unknown, learned from 429s, and the
+    /// caller's own call proceeds. Advertised limits that are too high are
+    /// corrected by the first 429 in each window.
+    ///
+    /// Turn it off for a custom limiter that needs no limits (such as
+    /// [`Unlimited`](crate::ratelimit::Unlimited)), with scripted transports
+    /// that expect only your own requests, or to keep the first call from
+    /// waiting for the read; [`Client::discover_rate_limits`] still reads the
+    /// limits on demand.
+    ///
+    /// ```
+    /// let client = opsgenie_users::Client::builder()
+    ///     .api_key("your-api-key")
+    ///     .discover_rate_limits(false)
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), opsgenie_users::Error>(())
+    /// ```
+    pub fn discover_rate_limits(mut self, yes: bool) -> Self {
+        self.no_discovery = !yes;
+        self
+    }
+
     /// Allow `http://` to hosts other than loopback. Off by default: the key
     /// would travel in clear text.
     pub fn allow_insecure_http(mut self, yes: bool) -> Self {
@@ -706,6 +824,7 @@ impl ClientBuilder {
                 core,
                 base_url,
                 auth: Auth::Genie(key),
+                discovery: (!self.no_discovery).then(tokio::sync::OnceCell::new),
             }),
         })
     }

@@ -67,6 +67,8 @@ impl Transport for Scripted {
 fn limited_client(t: &Scripted, limits: Limits, policy: RetryPolicy) -> Client {
     Client::builder()
         .api_key("cancel-test-key")
+        // The script answers only the calls the tests make.
+        .discover_rate_limits(false)
         .transport(t.clone())
         .rate_limiter(Arc::new(AdaptiveLimiter::new(
             LimiterConfig::default().limit(Domain::Configuration, limits),

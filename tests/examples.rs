@@ -908,6 +908,8 @@ async fn rust_log_shows_requests_waits_and_retries_on_stderr_only() {
             opsgenie_users::Domain::Configuration,
             opsgenie_users::ratelimit::Limits::per_minute(600).and_per_second(4),
         )
+        // Not advertised: the client learns the limit from a 429.
+        .request_limits(opsgenie_users_sim::RequestLimits::NotFound)
         .start()
         .await
         .unwrap();
@@ -937,7 +939,7 @@ async fn rust_log_shows_requests_waits_and_retries_on_stderr_only() {
     assert!(!text.contains("sending"), "logs stay off stdout: {text}");
     assert!(!log.contains('\u{1b}'), "no colours when not a terminal");
     assert!(!log.contains(server.api_key()), "the key leaked");
-    // Six creates at once over 4/s: throttled, retried, then paced.
+    // Six creates at once over 4/s, unknown to the client: throttled, retried, then paced.
     assert!(server.throttled_total() > 0, "{log}");
     assert!(log.contains("retrying"), "{log}");
     assert!(

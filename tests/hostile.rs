@@ -107,6 +107,8 @@ fn client(base: &str) -> opsgenie_users::ClientBuilder {
         .api_key(KEY)
         .base_url(base)
         .rate_limiter(Arc::new(opsgenie_users::ratelimit::Unlimited))
+        // The servers here count connections: only the test's own requests.
+        .discover_rate_limits(false)
 }
 
 fn list_users() -> ApiRequest {
@@ -270,6 +272,7 @@ async fn the_deadline_covers_every_attempt_and_backoff() {
     let c = Client::builder()
         .api_key(KEY)
         .transport(t.clone())
+        .discover_rate_limits(false)
         .retry_policy(
             RetryPolicy::default()
                 .max_attempts(100)
@@ -318,6 +321,7 @@ async fn the_deadline_covers_the_wait_for_a_slot() {
     let c = Client::builder()
         .api_key(KEY)
         .transport(t.clone())
+        .discover_rate_limits(false)
         .rate_limiter(limiter)
         .request_timeout(Duration::from_secs(1))
         .deadline(Duration::from_secs(10))

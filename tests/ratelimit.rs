@@ -85,6 +85,119 @@ async fn rate_climbs_back_after_a_limit_increase() {
     assert_eq!(r.load.failed, 0);
 }
 
+// ---- learning a per-second limit: alone, advertised wrong, shared ---------
+
+/// Opsgenie's Configuration limits on the plans the issue measured.
+fn live() -> Limits {
+    Limits::per_minute(600).and_per_second(10)
+}
+
+/// 300 creates from 4 workers, 1 ms each way (a local server).
+fn bulk(s: Scenario) -> Scenario {
+    s.workers(4).latency(Duration::from_millis(1))
+}
+
+#[tokio::test(start_paused = true)]
+async fn unknown_limits_300_creates_at_the_per_second_limit_with_two_429s() {
+    let start = Instant::now();
+    let (r, server) = bulk(Scenario::new(live())).run_batch(300).await;
+    let thr: Vec<Duration> = server
+        .throttled_times()
+        .iter()
+        .map(|t| *t - start)
+        .collect();
+    println!("unknown, 300 creates: {r:?}, 429s at {thr:?}");
+    assert_eq!((r.succeeded, r.failed), (300, 0));
+    // Slow start trips once, the unconfirmed estimate once more.
+    assert!(server.throttled() <= 2, "{thr:?}");
+    // From then on, 95 % of the limit: every 10 s after the first 5 s.
+    for from in [5, 15] {
+        let n = server.accepted_between(start + secs(from), start + secs(from + 10));
+        assert!(n >= 94, "{n} accepted in [{from} s, {} s)", from + 10);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn advertised_limits_four_times_too_high_are_corrected_with_two_429s() {
+    let start = Instant::now();
+    let (r, server) =
+        bulk(Scenario::new(live()).advertised(Limits::per_minute(2400).and_per_second(40)))
+            .run_batch(300)
+            .await;
+    let thr: Vec<Duration> = server
+        .throttled_times()
+        .iter()
+        .map(|t| *t - start)
+        .collect();
+    println!("advertised 4x, 300 creates: {r:?}, 429s at {thr:?}");
+    assert_eq!((r.succeeded, r.failed), (300, 0));
+    assert!(server.throttled() <= 2, "{thr:?}");
+    for from in [5, 15] {
+        let n = server.accepted_between(start + secs(from), start + secs(from + 10));
+        assert!(n >= 94, "{n} accepted in [{from} s, {} s)", from + 10);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn advertised_right_limits_cost_no_429() {
+    let (r, server) = bulk(Scenario::new(live()).advertised(live()))
+        .run_batch(300)
+        .await;
+    assert_eq!((r.succeeded, server.throttled()), (300, 0));
+}
+
+/// The accepted requests in `[from, from + 10 s)` of a run.
+fn ten_seconds_from(r: &opsgenie_users_sim::ratelimit::ScenarioReport, from: Duration) -> usize {
+    r.accepted_in(from, from + secs(10))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_window_left_full_by_a_previous_run_does_not_collapse_the_estimate() {
+    // A restart: the interrupted run's last 8 requests are still in the
+    // server's one-second window when this run starts.
+    for advertised in [None, Some(live())] {
+        let mut s = bulk(Scenario::new(live()))
+            .other_consumer_at(Duration::ZERO, 8)
+            .duration(secs(60));
+        if let Some(l) = advertised {
+            s = s.advertised(l);
+        }
+        let r = s.run().await;
+        let thr = r.throttled_at();
+        println!("restart (advertised {advertised:?}): {r:?}, 429s at {thr:?}");
+        let first = thr[0];
+        // At least 90 % of the real limit within 10 s of the 429, and kept.
+        let n = ten_seconds_from(&r, first + secs(10));
+        assert!(n >= 90, "{n} accepted in the 10 s from 10 s after the 429");
+        assert!(r.throttled <= 4, "{thr:?}");
+        // The whole minute: within 1/1.2 of the limit's pace (95 % of 600).
+        assert!(r.accepted as f64 >= 570.0 / 1.2, "{}", r.accepted);
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn another_consumer_costs_seconds_once_it_stops() {
+    // Alone and settled at 10/s; from 20 s to 30 s another tool sends 6/s.
+    let r = bulk(Scenario::new(live()))
+        .other_load(secs(20), secs(30), 6.0)
+        .duration(secs(60))
+        .run()
+        .await;
+    let thr = r.throttled_at();
+    println!("another consumer at 6/s from 20 s to 30 s: {r:?}, 429s at {thr:?}");
+    // Sharing: we keep a share while it sends (the server takes 10 in all).
+    assert!(r.accepted_in(secs(21), secs(30)) >= 25);
+    // Once it stops, at least 90 % of the limit within 10 s, and kept.
+    let n = r.accepted_in(secs(32), secs(42));
+    assert!(n >= 90, "{n}");
+    let n = r.accepted_in(secs(40), secs(50));
+    assert!(n >= 93, "{n}");
+    assert!(
+        thr.iter().all(|t| *t < secs(32) || *t > secs(50)),
+        "{thr:?}"
+    );
+}
+
 // ---- the limiter on its own: FIFO, cancellation ---------------------------
 
 fn key() -> BucketKey {
@@ -240,6 +353,8 @@ fn retrying_client(base: &str, policy: RetryPolicy) -> Client {
                 .max_backoff(Duration::from_millis(20)),
         )
         .request_timeout(Duration::from_secs(5))
+        // These tests count attempts: no limits read first.
+        .discover_rate_limits(false)
         .build()
         .unwrap()
 }
@@ -306,7 +421,10 @@ async fn throttled_post_is_retried_then_succeeds() {
     assert_eq!(m.calls_async().await, 2);
     let stats = c.rate_limit_stats();
     assert_eq!((stats[0].sent, stats[0].throttled), (2, 1));
-    assert_eq!(stats[0].per_second, Some(1.0), "learned from the 429");
+    assert_eq!(
+        stats[0].per_second, None,
+        "none of ours was in the window: nothing to learn from"
+    );
 }
 
 #[tokio::test]

@@ -9,11 +9,14 @@ use opsgenie_users::{ApiRequest, ApiResponse, Client, Domain, Error, RetryPolicy
 use opsgenie_users_sim::{Fault, FaultRule, KeyRights, Seed, Server};
 use serde_json::{json, Value};
 
-/// A client without retries, so each answer maps straight to its result.
+/// A client without retries, so each answer maps straight to its result,
+/// and without the read of the account's limits, so the request log holds
+/// only the test's requests and the limiter does not know the limits.
 fn plain(server: &Server) -> Client {
     server
         .client_builder()
         .retry_policy(RetryPolicy::none())
+        .discover_rate_limits(false)
         .build()
         .unwrap()
 }
@@ -558,6 +561,7 @@ async fn injected_faults() {
         .client_builder()
         .retry_policy(RetryPolicy::none())
         .request_timeout(Duration::from_millis(300))
+        .discover_rate_limits(false)
         .build()
         .unwrap();
 
@@ -599,6 +603,7 @@ async fn injected_faults() {
     let retrying = server
         .client_builder()
         .retry_policy(RetryPolicy::default().base_delay(Duration::from_millis(1)))
+        .discover_rate_limits(false)
         .build()
         .unwrap();
     let ok = retrying.send(users()).await.unwrap();

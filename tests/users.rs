@@ -1319,6 +1319,7 @@ async fn delete_whose_retry_finds_the_user_gone_succeeds() {
         .base_url("http://127.0.0.1:9")
         .transport_arc(transport.clone())
         .retry_policy(RetryPolicy::default().base_delay(Duration::from_millis(1)))
+        .discover_rate_limits(false)
         .build()
         .unwrap();
     let w = c.users().delete("jo@x.com").await.unwrap();
@@ -1334,6 +1335,7 @@ async fn delete_whose_retry_finds_the_user_gone_succeeds() {
         .base_url("http://127.0.0.1:9")
         .transport(DeleteThenGone(std::sync::Mutex::new(vec!["x".into()])))
         .retry_policy(RetryPolicy::none())
+        .discover_rate_limits(false)
         .build()
         .unwrap();
     assert!(matches!(

@@ -103,6 +103,7 @@ fn scripted(script: &Arc<Script>) -> Client {
         .base_url("http://127.0.0.1:9")
         .transport_arc(script.clone())
         .rate_limiter(Arc::new(opsgenie_users::ratelimit::Unlimited))
+        .discover_rate_limits(false)
         .retry_policy(RetryPolicy::default().base_delay(Duration::from_millis(1)))
         .build()
         .unwrap()

@@ -17,7 +17,7 @@ use tokio::time::Instant;
 use crate::fault::{Fault, FaultRule, RandomFaultState};
 use crate::rest::{self, Req};
 use crate::scim;
-use crate::server::KeyRights;
+use crate::server::{KeyRights, RequestLimits};
 use crate::state::{fail, Fail, State};
 use crate::window::RollingWindow;
 
@@ -58,6 +58,11 @@ pub(crate) struct Shared {
     pub(crate) scim_token: String,
     pub(crate) directory: String,
     pub(crate) limits: Mutex<BTreeMap<Domain, RollingWindow>>,
+    /// What `GET /v2/request-limits/` answers.
+    pub(crate) request_limits: RequestLimits,
+    /// Requests of other consumers of the account's quota the windows
+    /// accepted and refused, per domain (not in the request log).
+    pub(crate) others: Mutex<BTreeMap<Domain, (u64, u64)>>,
     pub(crate) faults: Mutex<Vec<FaultRule>>,
     pub(crate) random_faults: Mutex<Option<RandomFaultState>>,
     pub(crate) log: Mutex<Vec<RequestRecord>>,
@@ -157,23 +162,54 @@ impl Shared {
         }
     }
 
-    fn limits_json(&self) -> Value {
-        let limits = lock(&self.limits);
-        Value::Array(
-            limits
+    /// Another consumer of the account's quota sends `n` requests in
+    /// `domain` now; returns how many the window accepted.
+    pub(crate) fn other_consumer(&self, domain: Domain, n: u64) -> u64 {
+        let now = Instant::now();
+        let mut accepted = 0;
+        {
+            let mut limits = lock(&self.limits);
+            for _ in 0..n {
+                let ok = match limits.get_mut(&domain) {
+                    Some(window) => window.admit(now).is_ok(),
+                    None => true,
+                };
+                accepted += u64::from(ok);
+            }
+        }
+        let mut others = lock(&self.others);
+        let e = others.entry(domain).or_default();
+        e.0 += accepted;
+        e.1 += n - accepted;
+        accepted
+    }
+
+    /// The `rateLimits` list of `GET /v2/request-limits/`, or `None` when
+    /// the endpoint is not there.
+    fn limits_json(&self) -> Option<Value> {
+        let listed: Vec<(Domain, opsgenie_users::ratelimit::Limits)> = match &self.request_limits {
+            RequestLimits::Enforced => lock(&self.limits)
                 .iter()
-                .map(|(d, w)| {
+                .map(|(d, w)| (*d, w.limits()))
+                .collect(),
+            RequestLimits::Advertised(map) => map.iter().map(|(d, l)| (*d, *l)).collect(),
+            RequestLimits::NotFound => return None,
+        };
+        Some(Value::Array(
+            listed
+                .into_iter()
+                .map(|(d, limits)| {
                     let mut l = Vec::new();
-                    if let Some(pm) = w.limits().per_minute {
+                    if let Some(pm) = limits.per_minute {
                         l.push(json!({"limit": pm, "periodInSeconds": 60}));
                     }
-                    if let Some(ps) = w.limits().per_second {
+                    if let Some(ps) = limits.per_second {
                         l.push(json!({"limit": ps, "periodInSeconds": 1}));
                     }
                     json!({"domain": d.as_str().to_lowercase(), "limits": l})
                 })
                 .collect(),
-        )
+        ))
     }
 }
 
@@ -467,6 +503,12 @@ async fn serve(
                 base: host,
             };
             let limits = sh.limits_json();
+            if limits.is_none() && req.method == Method::GET && req.segs == ["v2", "request-limits"]
+            {
+                // An account (or a proxy) without the undocumented endpoint.
+                return ctx.error(&fail(404, "No handler found for this path and method"));
+            }
+            let limits = limits.unwrap_or_default();
             let mut st = lock(&sh.state);
             match rest::dispatch(&mut st, &req, limits) {
                 Ok((status, body)) => ctx.json(status, body),

@@ -35,6 +35,11 @@
 //!   [`Limits`](opsgenie_users::ratelimit::Limits)): 429 with `X-RateLimit-State: THROTTLED`, `X-RateLimit-Reason` and
 //!   `X-RateLimit-Period-In-Sec`, never `Retry-After`. Every other answer
 //!   carries `X-RateLimit-State: OK`; every JSON answer `took` and `requestId`.
+//! * The undocumented `GET /v2/request-limits/` (in the Configuration
+//!   domain) advertises the enforced limits, or others, or answers 404
+//!   ([`ServerBuilder::request_limits`], [`ServerBuilder::advertise`]).
+//! * Other consumers of the same quota: a steady background load
+//!   ([`ServerBuilder::background_load`]) or a burst ([`Server::other_consumer`]).
 //! * Fault injection ([`Fault`]): JSON 5xx, the CDN's HTML 503, a dropped
 //!   connection, each before or after the write was applied, a delay; by
 //!   rule ([`Server::inject`]) or for a seeded random share of all requests
@@ -117,7 +122,7 @@ mod window;
 pub use fault::{Fault, FaultRule, RandomFaults};
 pub use handler::RequestRecord;
 pub use model::*;
-pub use server::{KeyRights, Seed, Server, ServerBuilder};
+pub use server::{KeyRights, RequestLimits, Seed, Server, ServerBuilder};
 
 // Compile the README's Rust snippet as a doctest.
 #[cfg(doctest)]

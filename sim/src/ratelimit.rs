@@ -58,6 +58,8 @@ struct ServerInner {
     latency: Duration,
     domain: Domain,
     requests: AtomicU64,
+    /// What `GET /v2/request-limits/` advertises (`None`: 404).
+    advertised: Mutex<Option<Limits>>,
 }
 
 struct ServerState {
@@ -85,12 +87,24 @@ impl RateLimitedServer {
                 latency,
                 domain: Domain::Configuration,
                 requests: AtomicU64::new(0),
+                advertised: Mutex::new(None),
             }),
         }
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, ServerState> {
         self.inner.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Answers `GET /v2/request-limits/` with `limits` for the Configuration
+    /// domain (right or wrong); `None` (the default) answers 404. The
+    /// request counts against the window like any other.
+    pub fn advertise(&self, limits: Option<Limits>) {
+        *self
+            .inner
+            .advertised
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = limits;
     }
 
     /// Changes the enforced limits from now on.
@@ -126,6 +140,26 @@ impl RateLimitedServer {
             .count()
     }
 
+    /// Another consumer of the same quota sends `n` requests now (they fill
+    /// the window like ours, refused ones do not count); returns how many
+    /// were accepted. They are not in [`accepted`](Self::accepted) nor
+    /// [`throttled`](Self::throttled).
+    pub fn other_consumer(&self, n: usize) -> usize {
+        let now = Instant::now();
+        let mut st = self.state();
+        (0..n).filter(|_| st.window.admit(now).is_ok()).count()
+    }
+
+    /// Arrival times of the accepted requests.
+    pub fn accepted_times(&self) -> Vec<Instant> {
+        self.state().accepted.clone()
+    }
+
+    /// Refused requests' arrival times.
+    pub fn throttled_times(&self) -> Vec<Instant> {
+        self.state().throttled.clone()
+    }
+
     /// Decides on a request arriving at `now`: `None` accepts, `Some(period)` refuses.
     fn admit(&self, now: Instant) -> Option<u64> {
         let mut st = self.state();
@@ -146,14 +180,42 @@ impl RateLimitedServer {
 impl Transport for RateLimitedServer {
     async fn send(
         &self,
-        _req: http::Request<Bytes>,
+        req: http::Request<Bytes>,
     ) -> Result<http::Response<Bytes>, TransportError> {
         tokio::time::sleep(self.inner.latency).await;
         let n = self.inner.requests.fetch_add(1, Ordering::Relaxed);
         let refused = self.admit(Instant::now());
         tokio::time::sleep(self.inner.latency).await;
         let b = http::Response::builder().header("content-type", "application/json");
+        let limits_asked =
+            req.method() == http::Method::GET && req.uri().path().ends_with("/v2/request-limits/");
+        let advertised = *self
+            .inner
+            .advertised
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         let resp = match refused {
+            None if limits_asked => match advertised {
+                Some(l) => {
+                    let mut listed = Vec::new();
+                    if let Some(pm) = l.per_minute {
+                        listed.push(serde_json::json!({"limit": pm, "periodInSeconds": 60}));
+                    }
+                    if let Some(ps) = l.per_second {
+                        listed.push(serde_json::json!({"limit": ps, "periodInSeconds": 1}));
+                    }
+                    let body = serde_json::json!({
+                        "data": {"rateLimits": [{"domain": "configuration", "limits": listed}]},
+                        "took": 0.001, "requestId": format!("sim-{n}"),
+                    });
+                    b.status(200)
+                        .header("x-ratelimit-state", "OK")
+                        .body(Bytes::from(body.to_string()))
+                }
+                None => b.status(404).header("x-ratelimit-state", "OK").body(Bytes::from(
+                    format!(r#"{{"message":"No handler found","took":0.0,"requestId":"sim-{n}"}}"#),
+                )),
+            },
             None => b
                 .status(201)
                 .header("x-ratelimit-state", "OK")
@@ -284,6 +346,9 @@ pub struct Scenario {
     server: Limits,
     configured: Option<Limits>,
     change: Option<(Duration, Limits)>,
+    advertised: Option<Limits>,
+    others: Vec<(Duration, usize)>,
+    other_loads: Vec<(Duration, Duration, f64)>,
     workers: usize,
     duration: Duration,
     latency: Duration,
@@ -325,6 +390,9 @@ impl Scenario {
             server,
             configured: None,
             change: None,
+            advertised: None,
+            others: Vec::new(),
+            other_loads: Vec::new(),
             workers: 16,
             duration: Duration::from_secs(600),
             latency: Duration::from_millis(40),
@@ -337,9 +405,34 @@ impl Scenario {
         self
     }
 
+    /// The server advertises `limits` in `GET /v2/request-limits/` (right or
+    /// wrong) and the client reads them before its first call, as by
+    /// default. Without this the client skips that read.
+    pub fn advertised(mut self, limits: Limits) -> Self {
+        self.advertised = Some(limits);
+        self
+    }
+
     /// The server switches to `limits` at `at` after the start.
     pub fn change_at(mut self, at: Duration, limits: Limits) -> Self {
         self.change = Some((at, limits));
+        self
+    }
+
+    /// Another consumer of the same quota sends `n` requests at once `at`
+    /// after the start (at `Duration::ZERO`: a window the previous run of a
+    /// job left full).
+    pub fn other_consumer_at(mut self, at: Duration, n: usize) -> Self {
+        self.others.push((at, n));
+        self
+    }
+
+    /// Another consumer of the same quota sends `per_second` requests a
+    /// second, evenly spaced, from `from` to `until` after the start.
+    pub fn other_load(mut self, from: Duration, until: Duration, per_second: f64) -> Self {
+        if per_second.is_finite() && per_second > 0.0 {
+            self.other_loads.push((from, until, per_second));
+        }
         self
     }
 
@@ -367,11 +460,13 @@ impl Scenario {
             cfg = cfg.limit(Domain::Configuration, l);
         }
         let limiter = Arc::new(AdaptiveLimiter::new(cfg));
+        server.advertise(self.advertised);
         let client = Client::builder()
             .api_key("simulated-key")
             .base_url("http://127.0.0.1:9")
             .transport(server.clone())
             .rate_limiter(limiter.clone())
+            .discover_rate_limits(self.advertised.is_some())
             .build()
             .unwrap_or_else(|e| panic!("static client configuration: {e}"));
         (client, limiter)
@@ -382,13 +477,7 @@ impl Scenario {
         let server = RateLimitedServer::with_latency(self.server, self.latency);
         let (client, limiter) = self.client(&server);
         let start = Instant::now();
-        if let Some((at, limits)) = self.change {
-            let s = server.clone();
-            tokio::spawn(async move {
-                tokio::time::sleep_until(start + at).await;
-                s.set_limits(limits);
-            });
-        }
+        self.schedule(&server, start);
         let load = run_load(&client, self.workers, start + self.duration, create_user).await;
         let minutes = (self.duration.as_secs() / 60) as u32;
         let per_minute = (0..minutes)
@@ -408,10 +497,45 @@ impl Scenario {
         }
     }
 
+    /// Starts the limit change and the other consumers.
+    fn schedule(&self, server: &RateLimitedServer, start: Instant) {
+        if let Some((at, limits)) = self.change {
+            let s = server.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep_until(start + at).await;
+                s.set_limits(limits);
+            });
+        }
+        for &(from, until, rate) in &self.other_loads {
+            let s = server.clone();
+            tokio::spawn(async move {
+                let every = Duration::from_secs_f64(1.0 / rate);
+                let mut next = start + from;
+                while next < start + until {
+                    tokio::time::sleep_until(next).await;
+                    s.other_consumer(1);
+                    next += every;
+                }
+            });
+        }
+        for &(at, n) in &self.others {
+            if at.is_zero() {
+                server.other_consumer(n);
+                continue;
+            }
+            let s = server.clone();
+            tokio::spawn(async move {
+                tokio::time::sleep_until(start + at).await;
+                s.other_consumer(n);
+            });
+        }
+    }
+
     /// Sends `n` user creates and waits for all of them.
     pub async fn run_batch(&self, n: u64) -> (LoadReport, RateLimitedServer) {
         let server = RateLimitedServer::with_latency(self.server, self.latency);
         let (client, _) = self.client(&server);
+        self.schedule(&server, Instant::now());
         let report = run_batch(&client, self.workers, n, create_user).await;
         (report, server)
     }
@@ -438,6 +562,21 @@ impl ScenarioReport {
     pub fn throttled_offsets(&self) -> Vec<Duration> {
         let st = self.server.state();
         st.throttled.iter().map(|t| *t - self.start).collect()
+    }
+
+    /// Requests accepted with arrival between `from` and `to` after the start.
+    pub fn accepted_in(&self, from: Duration, to: Duration) -> usize {
+        self.server
+            .accepted_between(self.start + from, self.start + to)
+    }
+
+    /// When each 429 was answered, as offsets from the start.
+    pub fn throttled_at(&self) -> Vec<Duration> {
+        self.server
+            .throttled_times()
+            .into_iter()
+            .map(|t| t.saturating_duration_since(self.start))
+            .collect()
     }
 
     /// Requests accepted in the rolling minute starting `offset` after the start.

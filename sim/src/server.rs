@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::atomic::AtomicU64;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use opsgenie_users::ratelimit::Limits;
 use opsgenie_users::{Client, ClientBuilder, Domain};
@@ -98,6 +99,24 @@ impl Seed {
     }
 }
 
+/// What the undocumented `GET /v2/request-limits/` answers. The live API
+/// serves it on the accounts Opsgenie's own backup tool reads, but it is not
+/// in the spec, may be missing behind a proxy, and may disagree with what the
+/// server enforces (API-NOTES: "optional and possibly stale").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RequestLimits {
+    /// The limits the simulator enforces (the default).
+    #[default]
+    Enforced,
+    /// These limits, whatever is enforced: a stale or wrong advertisement.
+    /// Domains not listed are not advertised.
+    Advertised(BTreeMap<Domain, Limits>),
+    /// 404, as where the endpoint does not exist. The request still counts
+    /// against the Configuration quota.
+    NotFound,
+}
+
 /// Configures a [`Server`] before it starts.
 #[derive(Debug, Clone)]
 pub struct ServerBuilder {
@@ -109,6 +128,8 @@ pub struct ServerBuilder {
     directory: String,
     addr: SocketAddr,
     random_faults: Option<RandomFaults>,
+    request_limits: RequestLimits,
+    background: Vec<(Domain, f64)>,
 }
 
 impl Default for ServerBuilder {
@@ -122,6 +143,8 @@ impl Default for ServerBuilder {
             directory: "sim-directory".into(),
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             random_faults: None,
+            request_limits: RequestLimits::Enforced,
+            background: Vec::new(),
         }
     }
 }
@@ -142,6 +165,51 @@ impl ServerBuilder {
     /// Enforces `limit` on `domain` (no limit by default).
     pub fn limit(mut self, domain: Domain, limit: Limits) -> Self {
         self.limits.insert(domain, limit);
+        self
+    }
+
+    /// What `GET /v2/request-limits/` answers (default: the enforced limits).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use opsgenie_users::{ApiRequest, Domain, Error};
+    /// use opsgenie_users_sim::{RequestLimits, Server};
+    /// let server = Server::builder().request_limits(RequestLimits::NotFound).start().await?;
+    /// let asked = server
+    ///     .client()
+    ///     .send(ApiRequest::get(Domain::Configuration).path("v2/request-limits/"))
+    ///     .await;
+    /// assert!(matches!(asked, Err(Error::NotFound(_))));
+    /// # Ok(()) }
+    /// ```
+    pub fn request_limits(mut self, answer: RequestLimits) -> Self {
+        self.request_limits = answer;
+        self
+    }
+
+    /// Advertises `limits` for `domain` in `GET /v2/request-limits/`,
+    /// whatever [`limit`](Self::limit) enforces (e.g. four times too high).
+    /// Once called, only the domains advertised this way are listed.
+    pub fn advertise(mut self, domain: Domain, limits: Limits) -> Self {
+        let mut map = match self.request_limits {
+            RequestLimits::Advertised(map) => map,
+            _ => BTreeMap::new(),
+        };
+        map.insert(domain, limits);
+        self.request_limits = RequestLimits::Advertised(map);
+        self
+    }
+
+    /// Another consumer of the account's quota (another tool, a second
+    /// replica) sends `per_second` requests a second in `domain` for as long
+    /// as the server runs, evenly spaced. Its requests count in the
+    /// domain's windows like any other; refused ones do not. See also
+    /// [`Server::other_consumer`] for a one-off burst.
+    pub fn background_load(mut self, domain: Domain, per_second: f64) -> Self {
+        if per_second.is_finite() && per_second > 0.0 {
+            self.background.push((domain, per_second));
+        }
         self
     }
 
@@ -206,6 +274,8 @@ impl ServerBuilder {
                     .map(|(d, limit)| (d, RollingWindow::new(limit)))
                     .collect(),
             ),
+            request_limits: self.request_limits,
+            others: Mutex::new(BTreeMap::new()),
             faults: Mutex::new(Vec::new()),
             random_faults: Mutex::new(self.random_faults.map(RandomFaultState::new)),
             log: Mutex::new(Vec::new()),
@@ -218,6 +288,22 @@ impl ServerBuilder {
         let app = axum::Router::new()
             .fallback(handler::handle)
             .with_state(shared.clone());
+        let background = self
+            .background
+            .into_iter()
+            .map(|(domain, rate)| {
+                let weak = Arc::downgrade(&shared);
+                tokio::spawn(async move {
+                    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / rate));
+                    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                    loop {
+                        tick.tick().await;
+                        let Some(shared) = weak.upgrade() else { return };
+                        shared.other_consumer(domain, 1);
+                    }
+                })
+            })
+            .collect();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app)
@@ -232,6 +318,7 @@ impl ServerBuilder {
             addr,
             shutdown: Some(tx),
             task: Some(task),
+            background,
         })
     }
 }
@@ -243,6 +330,8 @@ pub struct Server {
     addr: SocketAddr,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
+    /// The [`ServerBuilder::background_load`] tasks.
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl std::fmt::Debug for Server {
@@ -257,6 +346,9 @@ impl Drop for Server {
     fn drop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        for task in &self.background {
+            task.abort();
         }
     }
 }
@@ -336,6 +428,38 @@ impl Server {
                 windows.remove(&domain);
             }
         }
+    }
+
+    /// Another consumer of the account's quota sends `n` requests in
+    /// `domain` at once (a burst of another tool, or the last requests of a
+    /// run that was just interrupted); returns how many the domain's windows
+    /// accepted. They fill the windows like any request but are not in
+    /// [`requests`](Self::requests) nor in [`throttled`](Self::throttled).
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use opsgenie_users::{ratelimit::Limits, Domain};
+    /// use opsgenie_users_sim::Server;
+    /// let server = Server::builder()
+    ///     .limit(Domain::Configuration, Limits::per_minute(5))
+    ///     .start()
+    ///     .await?;
+    /// assert_eq!(server.other_consumer(Domain::Configuration, 8), 5);
+    /// assert_eq!(server.others(Domain::Configuration), (5, 3));
+    /// # Ok(()) }
+    /// ```
+    pub fn other_consumer(&self, domain: Domain, n: u64) -> u64 {
+        self.shared.other_consumer(domain, n)
+    }
+
+    /// Requests of other consumers ([`other_consumer`](Self::other_consumer),
+    /// [`ServerBuilder::background_load`]) in `domain`: (accepted, refused).
+    pub fn others(&self, domain: Domain) -> (u64, u64) {
+        lock(&self.shared.others)
+            .get(&domain)
+            .copied()
+            .unwrap_or((0, 0))
     }
 
     /// Adds a fault rule (rules are tried in the order added).

@@ -25,9 +25,14 @@ use super::{
 ///   was sent (the call was cancelled) gives it back, one dropped after
 ///   sending keeps it (the server has probably counted the request), and a
 ///   caller dropped while queued simply leaves the queue.
-/// * A 429 re-estimates the tripped window's limit from the requests the
-///   server accepted in it, which holds the domain until the window has room;
-///   the estimate then probes upward ([`Probe`](super::Probe)).
+/// * A 429 re-estimates the tripped window's limit from our requests in it,
+///   holding the domain until the window has room, and tells a window we
+///   filled ourselves from one shared with other consumers: the first is
+///   confirmed and probed upward slowly, the second is cut and recovers
+///   within seconds ([`Probe`](super::Probe); the rule and its reasons are in
+///   the [module documentation](super)).
+/// * An unknown per-second window starts paced and doubles its pace every
+///   second until the first 429 ([`LimiterConfig::slow_start`]).
 /// * Limits can be configured per domain ([`LimiterConfig::limit`]), changed
 ///   at runtime ([`set_limits`](RateLimiter::set_limits)) or discovered.
 ///
@@ -61,7 +66,10 @@ impl std::fmt::Debug for AdaptiveLimiter {
 
 struct Inner {
     cfg: RwLock<Arc<LimiterConfig>>,
+    /// Limits advertised for a domain (every account).
     discovered: RwLock<HashMap<Domain, Limits>>,
+    /// Limits advertised for one account's bucket.
+    discovered_for: RwLock<HashMap<BucketKey, Limits>>,
     store: Box<dyn LimiterStore>,
     gates: Mutex<HashMap<BucketKey, Arc<Gate>>>,
     next_id: AtomicU64,
@@ -94,6 +102,7 @@ impl AdaptiveLimiter {
             inner: Arc::new(Inner {
                 cfg: RwLock::new(Arc::new(config)),
                 discovered: RwLock::new(HashMap::new()),
+                discovered_for: RwLock::new(HashMap::new()),
                 store: Box::new(store),
                 gates: Mutex::new(HashMap::new()),
                 next_id: AtomicU64::new(1),
@@ -134,15 +143,23 @@ impl Inner {
             .clone()
     }
 
-    fn initial(&self, domain: Domain) -> (Limits, LimitSource) {
-        if let Some(l) = self.config().limits.get(&domain) {
+    fn initial(&self, key: &BucketKey) -> (Limits, LimitSource) {
+        if let Some(l) = self.config().limits.get(&key.domain) {
             return (*l, LimitSource::Configured);
+        }
+        if let Some(l) = self
+            .discovered_for
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+        {
+            return (*l, LimitSource::Discovered);
         }
         if let Some(l) = self
             .discovered
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .get(&domain)
+            .get(&key.domain)
         {
             return (*l, LimitSource::Discovered);
         }
@@ -151,7 +168,7 @@ impl Inner {
 
     fn update(&self, key: &BucketKey, f: &mut dyn FnMut(&mut BucketState)) {
         let init = || {
-            let (limits, source) = self.initial(key.domain);
+            let (limits, source) = self.initial(key);
             BucketState::new(limits, source)
         };
         self.store.update(key, &init, f);
@@ -181,6 +198,8 @@ impl Inner {
             per_minute: minute.map(|e| e.estimate),
             per_second: second.map(|e| e.estimate),
             source: minute.or(second).map(|e| e.source),
+            per_minute_source: minute.map(|e| e.source),
+            per_second_source: second.map(|e| e.source),
             queued: st.queued,
             total_wait: st.total_wait,
         }
@@ -207,7 +226,8 @@ impl Inner {
             throttled = s.throttled,
             per_minute = ?s.per_minute,
             per_second = ?s.per_second,
-            source = ?s.source,
+            per_minute_source = ?s.per_minute_source,
+            per_second_source = ?s.per_second_source,
             queued = s.queued,
             total_wait_ms = s.total_wait.as_millis() as u64,
             "rate limit stats"
@@ -329,6 +349,24 @@ impl RateLimiter for AdaptiveLimiter {
         inner.notify_all(Some(domain));
     }
 
+    fn set_bucket_limits(&self, key: &BucketKey, limits: Limits, source: LimitSource) {
+        let inner = &*self.inner;
+        if source == LimitSource::Discovered {
+            if inner.config().limits.contains_key(&key.domain) {
+                // The user's configuration wins over the advertised one.
+                return;
+            }
+            inner
+                .discovered_for
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .insert(key.clone(), limits);
+        }
+        inner.update(key, &mut |st| st.set_limits(limits, source));
+        tracing::info!(target: "opsgenie_users::ratelimit", domain = %key.domain, per_minute = ?limits.per_minute, per_second = ?limits.per_second, ?source, "rate limits set for one account");
+        inner.gate(key).changed.notify_waiters();
+    }
+
     fn stats(&self) -> Vec<BucketStats> {
         let now = Instant::now();
         let cfg = self.inner.config();
@@ -362,15 +400,29 @@ impl PermitHandle for Handle {
                 WindowKind::Second => 1,
                 WindowKind::Minute => 60,
             };
-            tracing::info!(
-                target: "opsgenie_users::ratelimit",
-                domain = %self.key.domain,
-                reason = ?feedback.rate_limit.as_ref().and_then(|r| r.reason.as_deref()),
-                period_secs = period,
-                estimate,
-                throttled,
-                "throttled (429): limit re-estimated"
-            );
+            let reason = feedback
+                .rate_limit
+                .as_ref()
+                .and_then(|r| r.reason.as_deref());
+            match estimate {
+                Some(estimate) => tracing::info!(
+                    target: "opsgenie_users::ratelimit",
+                    domain = %self.key.domain,
+                    reason,
+                    period_secs = period,
+                    estimate,
+                    throttled,
+                    "throttled (429): limit re-estimated"
+                ),
+                None => tracing::debug!(
+                    target: "opsgenie_users::ratelimit",
+                    domain = %self.key.domain,
+                    reason,
+                    period_secs = period,
+                    throttled,
+                    "throttled (429): sent before the last 429 or none of ours in the window; estimate kept"
+                ),
+            }
             // The 429's slot was given back: the head of the queue may go sooner.
             self.inner.gate(&self.key).changed.notify_waiters();
         }

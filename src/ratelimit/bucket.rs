@@ -3,16 +3,20 @@
 //! everything here is tested without a clock.
 //!
 //! Each bucket has two windows, per second and per minute. A window is a
-//! sliding log of reserved slots (it mirrors the server's rolling window
-//! exactly) plus a GCRA pacer (a token bucket with a small burst) that spreads
-//! the minute's budget over the minute instead of sending it in one burst.
+//! sliding log of reserved slots (it mirrors the server's rolling window)
+//! plus a GCRA pacer with a burst of two slots, which spreads the budget
+//! evenly instead of sending it in bursts: a wrong estimate then costs one
+//! 429, not one per request in flight.
 //!
-//! A pacing target `t` sets the pacer's rate to `t × L` per period. Limits the
-//! user configured or the server advertised use [`LimiterConfig::stated_target`]
-//! (default 0.98) and also stretch the log to `period / t` (at most `L` in any
-//! stretched window: a margin for clock and network skew); limits learned
-//! from 429s use [`LimiterConfig::target`] (default 0.95) with a log of exactly
-//! one period, mirroring what the server just accepted.
+//! A pacing target `t` sets the pacer's rate to `t × L` per period and
+//! stretches the log to `period / t` (at most `L` in any stretched window: a
+//! margin for clock and network jitter). Limits the user configured or the
+//! server advertised use [`LimiterConfig::stated_target`] (default 0.98),
+//! limits learned from 429s [`LimiterConfig::target`] (default 0.95).
+//!
+//! How 429s move the estimates, and why, is described in the [module
+//! documentation](super) ("How limits are learned"); [`Window::throttled`]
+//! implements it.
 
 use std::collections::VecDeque;
 use std::time::Duration;
@@ -58,6 +62,13 @@ impl WindowKind {
             _ => WindowKind::Minute,
         }
     }
+
+    fn probe(self, cfg: &LimiterConfig) -> &Probe {
+        match self {
+            WindowKind::Second => &cfg.second_probe,
+            WindowKind::Minute => &cfg.probe,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,12 +86,71 @@ struct Slot {
     state: SlotState,
 }
 
-#[derive(Debug, Clone)]
+/// A window's estimate learned from 429s (see the module documentation).
+#[derive(Debug, Clone, PartialEq)]
 struct Learned {
-    /// Requests the server accepted in the window that tripped.
-    limit: f64,
-    /// When it was learned; probing upward starts from here.
+    /// The estimate right after the last reaction.
+    base: f64,
+    /// The rate to climb back to after a cut (equal to `base` otherwise).
+    ceiling: f64,
+    /// When it was set; growth counts from here.
     at: Instant,
+    /// A 429 confirmed that our own requests fill the window at this rate.
+    confirmed: bool,
+    /// Set while 429s keep coming with the window shared with others.
+    shared: Option<Shared>,
+}
+
+/// A run of 429s that came with the window shared with other consumers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Shared {
+    /// The first of them.
+    since: Instant,
+    /// The most of our requests the window held at one of them.
+    most: f64,
+    /// How many, one per period at most: each doubles the time to climb
+    /// back (up to 8 times), so a consumer that stays is met by fewer and
+    /// fewer 429s.
+    cuts: u32,
+}
+
+/// Growth is bounded: an estimate never runs away to infinity.
+const MAX_GROWTH: f64 = 100.0;
+/// Two counts agree when each is at least this share of the other.
+const OWN_SHARE: f64 = 0.8;
+/// How far under a limit a count may fall from arrival jitter alone: one
+/// request in ten, at least one.
+fn jitter(limit: f64) -> f64 {
+    (limit / 10.0).max(1.0)
+}
+
+/// 429s at a stated limit (within `forget`) before it is taken as too high.
+const STATED_STRIKES: u32 = 3;
+
+impl Learned {
+    /// The estimate `now`.
+    fn estimate(&self, p: &Probe, now: Instant) -> f64 {
+        let s = now.saturating_duration_since(self.at);
+        if !self.confirmed {
+            let Some(r) = s.checked_sub(p.settle) else {
+                return self.base;
+            };
+            let doublings = r.as_secs_f64() / p.doubling.as_secs_f64().max(1e-3);
+            return self.base * 2f64.powf(doublings).min(MAX_GROWTH);
+        }
+        let mut plateau_from = Duration::ZERO;
+        if self.base < self.ceiling {
+            // Concave return from the cut to the confirmed level.
+            let cuts = self.shared.map_or(1, |sh| sh.cuts.clamp(1, 4));
+            let recovery = p.recovery * (1u32 << (cuts - 1));
+            let x = 1.0 - s.as_secs_f64() / recovery.as_secs_f64().max(1e-3);
+            if x > 0.0 {
+                return self.ceiling - (self.ceiling - self.base) * x * x * x;
+            }
+            plateau_from = recovery;
+        }
+        p.grow(self.ceiling, s.saturating_sub(plateau_from))
+    }
 }
 
 /// One rolling window of a bucket.
@@ -92,6 +162,15 @@ pub(crate) struct Window {
     log: VecDeque<Slot>,
     /// GCRA theoretical arrival time.
     tat: Option<Instant>,
+    /// No grant before this (set by a reaction to a 429).
+    paused_until: Option<Instant>,
+    /// The last reaction to a 429: requests granted before it were already
+    /// in flight, so their 429s carry no new information.
+    reacted_at: Option<Instant>,
+    /// First grant, the start of the slow start.
+    started: Option<Instant>,
+    /// 429s that came with our count at a stated limit.
+    strikes: Option<Shared>,
 }
 
 /// The limit a window enforces right now.
@@ -99,7 +178,7 @@ pub(crate) struct Window {
 pub(crate) struct Effective {
     /// Requests allowed in any `window`.
     pub(crate) cap: u32,
-    /// Length of the sliding log: the period, stretched for stated limits.
+    /// Length of the sliding log: the period stretched by the pacing target.
     pub(crate) window: Duration,
     /// Pacing interval between grants (the pacing target applied).
     pub(crate) interval: Duration,
@@ -109,12 +188,24 @@ pub(crate) struct Effective {
     pub(crate) estimate: f64,
 }
 
+/// The pacer lets this many slots go back to back after an idle spell.
+const BURST: u32 = 2;
+
 impl Effective {
-    /// Burst the pacer allows: a second's worth of the paced rate.
     fn burst(&self) -> u32 {
-        let per_sec = 1.0 / self.interval.as_secs_f64().max(1e-9);
-        (per_sec.ceil() as u32).clamp(1, self.cap.max(1))
+        BURST.clamp(1, self.cap.max(1))
     }
+}
+
+/// What one window made of a 429.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Reaction {
+    /// The request was sent before the last reaction: nothing new.
+    Stale,
+    /// None of our requests was in the window: paused, nothing learned.
+    Paused,
+    /// The estimate changed.
+    Estimate(f64),
 }
 
 impl Window {
@@ -125,17 +216,27 @@ impl Window {
             learned: None,
             log: VecDeque::new(),
             tat: None,
+            paused_until: None,
+            reacted_at: None,
+            started: None,
+            strikes: None,
         }
     }
 
-    /// The limit in force at `now`, or `None` when unknown (not limited).
+    /// The limit in force at `now`, or `None` when unknown.
     pub(crate) fn effective(&self, now: Instant, cfg: &LimiterConfig) -> Option<Effective> {
         let period = self.kind.period();
+        let probe = self.kind.probe(cfg);
         let (estimate, target, source) = match (&self.learned, self.stated) {
             (Some(l), stated) => {
-                let mut est = cfg.probe.grow(l.limit, now.saturating_duration_since(l.at));
-                if let Some((cap, LimitSource::Configured)) = stated {
-                    est = est.min(f64::from(cap));
+                let mut est = l.estimate(probe, now);
+                match stated {
+                    // The user's limit is a ceiling the probe never passes.
+                    Some((cap, LimitSource::Configured)) => est = est.min(f64::from(cap)),
+                    // An advertised limit bounds the fast, unconfirmed growth;
+                    // a confirmed estimate probes past it (it may be stale).
+                    Some((cap, _)) if !l.confirmed => est = est.min(f64::from(cap).max(l.base)),
+                    _ => {}
                 }
                 (est, cfg.target, LimitSource::Learned)
             }
@@ -144,14 +245,12 @@ impl Window {
         };
         let cap = (estimate.floor() as u32).max(1);
         let target = target.clamp(0.05, 1.0);
-        // Stated limits: at most `cap` in any stretched window (a margin for
-        // skew). Learned limits: the log mirrors the server's window exactly
-        // (it holds the domain after a 429 until the server has room), and
-        // the pacer runs at `target` of the estimate.
-        let window = match source {
-            LimitSource::Learned => period,
-            _ => period.div_f64(target),
-        };
+        // At most `cap` in any window stretched to `period / target`: a
+        // margin for the jitter between our grant and the server's arrival
+        // time (a request sent exactly a period after another can arrive
+        // within the period). The pacer runs at `target` of the estimate,
+        // the same average rate.
+        let window = period.div_f64(target);
         let interval = period.div_f64(target * estimate.max(1.0));
         Some(Effective {
             cap,
@@ -160,6 +259,24 @@ impl Window {
             source,
             estimate,
         })
+    }
+
+    /// The pacing interval of an unknown per-second window in slow start, or
+    /// `None` when it is not paced.
+    fn slow_start_interval(&self, now: Instant, cfg: &LimiterConfig) -> Option<Duration> {
+        if self.kind != WindowKind::Second {
+            return None;
+        }
+        let initial = cfg.slow_start.filter(|r| *r > 0.0)?;
+        let elapsed = self
+            .started
+            .map_or(Duration::ZERO, |s| now.saturating_duration_since(s));
+        let doublings = elapsed.as_secs_f64() / cfg.second_probe.doubling.as_secs_f64().max(1e-3);
+        if doublings > 16.0 {
+            // Over 650,000/s from the default start: no longer a constraint.
+            return None;
+        }
+        Some(Duration::from_secs(1).div_f64(initial * 2f64.powf(doublings)))
     }
 
     fn expire(&mut self, now: Instant, keep: Duration) {
@@ -182,30 +299,44 @@ impl Window {
             .period()
             .div_f64(cfg.target.min(cfg.stated_target).clamp(0.05, 1.0));
         self.expire(now, keep);
-        let eff = self.effective(now, cfg)?;
+        let mut at = self.paused_until.filter(|p| *p > now);
+        let later = |at: &mut Option<Instant>, t: Instant| {
+            if t > now {
+                *at = Some(at.map_or(t, |a| a.max(t)));
+            }
+        };
+        let Some(eff) = self.effective(now, cfg) else {
+            if let (Some(interval), Some(last)) =
+                (self.slow_start_interval(now, cfg), self.log.back())
+            {
+                // Slow start: one interval (at today's rate) after the last grant.
+                later(&mut at, last.at + interval);
+            }
+            return at;
+        };
         // The log is ordered by grant time: the slots still inside the
         // window are a suffix of it.
         let first = self
             .log
             .partition_point(|s| now.saturating_duration_since(s.at) >= eff.window);
         let in_window = self.log.len() - first;
-        let mut at: Option<Instant> = None;
         if in_window >= eff.cap as usize {
             // Room comes back when the slot `in_window - cap` places into the
             // window leaves it.
-            at = Some(self.log[first + in_window - eff.cap as usize].at + eff.window);
+            later(
+                &mut at,
+                self.log[first + in_window - eff.cap as usize].at + eff.window,
+            );
         }
         if let Some(tat) = self.tat {
             let tau = eff.interval * (eff.burst() - 1);
-            let allowed = tat.checked_sub(tau).unwrap_or(tat);
-            if allowed > now {
-                at = Some(at.map_or(allowed, |a| a.max(allowed)));
-            }
+            later(&mut at, tat.checked_sub(tau).unwrap_or(tat));
         }
         at
     }
 
     fn grant(&mut self, now: Instant, id: u64, cfg: &LimiterConfig) {
+        self.started.get_or_insert(now);
         self.log.push_back(Slot {
             at: now,
             id,
@@ -233,39 +364,161 @@ impl Window {
         }
     }
 
-    /// Requests the server accepted within the last `period` before `now`.
-    fn accepted_within(&self, now: Instant, period: Duration) -> usize {
-        self.log
+    /// Reacts to a 429 of request `id` that tripped this window (see the
+    /// module documentation). The request's slot is given back in any case.
+    fn throttled(&mut self, now: Instant, id: u64, cfg: &LimiterConfig) -> Reaction {
+        let Some(pos) = self.log.iter().rposition(|s| s.id == id) else {
+            return Reaction::Stale;
+        };
+        let sent = self.log[pos].at;
+        let period = self.kind.period();
+        // Ours in the server's window when it refused: granted in the period
+        // before the refused one, answered or still in flight.
+        let own: Vec<Instant> = self
+            .log
             .iter()
-            .filter(|s| {
-                s.state == SlotState::Accepted && now.saturating_duration_since(s.at) < period
-            })
-            .count()
-    }
-
-    fn learn(&mut self, now: Instant) -> f64 {
-        let accepted = self.accepted_within(now, self.kind.period()).max(1) as f64;
-        self.learned = Some(Learned {
-            limit: accepted,
+            .take(pos)
+            .filter(|s| sent.saturating_duration_since(s.at) < period)
+            .map(|s| s.at)
+            .collect();
+        self.log.remove(pos);
+        if self.reacted_at.is_some_and(|r| sent < r) {
+            return Reaction::Stale;
+        }
+        self.reacted_at = Some(now);
+        let Some(&oldest) = own.first() else {
+            // Someone else filled the window: nothing measured, wait it out.
+            self.paused_until = Some(now + period);
+            return Reaction::Paused;
+        };
+        let a = own.len() as f64;
+        let probe = self.kind.probe(cfg);
+        if let (None, Some((cap, _))) = (&self.learned, self.stated) {
+            // A stated limit refused with our count at it, give or take the
+            // arrival jitter of one request in ten: keep it and wait for the
+            // window, unless it keeps happening (then it is a little high).
+            let cap = f64::from(cap);
+            if a >= cap - jitter(cap) {
+                let strikes = match self.strikes {
+                    Some(sh) if now.saturating_duration_since(sh.since) < probe.forget => Shared {
+                        since: sh.since,
+                        most: sh.most.max(a),
+                        cuts: sh.cuts + 1,
+                    },
+                    _ => Shared {
+                        since: now,
+                        most: a,
+                        cuts: 1,
+                    },
+                };
+                self.strikes = Some(strikes);
+                if strikes.cuts < STATED_STRIKES {
+                    self.paused_until = Some(oldest + period).filter(|p| *p > now);
+                    return Reaction::Estimate(cap);
+                }
+            }
+        }
+        self.strikes = None;
+        let before = self.effective(now, cfg).map(|e| e.estimate);
+        let fresh = |base: f64, confirmed: bool| Learned {
+            base,
+            ceiling: base,
             at: now,
-        });
-        accepted
+            confirmed,
+            shared: None,
+        };
+        let learned = match (&self.learned, before) {
+            (Some(l), Some(prev)) if l.confirmed => {
+                if a >= l.ceiling.floor() {
+                    // Our own traffic filled the window at the confirmed
+                    // level, or above it while probing: `A` is the limit.
+                    fresh(a, true)
+                } else if l.shared.is_none() && a >= l.ceiling - jitter(l.ceiling) {
+                    // One short of the level: the arrival jitter of one
+                    // request. The level stays; a probe above it stops. If
+                    // the next 429 is short again, the window is shared.
+                    Learned {
+                        shared: Some(Shared {
+                            since: now,
+                            most: a,
+                            cuts: 0,
+                        }),
+                        ..fresh(l.ceiling, true)
+                    }
+                } else {
+                    // Fewer of ours than the level: the window is shared
+                    // (or the limit went down). Cut the current rate and
+                    // climb back to the level, never lowering the level on
+                    // one 429 (a neighbour would otherwise ratchet it down
+                    // step by step); once such 429s have kept coming for
+                    // `forget`, our largest share since is the limit.
+                    let sh = l.shared.map_or(
+                        Shared {
+                            since: now,
+                            most: a,
+                            cuts: 1,
+                        },
+                        |sh| Shared {
+                            since: sh.since,
+                            most: sh.most.max(a),
+                            // 429s within a period of the last cut meet the
+                            // same full window: not a further event.
+                            cuts: sh.cuts
+                                + u32::from(sent.saturating_duration_since(l.at) >= period),
+                        },
+                    );
+                    if now.saturating_duration_since(sh.since) >= probe.forget {
+                        fresh(sh.most, true)
+                    } else {
+                        Learned {
+                            base: a.max(probe.beta * prev).min(l.ceiling),
+                            ceiling: l.ceiling,
+                            at: now,
+                            confirmed: true,
+                            shared: Some(sh),
+                        }
+                    }
+                }
+            }
+            // Two counts a period or more apart that agree confirm it.
+            (Some(l), Some(_))
+                if sent.saturating_duration_since(l.at) >= period
+                    && a >= OWN_SHARE * l.base
+                    && a * OWN_SHARE <= l.base =>
+            {
+                // Both counts are lower bounds: the larger is the limit.
+                fresh(a.max(l.base), true)
+            }
+            // The first 429 (limit unknown or stated), one within a period
+            // of the last, or a count that disagrees with an unconfirmed
+            // estimate: an unconfirmed lower bound.
+            _ => fresh(a, false),
+        };
+        self.learned = Some(learned);
+        let eff = self.effective(now, cfg);
+        // The server called the window full: no grant before the oldest of
+        // ours in it has left (the log cap already says so when `A` fills
+        // the estimate; after a cut it does not).
+        self.paused_until = Some(oldest + period).filter(|p| *p > now);
+        if let Some(eff) = eff {
+            self.tat = Some(now + eff.interval);
+        }
+        Reaction::Estimate(eff.map_or(a, |e| e.estimate))
     }
 
     fn set_stated(&mut self, stated: Option<(u32, LimitSource)>) {
         self.stated = stated;
+        self.strikes = None;
         // A new stated limit replaces what was learned: the adaptive estimate
         // takes over again at the next 429.
         self.learned = None;
     }
 }
-
 /// Everything a limiter store keeps for one bucket.
 #[derive(Debug, Clone)]
 pub(crate) struct BucketState {
     second: Window,
     minute: Window,
-    paused_until: Option<Instant>,
     /// Requests granted and not given back.
     pub(crate) sent: u64,
     /// 429 answers seen.
@@ -281,12 +534,14 @@ pub(crate) struct BucketState {
 pub(crate) enum Learning {
     /// Nothing new.
     Nothing,
-    /// A 429 tripped `window`; the new estimate of its limit.
+    /// A 429 tripped `window`.
     Throttled {
         /// The window that tripped.
         window: WindowKind,
-        /// Requests the server accepted in that window before refusing.
-        estimate: f64,
+        /// The new estimate of its limit (`None`: unchanged, either because
+        /// the request was sent before the last reaction or because none of
+        /// ours was in the window, which then pauses).
+        estimate: Option<f64>,
     },
 }
 
@@ -296,7 +551,6 @@ impl BucketState {
         BucketState {
             second: Window::new(WindowKind::Second, limits.per_second.map(|l| (l, source))),
             minute: Window::new(WindowKind::Minute, limits.per_minute.map(|l| (l, source))),
-            paused_until: None,
             sent: 0,
             throttled: 0,
             queued: 0,
@@ -311,14 +565,6 @@ impl BucketState {
         }
     }
 
-    /// The window of `kind`.
-    pub(crate) fn window(&self, kind: WindowKind) -> &Window {
-        match kind {
-            WindowKind::Second => &self.second,
-            WindowKind::Minute => &self.minute,
-        }
-    }
-
     /// Reserves a slot for request `id` at `now`, or says when to try again.
     pub(crate) fn try_grant(
         &mut self,
@@ -326,7 +572,7 @@ impl BucketState {
         id: u64,
         cfg: &LimiterConfig,
     ) -> Result<(), Instant> {
-        let mut wait = self.paused_until.filter(|p| *p > now);
+        let mut wait: Option<Instant> = None;
         for kind in [WindowKind::Second, WindowKind::Minute] {
             if let Some(at) = self.window_mut(kind).next_free(now, cfg) {
                 wait = Some(wait.map_or(at, |w| w.max(at)));
@@ -370,17 +616,19 @@ impl BucketState {
             return Learning::Nothing;
         }
         self.throttled += 1;
-        // The server did not act on it: the slot does not count.
-        self.second.release(now, id, cfg);
-        self.minute.release(now, id, cfg);
         let kind =
             WindowKind::from_period_secs(feedback.rate_limit.as_ref().and_then(|r| r.period_secs));
-        let estimate = self.window_mut(kind).learn(now);
-        if self.window(kind).accepted_within(now, kind.period()) == 0 {
-            // Nothing of ours was accepted: someone else filled the window.
-            // Pause for the whole window.
-            self.paused_until = Some(now + kind.period());
-        }
+        // The server did not act on it: the slot does not count in either
+        // window; the tripped one learns from it.
+        let other = match kind {
+            WindowKind::Second => WindowKind::Minute,
+            WindowKind::Minute => WindowKind::Second,
+        };
+        self.window_mut(other).release(now, id, cfg);
+        let estimate = match self.window_mut(kind).throttled(now, id, cfg) {
+            Reaction::Estimate(e) => Some(e),
+            Reaction::Stale | Reaction::Paused => None,
+        };
         Learning::Throttled {
             window: kind,
             estimate,
@@ -408,37 +656,103 @@ impl BucketState {
     }
 }
 
-/// How a learned estimate probes upward after a 429: it holds for `hold`,
-/// then grows by `gain × s²` of itself, `s` counted in `step`s (a convex,
-/// CUBIC-like ramp: slow near the old limit, faster the longer no 429 comes).
+/// How a window's estimate moves after a 429 (see the [module
+/// documentation](super) for the whole rule). One for the per-second window
+/// ([`Probe::per_second`]) and one for the per-minute window
+/// ([`Probe::per_minute`]): a mistake in the first costs a second, in the
+/// second up to a minute, so the first is probed much faster.
+///
+/// ```
+/// use std::time::Duration;
+/// use opsgenie_users::ratelimit::{LimiterConfig, Probe};
+/// let mut careful = Probe::per_minute();
+/// careful.hold = Duration::from_secs(120);
+/// let cfg = LimiterConfig::default().probe(careful);
+/// # let _ = cfg;
+/// ```
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct Probe {
-    /// Time after a 429 before probing starts (default 45 s).
+    /// How long an unconfirmed estimate (the first 429's count of our own
+    /// requests) stays flat before it grows: one period by default, so the
+    /// server's window has turned over.
+    pub settle: Duration,
+    /// Doubling time of an unconfirmed estimate once settled (1 s for the
+    /// per-second window, 30 s for the per-minute one).
+    pub doubling: Duration,
+    /// The share of the estimate kept when a 429 comes while others use the
+    /// quota (default 0.7, multiplicative decrease).
+    pub beta: f64,
+    /// Time to climb back from such a cut to the rate before it, on a
+    /// concave curve (2 s per second, 20 s per minute).
+    pub recovery: Duration,
+    /// Time a confirmed estimate holds before probing upward (20 s per
+    /// second, 45 s per minute).
     pub hold: Duration,
-    /// Time unit of the ramp (default 30 s).
+    /// Time unit of the upward ramp (10 s per second, 30 s per minute).
     pub step: Duration,
-    /// Growth per squared step (default 0.02: +2 % after one step, +8 % after two, +18 % after three).
+    /// Growth per squared step (default 0.02: +2 % after one step, +8 %
+    /// after two, +18 % after three).
     pub gain: f64,
+    /// How long 429s must keep coming with the window shared before our
+    /// share is taken as the limit (60 s per second, 10 min per minute):
+    /// a consumer that stays is then no longer probed against every few
+    /// seconds, one that leaves sooner costs nothing lasting.
+    pub forget: Duration,
 }
 
 impl Default for Probe {
+    /// The per-minute window's defaults.
     fn default() -> Self {
-        Probe {
-            hold: Duration::from_secs(45),
-            step: Duration::from_secs(30),
-            gain: 0.02,
-        }
+        Probe::per_minute()
     }
 }
 
 impl Probe {
-    /// The estimate `elapsed` after learning `limit`.
+    /// Defaults for the per-second window.
+    pub fn per_second() -> Self {
+        Probe {
+            settle: Duration::from_secs(1),
+            doubling: Duration::from_secs(1),
+            beta: 0.7,
+            recovery: Duration::from_secs(2),
+            hold: Duration::from_secs(20),
+            step: Duration::from_secs(10),
+            gain: 0.02,
+            forget: Duration::from_secs(60),
+        }
+    }
+
+    /// Defaults for the per-minute window.
+    pub fn per_minute() -> Self {
+        Probe {
+            settle: Duration::from_secs(60),
+            doubling: Duration::from_secs(30),
+            beta: 0.7,
+            recovery: Duration::from_secs(20),
+            hold: Duration::from_secs(45),
+            step: Duration::from_secs(30),
+            gain: 0.02,
+            forget: Duration::from_secs(600),
+        }
+    }
+
+    /// A confirmed estimate `elapsed` after it was learned at `limit`
+    /// (flat for [`hold`](Self::hold), then `gain × steps²`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use opsgenie_users::ratelimit::Probe;
+    /// let p = Probe::per_minute();
+    /// assert_eq!(p.grow(100.0, Duration::from_secs(45)), 100.0);
+    /// assert!((p.grow(100.0, Duration::from_secs(105)) - 108.0).abs() < 1e-9);
+    /// ```
     pub fn grow(&self, limit: f64, elapsed: Duration) -> f64 {
         let Some(ramp) = elapsed.checked_sub(self.hold) else {
             return limit;
         };
         let s = ramp.as_secs_f64() / self.step.as_secs_f64().max(1e-3);
-        limit * (1.0 + self.gain * s * s).min(100.0)
+        limit * (1.0 + self.gain * s * s).min(MAX_GROWTH)
     }
 }
 
@@ -469,6 +783,14 @@ mod tests {
             }),
             throttled: true,
         }
+    }
+
+    fn ms(n: u64) -> Duration {
+        Duration::from_millis(n)
+    }
+
+    fn secs(n: u64) -> Duration {
+        Duration::from_secs(n)
     }
 
     /// Grants as fast as the bucket allows from `start` until `until`,
@@ -506,14 +828,92 @@ mod tests {
         best
     }
 
+    /// A server window of `limit` per second, and what it accepted.
+    struct Server {
+        limit: usize,
+        hits: Vec<Instant>,
+    }
+
+    impl Server {
+        fn admit(&mut self, now: Instant) -> bool {
+            let in_window = self
+                .hits
+                .iter()
+                .filter(|t| now.saturating_duration_since(**t) < secs(1))
+                .count();
+            if in_window >= self.limit {
+                return false;
+            }
+            self.hits.push(now);
+            true
+        }
+    }
+
+    /// Runs one caller sending back to back (1 ms round trip) against
+    /// `server` from `start` to `until`; returns (accepted, throttled) times.
+    fn run(
+        b: &mut BucketState,
+        server: &mut Server,
+        start: Instant,
+        until: Instant,
+        first_id: u64,
+    ) -> (Vec<Instant>, Vec<Instant>) {
+        let cfg = cfg();
+        let (mut now, mut id) = (start, first_id);
+        let (mut acc, mut thr) = (vec![], vec![]);
+        while now < until {
+            match b.try_grant(now, id, &cfg) {
+                Ok(()) => {
+                    let fb = if server.admit(now) {
+                        acc.push(now);
+                        ok()
+                    } else {
+                        thr.push(now);
+                        throttled(1)
+                    };
+                    now += ms(1);
+                    b.complete(now, id, &fb, &cfg);
+                    id += 1;
+                }
+                Err(at) => now = at,
+            }
+        }
+        (acc, thr)
+    }
+
     #[test]
-    fn unknown_limits_never_wait() {
+    fn without_slow_start_unknown_limits_never_wait() {
+        let cfg = LimiterConfig {
+            slow_start: None,
+            ..cfg()
+        };
         let mut b = BucketState::new(Limits::default(), LimitSource::Configured);
         let now = Instant::now();
         for id in 0..1000 {
-            assert_eq!(b.try_grant(now, id, &cfg()), Ok(()));
+            assert_eq!(b.try_grant(now, id, &cfg), Ok(()));
         }
         assert_eq!(b.sent, 1000);
+    }
+
+    #[test]
+    fn unknown_per_second_window_slow_starts_and_doubles_each_second() {
+        let mut b = BucketState::new(Limits::default(), LimitSource::Configured);
+        let t0 = Instant::now();
+        let times = drain(&mut b, t0, t0 + secs(4), &ok());
+        let in_second = |n: u64| {
+            times
+                .iter()
+                .filter(|t| t.duration_since(t0) >= secs(n) && t.duration_since(t0) < secs(n + 1))
+                .count()
+        };
+        // 10/s doubling every second: ~14, ~29, ~58, ~115 (10·2^t integrated).
+        let counts: Vec<usize> = (0..4).map(in_second).collect();
+        assert!((12..=16).contains(&counts[0]), "{counts:?}");
+        for w in counts.windows(2) {
+            assert!(w[1] >= 2 * w[0] - 3 && w[1] <= 2 * w[0] + 3, "{counts:?}");
+        }
+        // Per-second limits stay unknown in the statistics.
+        assert_eq!(b.effective(t0, &cfg()).0, None);
     }
 
     #[test]
@@ -521,23 +921,25 @@ mod tests {
         let limits = Limits::per_minute(600).and_per_second(10);
         let mut b = BucketState::new(limits, LimitSource::Configured);
         let t0 = Instant::now();
-        let times = drain(&mut b, t0, t0 + Duration::from_secs(600), &ok());
-        assert!(max_in_any(&times, Duration::from_secs(60)) <= 600);
-        assert!(max_in_any(&times, Duration::from_secs(1)) <= 10);
+        let times = drain(&mut b, t0, t0 + secs(600), &ok());
+        assert!(max_in_any(&times, secs(60)) <= 600);
+        assert!(max_in_any(&times, secs(1)) <= 10);
         // 98 % of 6000 over ten minutes, give or take the last slot.
         let n = times.len();
         assert!((5870..=5900).contains(&n), "{n}");
+        // Evenly spread: never more than the burst of two within a pacing interval.
+        assert!(max_in_any(&times, ms(100)) <= 2);
     }
 
     #[test]
     fn minute_limit_alone_is_spread_not_burst() {
         let mut b = BucketState::new(Limits::per_minute(120), LimitSource::Configured);
         let t0 = Instant::now();
-        let times = drain(&mut b, t0, t0 + Duration::from_secs(10), &ok());
+        let times = drain(&mut b, t0, t0 + secs(10), &ok());
         // 120 / 61.2 s ≈ 1.96/s with a burst of 2: about 20 in 10 s, not 120,
         // and never more than burst + 1 within a second.
         assert!((18..=22).contains(&times.len()), "{}", times.len());
-        assert!(max_in_any(&times, Duration::from_secs(1)) <= 3);
+        assert!(max_in_any(&times, secs(1)) <= 3);
     }
 
     #[test]
@@ -557,36 +959,45 @@ mod tests {
                 Err(at) => now = at,
             }
         }
-        let now = now + Duration::from_millis(400);
-        b.try_grant(now, 74, &cfg).unwrap_or(());
+        let mut now = now + ms(400);
+        while let Err(at) = b.try_grant(now, 74, &cfg) {
+            now = at;
+        }
         let learned = b.complete(now, 74, &throttled(60), &cfg);
         assert_eq!(
             learned,
             Learning::Throttled {
                 window: WindowKind::Minute,
-                estimate: 74.0
+                estimate: Some(74.0)
             }
         );
         assert_eq!(b.throttled, 1);
         let (_, minute) = b.effective(now, &cfg);
         let minute = minute.unwrap();
         assert_eq!(minute.cap, 74);
-        assert_eq!(minute.window, Duration::from_secs(60));
+        assert_eq!(minute.window, secs(60).div_f64(0.95));
         assert_eq!(minute.source, LimitSource::Learned);
-        // Room again only once enough of the accepted requests left the stretched window.
+        // Room again only once enough of the accepted requests left the window.
         let next = b.try_grant(now, 75, &cfg).unwrap_err();
-        assert!(next > now + Duration::from_secs(20), "{:?}", next - now);
+        assert!(next > now + secs(20), "{:?}", next - now);
     }
 
     #[test]
-    fn throttle_with_nothing_accepted_pauses_the_whole_window() {
+    fn throttle_with_nothing_of_ours_in_the_window_pauses_it_and_learns_nothing() {
         let cfg = cfg();
         let mut b = BucketState::new(Limits::default(), LimitSource::Configured);
         let now = Instant::now();
         b.try_grant(now, 1, &cfg).unwrap();
-        b.complete(now, 1, &throttled(1), &cfg);
-        assert_eq!(b.try_grant(now, 2, &cfg), Err(now + Duration::from_secs(1)));
-        assert_eq!(b.try_grant(now + Duration::from_secs(1), 2, &cfg), Ok(()));
+        assert_eq!(
+            b.complete(now, 1, &throttled(1), &cfg),
+            Learning::Throttled {
+                window: WindowKind::Second,
+                estimate: None
+            }
+        );
+        assert_eq!(b.try_grant(now, 2, &cfg), Err(now + secs(1)));
+        assert_eq!(b.try_grant(now + secs(1), 2, &cfg), Ok(()));
+        assert_eq!(b.effective(now, &cfg).0, None, "still unknown");
     }
 
     #[test]
@@ -602,12 +1013,184 @@ mod tests {
     }
 
     #[test]
-    fn probe_holds_then_ramps_up_convexly() {
-        let p = Probe::default();
-        assert_eq!(p.grow(100.0, Duration::from_secs(44)), 100.0);
-        assert!((p.grow(100.0, Duration::from_secs(75)) - 102.0).abs() < 1e-9);
-        assert!((p.grow(100.0, Duration::from_secs(105)) - 108.0).abs() < 1e-9);
-        assert!((p.grow(100.0, Duration::from_secs(255)) - 198.0).abs() < 1e-9);
+    fn in_flight_requests_count_and_their_late_429s_teach_nothing() {
+        let cfg = LimiterConfig {
+            slow_start: None,
+            ..cfg()
+        };
+        let mut b = BucketState::new(Limits::default(), LimitSource::Configured);
+        let t0 = Instant::now();
+        // 14 sent at once; the server accepts 10 (ids 0..10), refuses 4.
+        for id in 0..14 {
+            b.try_grant(t0, id, &cfg).unwrap();
+        }
+        let t1 = t0 + ms(2);
+        for id in 0..7 {
+            b.complete(t1, id, &ok(), &cfg);
+        }
+        // The 429 of id 10 arrives before the answers of 7..10: they count.
+        let first = b.complete(t1, 10, &throttled(1), &cfg);
+        assert_eq!(
+            first,
+            Learning::Throttled {
+                window: WindowKind::Second,
+                estimate: Some(10.0)
+            }
+        );
+        for id in 11..14 {
+            let late = b.complete(t1 + ms(1), id, &throttled(1), &cfg);
+            assert_eq!(
+                late,
+                Learning::Throttled {
+                    window: WindowKind::Second,
+                    estimate: None
+                }
+            );
+        }
+        assert_eq!(b.effective(t1, &cfg).0.unwrap().estimate, 10.0);
+        assert_eq!((b.sent, b.throttled), (14, 4));
+    }
+
+    #[test]
+    fn unconfirmed_estimate_settles_doubles_and_is_confirmed_by_the_next_429() {
+        let mut b = BucketState::new(Limits::default(), LimitSource::Configured);
+        let mut server = Server {
+            limit: 10,
+            hits: vec![],
+        };
+        let t0 = Instant::now();
+        let (acc, thr) = run(&mut b, &mut server, t0, t0 + secs(30), 0);
+        // Slow start trips once; the unconfirmed estimate grows after a
+        // second and trips once more; that 429 confirms 10, which then holds.
+        assert_eq!(
+            thr.len(),
+            2,
+            "{:?}",
+            thr.iter().map(|t| *t - t0).collect::<Vec<_>>()
+        );
+        assert!(thr[1] - t0 < secs(4));
+        let w = b.second.learned.clone().unwrap();
+        assert!(w.confirmed);
+        assert_eq!(w.base, 10.0);
+        // 95 % of 10/s from then on, probing up slowly after the hold.
+        let late = acc.iter().filter(|t| **t >= t0 + secs(10)).count();
+        assert!((188..=200).contains(&late), "{late}");
+    }
+
+    #[test]
+    fn a_429_from_a_window_others_filled_recovers_within_seconds() {
+        // A restart: the previous run's last 8 requests are still in the
+        // server's window when this one starts.
+        let mut b = BucketState::new(Limits::default(), LimitSource::Configured);
+        let t0 = Instant::now();
+        let mut server = Server {
+            limit: 10,
+            hits: vec![t0 - ms(300); 8],
+        };
+        let (acc, thr) = run(&mut b, &mut server, t0, t0 + secs(20), 0);
+        let first = thr[0];
+        // Within 10 s of the first 429, a full second at >= 90 % of the limit.
+        let best = (0..100)
+            .map(|i| first + ms(100 * i))
+            .map(|from| {
+                acc.iter()
+                    .filter(|t| **t >= from && **t < from + secs(1))
+                    .count()
+            })
+            .max()
+            .unwrap();
+        assert!(best >= 9, "{best}");
+        let tenth = first + secs(10);
+        let after: usize = acc
+            .iter()
+            .filter(|t| **t >= tenth && **t < tenth + secs(5))
+            .count();
+        assert!(after >= 45, "{after}");
+    }
+
+    #[test]
+    fn a_confirmed_estimate_is_cut_not_replaced_when_others_share_the_window() {
+        let cfg = cfg();
+        let p = Probe::per_second();
+        let t0 = Instant::now();
+        let mut w = Window::new(WindowKind::Second, None);
+        w.learned = Some(Learned {
+            base: 10.0,
+            ceiling: 10.0,
+            at: t0,
+            confirmed: true,
+            shared: None,
+        });
+        // Three of ours in the last second, then a 429: someone else sent 7.
+        let t1 = t0 + secs(5);
+        for id in 0..4 {
+            w.grant(t1 + ms(100 * id), id, &cfg);
+        }
+        let t2 = t1 + ms(400);
+        assert_eq!(w.throttled(t2, 3, &cfg), Reaction::Estimate(7.0));
+        let l = w.learned.clone().unwrap();
+        assert_eq!((l.base, l.ceiling, l.confirmed), (7.0, 10.0, true));
+        // Back at the old rate after `recovery`, most of the way after half.
+        assert!(l.estimate(&p, t2 + secs(1)) > 9.5);
+        assert_eq!(l.estimate(&p, t2 + secs(2)), 10.0);
+        // No grant until our oldest request in that window has left it.
+        assert_eq!(w.next_free(t2, &cfg), Some(t1 + secs(1)));
+    }
+
+    #[test]
+    fn advertised_limit_is_corrected_by_the_first_429_and_bounds_the_fast_growth() {
+        let cfg = cfg();
+        let mut b = BucketState::new(Limits::per_second(40), LimitSource::Discovered);
+        let mut server = Server {
+            limit: 10,
+            hits: vec![],
+        };
+        let t0 = Instant::now();
+        let (_, thr) = run(&mut b, &mut server, t0, t0 + secs(20), 0);
+        assert_eq!(
+            thr.len(),
+            2,
+            "{:?}",
+            thr.iter().map(|t| *t - t0).collect::<Vec<_>>()
+        );
+        let l = b.second.learned.clone().unwrap();
+        assert!(l.confirmed && l.base == 10.0);
+        // An unconfirmed estimate does not grow past the advertised limit.
+        let mut w = Window::new(WindowKind::Second, Some((12, LimitSource::Discovered)));
+        w.learned = Some(Learned {
+            base: 2.0,
+            ceiling: 2.0,
+            at: t0,
+            confirmed: false,
+            shared: None,
+        });
+        assert_eq!(w.effective(t0 + secs(1), &cfg).unwrap().estimate, 2.0);
+        assert_eq!(w.effective(t0 + secs(3), &cfg).unwrap().estimate, 8.0);
+        assert_eq!(w.effective(t0 + secs(10), &cfg).unwrap().estimate, 12.0);
+    }
+
+    #[test]
+    fn a_429_at_a_stated_limit_is_jitter_until_it_repeats() {
+        let cfg = cfg();
+        let t0 = Instant::now();
+        let mut w = Window::new(WindowKind::Second, Some((10, LimitSource::Discovered)));
+        let mut id = 0;
+        let mut trip = |w: &mut Window, at: Instant| {
+            // Nine of ours in the second, the tenth refused.
+            for i in 0..10 {
+                w.grant(at + ms(100 * i), id + i, &cfg);
+            }
+            let r = w.throttled(at + ms(950), id + 9, &cfg);
+            id += 10;
+            r
+        };
+        assert_eq!(trip(&mut w, t0), Reaction::Estimate(10.0));
+        assert!(w.learned.is_none(), "kept the stated limit");
+        assert_eq!(w.next_free(t0 + ms(950), &cfg), Some(t0 + secs(1)));
+        assert_eq!(trip(&mut w, t0 + secs(5)), Reaction::Estimate(10.0));
+        // The third within a minute: the stated limit is a little high.
+        assert_eq!(trip(&mut w, t0 + secs(10)), Reaction::Estimate(9.0));
+        assert_eq!(w.learned.as_ref().map(|l| l.base), Some(9.0));
     }
 
     #[test]
@@ -620,15 +1203,27 @@ mod tests {
         ] {
             let mut w = Window::new(WindowKind::Minute, Some((120, source)));
             w.learned = Some(Learned {
-                limit: 100.0,
+                base: 100.0,
+                ceiling: 100.0,
                 at: now,
+                confirmed: true,
+                shared: None,
             });
-            let e = w.effective(now + Duration::from_secs(255), &cfg).unwrap();
+            let e = w.effective(now + secs(255), &cfg).unwrap();
             assert!(
                 (e.estimate - expect).abs() < 1e-9,
                 "{source:?}: {}",
                 e.estimate
             );
         }
+    }
+
+    #[test]
+    fn probe_holds_then_ramps_up_convexly() {
+        let p = Probe::per_minute();
+        assert_eq!(p.grow(100.0, secs(44)), 100.0);
+        assert!((p.grow(100.0, secs(75)) - 102.0).abs() < 1e-9);
+        assert!((p.grow(100.0, secs(105)) - 108.0).abs() < 1e-9);
+        assert!((p.grow(100.0, secs(255)) - 198.0).abs() < 1e-9);
     }
 }

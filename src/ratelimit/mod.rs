@@ -11,7 +11,9 @@
 //! given back when a caller gives up before its request was sent. Limits can
 //! be configured per domain, changed at runtime, discovered from `GET /v2/request-limits/`
 //! ([`Client::discover_rate_limits`](crate::Client::discover_rate_limits)), or
-//! left unknown; a 429 always teaches the scheduler the real limit.
+//! left unknown; a 429 always teaches the scheduler the real limit. By
+//! default a [`Client`](crate::Client) reads `GET /v2/request-limits/` before
+//! its first call ([`ClientBuilder::discover_rate_limits`](crate::ClientBuilder::discover_rate_limits)).
 //!
 //! ```no_run
 //! use std::sync::Arc;
@@ -29,6 +31,89 @@
 //! }
 //! # let _ = client; Ok(()) }
 //! ```
+//!
+//! # How limits are learned
+//!
+//! A 429 says the server's window was full when the request arrived; it does
+//! not say whose requests filled it. Another process on the same account, a
+//! second replica, or this same job restarted a moment ago all share the
+//! quota. Counting only our own requests (call it `A`: ours granted in the
+//! period before the refused one, answered or still in flight) gives a lower
+//! bound on the limit, exact when nobody else is sending. The estimate treats
+//! it so:
+//!
+//! * **A 429 with our count at a stated limit** (configured or advertised,
+//!   within one request in ten): the arrival jitter of one request, not a
+//!   wrong limit. The limit stays; the window waits until the oldest of ours
+//!   has left. The third such 429 within [`Probe::forget`] means the stated
+//!   limit is a little high: it is then treated as below.
+//! * **First 429 of a window** (limit unknown, or our count clearly under a
+//!   stated limit): the estimate becomes `A`, *unconfirmed*. A stated limit
+//!   is corrected at once, since the server's answer outranks an
+//!   advertisement. An unconfirmed estimate stays
+//!   flat for [`Probe::settle`] (one period by default: the server's window
+//!   turns over, so anything others left in it is gone) and then doubles every
+//!   [`Probe::doubling`] (1 s for the per-second window: a mistake there costs
+//!   one second; 30 s for the per-minute window), capped by a stated limit.
+//!   If `A` was our share of a window others had filled, the estimate is back
+//!   at the real limit a few doublings later instead of staying at the handful
+//!   we happened to get.
+//! * **A later 429, a period or more after the first, whose count agrees**
+//!   (within 20 % of the count the unconfirmed estimate started from): our
+//!   own traffic filled the window both times, so the larger count is the
+//!   limit. The estimate becomes that, *confirmed*: it holds for [`Probe::hold`], then
+//!   probes upward on a slow convex ramp (`gain × steps²`), so a raised
+//!   limit is found in minutes; the 429 that ends a probe confirms the level
+//!   again. A count that disagrees replaces an unconfirmed estimate, still
+//!   unconfirmed (a restart: a first count of 2 in a window the previous run
+//!   had filled, a later one of 10).
+//! * **A 429 one short of a confirmed level** (one request in ten): arrival
+//!   jitter. The level stays and a probe above it stops.
+//! * **A 429 with fewer of ours than that**: someone else is
+//!   using the quota (or, rarely, the limit went down). Like CUBIC (and the
+//!   adaptive limiter of the AWS SDKs), the current rate is cut to
+//!   [`Probe::beta`] of itself (never below `A`) instead of being replaced
+//!   by our own count, and climbs back to the confirmed level within
+//!   [`Probe::recovery`] on a concave curve (fast at first, slow near the
+//!   level). The level itself is not lowered by such a 429: a neighbour
+//!   sending steadily would otherwise ratchet it down one step per 429.
+//!   Each further 429 of the same run (one a period at most; those within a
+//!   period of a cut meet the same full window) doubles the time to climb
+//!   back, up to eight times, so a
+//!   neighbour that stays is met by fewer and fewer 429s, and once they have
+//!   kept coming for [`Probe::forget`] (a minute for the per-second window)
+//!   our largest share since becomes the level. A throttle caused by a
+//!   neighbour thus costs a few seconds, not minutes at a fraction of the
+//!   limit.
+//! * **A 429 with none of our requests in the window**: the limit is not
+//!   learned (nothing was measured); the window pauses for one period.
+//! * **A 429 for a request sent before the last reaction** (it was in flight)
+//!   carries no new information: its slot is given back, nothing else.
+//!
+//! After each reaction the window waits until the oldest of our requests in
+//! it has left (a cut does not resend into a window the server just called
+//! full), and the pacer starts again from one interval.
+//!
+//! An unknown per-second window starts in *slow start* (as TCP does): paced
+//! at [`LimiterConfig::slow_start`] per second (default 10), doubling every
+//! second until the first 429. Without it, every request in flight when the
+//! limit is first reached would be refused; with it, a job at a 10/s limit
+//! sees one 429 there. An unknown per-minute window is not paced (the
+//! per-second slow start already spreads the start of a job).
+//!
+//! Why this shape: replacing the estimate by our own count at every 429
+//! (what this limiter did before) is exact for a job alone on its account
+//! and collapses when it is not: a job restarted while its previous run's
+//! last requests were still in the server's window learned "2 per second"
+//! and crawled for minutes. Cutting by a factor at every 429 (pure CUBIC)
+//! never collapses but keeps probing past a limit that is fixed, one 429
+//! every few seconds. Opsgenie's limits are fixed per plan, so a count
+//! confirmed twice is worth holding to, while a first count, or one that
+//! disagrees, is only a lower bound worth testing quickly. Per-second
+//! windows use short settle, doubling and recovery times (a wrong guess
+//! costs at most a second of 429s); per-minute windows long ones. The
+//! figures (paused-clock scenarios in `tests/ratelimit.rs`, and runs of the
+//! examples against the simulator) are in the README.
 
 mod adaptive;
 mod bucket;
@@ -203,6 +288,15 @@ pub trait RateLimiter: Send + Sync + 'static {
         let _ = (domain, limits, source);
     }
 
+    /// Sets the limits of one bucket: `key`'s credential, base URL and
+    /// domain. The client calls it with what `GET /v2/request-limits/`
+    /// advertised for its account ([`LimitSource::Discovered`]), so a limiter
+    /// shared between accounts keeps each account's limits apart. The default
+    /// implementation calls [`set_limits`](Self::set_limits) for the domain.
+    fn set_bucket_limits(&self, key: &BucketKey, limits: Limits, source: LimitSource) {
+        self.set_limits(key.domain, limits, source);
+    }
+
     /// Statistics per bucket. The default implementation has none.
     fn stats(&self) -> Vec<BucketStats> {
         Vec::new()
@@ -280,8 +374,16 @@ pub struct LimiterConfig {
     /// Pacing target for configured or discovered limits (default 0.98): a
     /// small margin for clock and network skew between us and the server.
     pub stated_target: f64,
-    /// How a learned estimate probes upward.
+    /// How the per-minute window's learned estimate moves ([`Probe::per_minute`]).
     pub probe: Probe,
+    /// How the per-second window's learned estimate moves ([`Probe::per_second`]).
+    pub second_probe: Probe,
+    /// Initial pace, in requests per second, of a per-second window whose
+    /// limit is unknown; it doubles every [`Probe::doubling`] of
+    /// `second_probe` until the first 429 (default 10). `None`: an unknown
+    /// window does not wait at all, and a job's first burst meets the limit
+    /// with every request it has in flight.
+    pub slow_start: Option<f64>,
     /// Interval of the periodic `tracing` statistics event per bucket (default 60 s).
     pub stats_interval: Duration,
 }
@@ -292,7 +394,9 @@ impl Default for LimiterConfig {
             limits: HashMap::new(),
             target: 0.95,
             stated_target: 0.98,
-            probe: Probe::default(),
+            probe: Probe::per_minute(),
+            second_probe: Probe::per_second(),
+            slow_start: Some(10.0),
             stats_interval: Duration::from_secs(60),
         }
     }
@@ -317,9 +421,22 @@ impl LimiterConfig {
         self
     }
 
-    /// How learned estimates probe upward.
+    /// How the per-minute window's learned estimate moves.
     pub fn probe(mut self, probe: Probe) -> Self {
         self.probe = probe;
+        self
+    }
+
+    /// How the per-second window's learned estimate moves.
+    pub fn second_probe(mut self, probe: Probe) -> Self {
+        self.second_probe = probe;
+        self
+    }
+
+    /// The initial pace of an unknown per-second window (see
+    /// [`slow_start`](Self::slow_start)); `None` switches slow start off.
+    pub fn slow_start(mut self, per_second: Option<f64>) -> Self {
+        self.slow_start = per_second.filter(|r| r.is_finite() && *r > 0.0);
         self
     }
 }
@@ -338,8 +455,12 @@ pub struct BucketStats {
     pub per_minute: Option<f64>,
     /// Current estimate of the server's per-second limit (`None`: unknown).
     pub per_second: Option<f64>,
-    /// Where the per-minute estimate comes from.
+    /// Where the per-minute estimate comes from, or else the per-second one.
     pub source: Option<LimitSource>,
+    /// Where the per-minute estimate comes from (`None`: unknown).
+    pub per_minute_source: Option<LimitSource>,
+    /// Where the per-second estimate comes from (`None`: unknown).
+    pub per_second_source: Option<LimitSource>,
     /// Callers waiting for a slot.
     pub queued: usize,
     /// Total time callers spent waiting for a slot.

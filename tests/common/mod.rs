@@ -10,14 +10,17 @@ use opsgenie_users::{Client, RetryPolicy};
 pub const KEY: &str = "test-key-0000";
 
 /// A client for a mock server at `base` (an `httpmock::MockServer::base_url()`),
-/// with retries and rate limiting off so each status maps straight to its
-/// result (a mocked 429 would otherwise hold the domain for the window).
+/// with retries, rate limiting and the read of the account's limits off, so
+/// each status maps straight to its result (a mocked 429 would otherwise hold
+/// the domain for the window) and the mock sees only the test's requests.
 pub fn client(base: &str) -> Client {
     Client::builder()
         .api_key(KEY)
         .base_url(base)
         .retry_policy(RetryPolicy::none())
         .rate_limiter(std::sync::Arc::new(opsgenie_users::ratelimit::Unlimited))
+        // No limiter to feed, and the mocks expect only the test's requests.
+        .discover_rate_limits(false)
         .request_timeout(Duration::from_secs(5))
         .build()
         .expect("client")
@@ -164,6 +167,8 @@ pub fn prism_client() -> Option<(Client, std::sync::Arc<Violations>)> {
         .transport(transport)
         .retry_policy(RetryPolicy::none())
         .rate_limiter(std::sync::Arc::new(opsgenie_users::ratelimit::Unlimited))
+        // `GET /v2/request-limits/` is not in the spec Prism checks against.
+        .discover_rate_limits(false)
         .build()
         .expect("client");
     Some((client, violations))
@@ -202,6 +207,8 @@ pub fn prism_proxy_client() -> Option<(Client, std::sync::Arc<Violations>)> {
         .transport(transport)
         .retry_policy(RetryPolicy::none())
         .rate_limiter(std::sync::Arc::new(opsgenie_users::ratelimit::Unlimited))
+        // `GET /v2/request-limits/` is not in the spec Prism checks against.
+        .discover_rate_limits(false)
         .build()
         .expect("client");
     Some((client, violations))

@@ -95,6 +95,8 @@ impl Script {
             .base_url("http://127.0.0.1:9")
             .transport_arc(script.clone())
             .retry_policy(policy)
+            // Every request must be in the script: no limits read first.
+            .discover_rate_limits(false)
             .build()
             .expect("client");
         (client, script)
