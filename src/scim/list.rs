@@ -262,11 +262,13 @@ impl<T: ScimResource> PageState<T> {
             (Position::Cursor(_), _) => None,
             (Position::Index(requested), _) => {
                 let first = page.start_index.unwrap_or(*requested).max(1);
-                let next = first + received;
-                match page.total_results {
-                    Some(total) if next > total => None,
-                    _ if next <= *requested => None,
-                    _ => Some(Position::Index(next)),
+                // A `startIndex` near u64::MAX (a hostile or broken server)
+                // ends the listing instead of overflowing.
+                match (first.checked_add(received), page.total_results) {
+                    (None, _) => None,
+                    (Some(next), Some(total)) if next > total => None,
+                    (Some(next), _) if next <= *requested => None,
+                    (Some(next), _) => Some(Position::Index(next)),
                 }
             }
         };
