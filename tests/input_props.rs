@@ -18,6 +18,8 @@
 //! `bulk_sync_reads_what_was_written` 5,000,
 //! `scim_sync_reads_what_was_written` 5,000,
 //! `csv_readers_survive_any_bytes` 10,000: 42,000.
+// Both examples include their shared `common` module.
+#![allow(clippy::duplicate_mod)]
 
 #[path = "support/canned.rs"]
 mod canned;

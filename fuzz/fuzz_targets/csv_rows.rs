@@ -1,6 +1,8 @@
 //! The CSV readers of the examples (`bulk_sync`, `scim_sync`), fed the
 //! fuzzer's bytes: rows or an error, never a panic.
 #![no_main]
+// Both examples include their shared `common` module.
+#![allow(clippy::duplicate_mod)]
 
 #[allow(dead_code)]
 #[path = "../../examples/bulk_sync.rs"]
