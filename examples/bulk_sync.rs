@@ -60,16 +60,18 @@ use opsgenie_users::{Client, UserRef};
 #[path = "common/mod.rs"]
 mod common;
 
+/// A CSV record (`pub`: `tests/input_props.rs` reads files through
+/// [`read_rows`]).
 #[derive(Debug, Clone, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct Row {
-    username: String,
+pub struct Row {
+    pub username: String,
     #[serde(default)]
-    full_name: String,
+    pub full_name: String,
     #[serde(default)]
-    role: String,
+    pub role: String,
     #[serde(default)]
-    teams: String,
+    pub teams: String,
 }
 
 #[derive(Debug)]
@@ -131,7 +133,35 @@ impl std::fmt::Display for Op {
     }
 }
 
-fn role_of(r: &Row) -> Role {
+/// The rows of the CSV file `path` (its bytes: `data`), by lowercased
+/// username. A record that does not parse, an empty username or one that
+/// appears twice (in any case) is an error naming the file and the record.
+pub fn read_rows(path: &str, data: &[u8]) -> Result<BTreeMap<String, Row>, String> {
+    let mut rows: BTreeMap<String, Row> = BTreeMap::new();
+    for (n, row) in csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(data)
+        .deserialize::<Row>()
+        .enumerate()
+    {
+        let record = n + 1;
+        let mut row = row.map_err(|e| format!("{path} record {record}: {e}"))?;
+        row.username = row.username.to_lowercase();
+        if row.username.is_empty() {
+            return Err(format!("{path} record {record}: the username is empty"));
+        }
+        if rows.contains_key(&row.username) {
+            return Err(format!(
+                "{path} record {record}: {} appears twice",
+                row.username
+            ));
+        }
+        rows.insert(row.username.clone(), row);
+    }
+    Ok(rows)
+}
+
+pub fn role_of(r: &Row) -> Role {
     if r.role.trim().is_empty() {
         Role::User
     } else {
@@ -140,7 +170,7 @@ fn role_of(r: &Row) -> Role {
 }
 
 /// `Team:role;Team2` -> {Team: role, Team2: user}
-fn desired_teams(r: &Row) -> BTreeMap<String, TeamRole> {
+pub fn desired_teams(r: &Row) -> BTreeMap<String, TeamRole> {
     r.teams
         .split(';')
         .map(str::trim)
@@ -202,19 +232,7 @@ async fn run() -> Result<bool, Box<dyn std::error::Error>> {
     let started = Instant::now();
 
     // 1. The file.
-    let mut rows: BTreeMap<String, Row> = BTreeMap::new();
-    for (n, row) in csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)?
-        .deserialize::<Row>()
-        .enumerate()
-    {
-        let mut row = row.map_err(|e| format!("{path} record {}: {e}", n + 1))?;
-        row.username = row.username.to_lowercase();
-        if rows.insert(row.username.clone(), row).is_some() {
-            return Err(format!("{path}: {} appears twice", rows.keys().last().unwrap()).into());
-        }
-    }
+    let rows = read_rows(path, &std::fs::read(path)?)?;
 
     // 2. The account: every user (one stream), every team with its members.
     let client = Client::from_env()?;

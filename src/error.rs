@@ -21,6 +21,13 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// How many bytes of a body are kept in errors.
 pub(crate) const SNIPPET_LIMIT: usize = 2048;
 
+/// How many bytes of a short text from the body (`requestId`, `scimType`,
+/// SCIM `status`, a serde path, a field error's name or reason) an error keeps.
+pub(crate) const FIELD_LIMIT: usize = 256;
+
+/// How many field errors (`errors: {field: reason}`) an error keeps.
+pub(crate) const MAX_FIELD_ERRORS: usize = 20;
+
 /// The `schemas` value of a SCIM error body (RFC 7644 §3.12).
 const SCIM_ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 
@@ -74,11 +81,15 @@ impl RateLimitInfo {
 pub struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
-    /// `message` from the JSON body, if the body was Opsgenie JSON.
+    /// `message` from the JSON body, if the body was Opsgenie JSON (cut to
+    /// 2 KiB, like every text an error keeps from the body: a server cannot
+    /// make an error message grow with its answer).
     pub message: Option<String>,
-    /// `requestId` from the body (or the `X-Request-Id` header); quote it to Atlassian support.
+    /// `requestId` from the body (or the `X-Request-Id` header); quote it to
+    /// Atlassian support. Cut to 256 bytes.
     pub request_id: Option<String>,
-    /// Field errors (`errors: {field: reason}`), typically on 422.
+    /// Field errors (`errors: {field: reason}`), typically on 422: the first
+    /// 20 fields, names and reasons cut to 256 bytes.
     pub errors: BTreeMap<String, String>,
     /// Rate-limit headers of the response (read from [`headers`](Self::headers)).
     pub rate_limit: Option<RateLimitInfo>,
@@ -226,26 +237,27 @@ impl ApiError {
     pub fn from_parts(status: StatusCode, headers: &HeaderMap, body: &[u8]) -> Self {
         let parsed: Option<Value> = serde_json::from_slice(body).ok();
         let field = |name: &str| parsed.as_ref().and_then(|v| v.get(name));
-        let text = |name: &str| {
-            field(name).and_then(|v| match v {
-                Value::String(s) => Some(s.clone()),
-                Value::Null => None,
-                other => Some(other.to_string()),
-            })
+        // Every text taken from the body is cut (`limit` bytes), so a server
+        // cannot make an error, its `Display` or a log line grow with its answer.
+        let text_of = |v: &Value, limit: usize| match v {
+            Value::String(s) => Some(cut(s, limit)),
+            Value::Null => None,
+            other => Some(cut(&other.to_string(), limit)),
         };
+        let text = |name: &str, limit: usize| field(name).and_then(|v| text_of(v, limit));
         let header_request_id = headers
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
+            .map(|s| cut(s, FIELD_LIMIT));
         let errors = match field("errors") {
             Some(Value::Object(map)) => map
                 .iter()
+                .take(MAX_FIELD_ERRORS)
                 .map(|(k, v)| {
-                    let v = match v {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    };
-                    (k.clone(), v)
+                    (
+                        cut(k, FIELD_LIMIT),
+                        text_of(v, FIELD_LIMIT).unwrap_or_else(|| "null".into()),
+                    )
                 })
                 .collect(),
             // Atlassian's APIs answer `{"errors": [{"code", "title", "detail"}]}`.
@@ -258,22 +270,24 @@ impl ApiError {
             || ["scimType", "detail", "error", "traceId"]
                 .iter()
                 .any(|k| field(k).is_some());
-        let detail = text("detail");
+        let detail = text("detail", SNIPPET_LIMIT);
         let message = detail
             .clone()
-            .or_else(|| text("error"))
-            .or_else(|| text("message"))
-            .or_else(|| first_array_error(field("errors")));
+            .or_else(|| text("error", SNIPPET_LIMIT))
+            .or_else(|| text("message", SNIPPET_LIMIT))
+            .or_else(|| first_array_error(field("errors")).map(|m| cut(&m, SNIPPET_LIMIT)));
         let scim = is_scim_error.then(|| ScimErrorDetail {
-            scim_type: text("scimType").as_deref().map(ScimType::parse),
+            scim_type: text("scimType", FIELD_LIMIT)
+                .as_deref()
+                .map(ScimType::parse),
             detail,
-            status: text("status"),
+            status: text("status", FIELD_LIMIT),
         });
         ApiError {
             status,
             message,
-            request_id: text("traceId")
-                .or_else(|| text("requestId"))
+            request_id: text("traceId", FIELD_LIMIT)
+                .or_else(|| text("requestId", FIELD_LIMIT))
                 .or(header_request_id),
             errors,
             rate_limit: RateLimitInfo::from_headers(headers),
@@ -327,7 +341,6 @@ impl fmt::Display for ApiError {
     }
 }
 
-/// Cuts a body to [`SNIPPET_LIMIT`] bytes at a character boundary.
 /// The text of one object of an `errors` array: its `detail`, `title` or
 /// `message`, or the object itself.
 fn array_error_text(v: &Value) -> String {
@@ -338,11 +351,12 @@ fn array_error_text(v: &Value) -> String {
 }
 
 /// The objects of `errors: [...]` as field errors, keyed by each one's
-/// `code` (or its position); other elements are ignored. At most 20 are kept.
+/// `code` (or its position); other elements are ignored. At most 20 are
+/// kept, codes and texts cut to 256 bytes.
 fn array_errors(items: &[Value]) -> BTreeMap<String, String> {
     items
         .iter()
-        .take(20)
+        .take(MAX_FIELD_ERRORS)
         .enumerate()
         .filter(|(_, v)| v.is_object())
         .map(|(i, v)| {
@@ -354,7 +368,10 @@ fn array_errors(items: &[Value]) -> BTreeMap<String, String> {
                     _ => None,
                 })
                 .unwrap_or_else(|| format!("errors[{i}]"));
-            (key, array_error_text(v))
+            (
+                cut(&key, FIELD_LIMIT),
+                cut(&array_error_text(v), FIELD_LIMIT),
+            )
         })
         .collect()
 }
@@ -366,12 +383,18 @@ fn first_array_error(errors: Option<&Value>) -> Option<String> {
         .map(array_error_text)
 }
 
+/// Cuts a body to [`SNIPPET_LIMIT`] bytes at a character boundary.
 pub(crate) fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    if text.len() <= SNIPPET_LIMIT {
-        return text.into_owned();
+    cut(&String::from_utf8_lossy(body), SNIPPET_LIMIT)
+}
+
+/// `text` cut to at most `limit` bytes at a character boundary, with `…`
+/// when something was cut.
+pub(crate) fn cut(text: &str, limit: usize) -> String {
+    if text.len() <= limit {
+        return text.to_string();
     }
-    let mut end = SNIPPET_LIMIT;
+    let mut end = limit;
     while !text.is_char_boundary(end) {
         end -= 1;
     }
@@ -502,9 +525,10 @@ pub enum Error {
     Decode {
         /// HTTP status of the response.
         status: StatusCode,
-        /// serde path of the failing field (`data[3].role.name`), `.` for the root.
+        /// serde path of the failing field (`data[3].role.name`), `.` for the
+        /// root; cut to 256 bytes (it may hold keys of the body).
         path: String,
-        /// What serde said.
+        /// What serde said; cut to 2 KiB (it may quote a value of the body).
         message: String,
         /// The start of the body.
         snippet: String,
@@ -640,12 +664,14 @@ impl Error {
         body: &[u8],
         err: serde_path_to_error::Error<serde_json::Error>,
     ) -> Self {
-        let path = err.path().to_string();
+        // Both may quote the body (a key, a value): cut like every text an
+        // error keeps from an answer.
+        let path = cut(&err.path().to_string(), FIELD_LIMIT);
         let inner = err.into_inner();
         Error::Decode {
             status,
             path,
-            message: inner.to_string(),
+            message: cut(&inner.to_string(), SNIPPET_LIMIT),
             snippet: snippet(&body[..body.len().min(256)]),
         }
     }
@@ -750,6 +776,59 @@ mod tests {
         );
         assert_eq!(e.message(), Some("7"));
         assert!(e.api_error().unwrap().errors.is_empty());
+    }
+
+    #[test]
+    fn texts_from_the_body_are_bounded() {
+        // A server cannot make an error (or its Display) grow with its answer.
+        let huge = "é".repeat(5_000);
+        let errors: serde_json::Map<String, Value> = (0..100)
+            .map(|i| (format!("{i}{huge}"), Value::String(huge.clone())))
+            .collect();
+        let body = serde_json::json!({
+            "message": huge, "requestId": [huge], "errors": errors,
+            "scimType": huge, "status": huge,
+        });
+        let e = get(
+            StatusCode::BAD_REQUEST,
+            &HeaderMap::new(),
+            body.to_string().as_bytes(),
+        );
+        let api = e.api_error().unwrap();
+        assert!(api.message.as_ref().unwrap().len() <= SNIPPET_LIMIT + 3);
+        assert!(api.request_id.as_ref().unwrap().len() <= FIELD_LIMIT + 3);
+        assert_eq!(api.errors.len(), MAX_FIELD_ERRORS);
+        assert!(api
+            .errors
+            .iter()
+            .all(|(k, v)| k.len() <= FIELD_LIMIT + 3 && v.len() <= FIELD_LIMIT + 3));
+        let scim = api.scim.as_ref().unwrap();
+        assert!(scim.status.as_ref().unwrap().len() <= FIELD_LIMIT + 3);
+        assert!(scim.scim_type.as_ref().unwrap().as_str().len() <= FIELD_LIMIT + 3);
+        assert!(e.to_string().len() < 16 * 1024, "{}", e.to_string().len());
+        assert!(format!("{e:?}").len() < 32 * 1024);
+
+        // Decode errors quote the body: cut too.
+        let resp = ApiResponse::new(
+            Method::GET,
+            StatusCode::OK,
+            HeaderMap::new(),
+            Bytes::from(format!(r#"{{"data":{{"{huge}":{{"n":"{huge}"}}}}}}"#)),
+        );
+        #[derive(Debug, serde::Deserialize)]
+        struct D {
+            #[allow(dead_code)]
+            n: u32,
+        }
+        let e = resp
+            .data::<std::collections::HashMap<String, D>>()
+            .unwrap_err();
+        let Error::Decode { path, message, .. } = &e else {
+            panic!("{e:?}")
+        };
+        assert!(path.len() <= FIELD_LIMIT + 3, "{}", path.len());
+        assert!(message.len() <= SNIPPET_LIMIT + 3, "{}", message.len());
+        assert!(e.to_string().len() < 8 * 1024);
     }
 
     #[test]

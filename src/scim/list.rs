@@ -204,6 +204,7 @@ impl<T: ScimResource> ScimList<T> {
             list: self,
             next: Some(start),
             seen: HashSet::new(),
+            last_page: None,
         };
         stream::unfold(state, |mut st| async move {
             let pos = st.next.take()?;
@@ -232,12 +233,25 @@ struct PageState<T> {
     list: ScimList<T>,
     next: Option<Position>,
     seen: HashSet<String>,
+    /// The resources of the previous page, serialized: a server that
+    /// answers the same page again (resources without ids included) ends
+    /// the listing.
+    last_page: Option<String>,
 }
 
 impl<T: ScimResource> PageState<T> {
     /// Keeps the new resources of `page` and decides where the next page is.
     fn advance(&mut self, pos: &Position, page: ListResponse<T>) -> Vec<T> {
         let received = page.resources.len() as u64;
+        let this_page = serde_json::to_string(&page.resources).ok();
+        if received > 0 && this_page.is_some() && this_page == self.last_page {
+            tracing::warn!(
+                endpoint = T::ENDPOINT,
+                "SCIM server returned the previous page again; stopping"
+            );
+            return Vec::new();
+        }
+        self.last_page = this_page;
         let fresh: Vec<T> = page
             .resources
             .into_iter()
@@ -262,11 +276,13 @@ impl<T: ScimResource> PageState<T> {
             (Position::Cursor(_), _) => None,
             (Position::Index(requested), _) => {
                 let first = page.start_index.unwrap_or(*requested).max(1);
-                let next = first + received;
-                match page.total_results {
-                    Some(total) if next > total => None,
-                    _ if next <= *requested => None,
-                    _ => Some(Position::Index(next)),
+                // A `startIndex` near u64::MAX (a hostile or broken server)
+                // ends the listing instead of overflowing.
+                match (first.checked_add(received), page.total_results) {
+                    (None, _) => None,
+                    (Some(next), Some(total)) if next > total => None,
+                    (Some(next), _) if next <= *requested => None,
+                    (Some(next), _) => Some(Position::Index(next)),
                 }
             }
         };
