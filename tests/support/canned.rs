@@ -91,6 +91,8 @@ pub fn clients() -> (Arc<Canned>, Client, ScimClient) {
         .transport(Shared(canned.clone()))
         .retry_policy(RetryPolicy::none())
         .rate_limiter(Arc::new(Unlimited))
+        // Every request is a case's own: no limits read first.
+        .discover_rate_limits(false)
         .build()
         .expect("client");
     let scim = ScimClient::builder()
