@@ -4,25 +4,12 @@
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 use opsgenie_users_sim::{Seed, Server};
 
-fn example(name: &str) -> PathBuf {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--all-features", "--examples", "--quiet"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the examples failed");
-    });
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    target.join("debug").join("examples").join(name)
-}
+#[path = "support/examples.rs"]
+mod support_examples;
+use support_examples::example;
 
 /// Runs `name args...` with the simulator's URL and key in the environment
 /// (`None`: no key at all).

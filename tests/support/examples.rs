@@ -1,0 +1,38 @@
+//! Builds the example programs once per test binary and finds them, for the
+//! tests that run an example as a program (`tests/examples.rs`,
+//! `tests/migration_check.rs`).
+
+use std::path::PathBuf;
+use std::process::Command;
+use std::sync::OnceLock;
+
+/// The path of example `name`, after one `cargo build --all-features
+/// --examples` (the same build the suite uses, so nothing is rebuilt).
+pub fn example(name: &str) -> PathBuf {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let mut cmd = Command::new(env!("CARGO"));
+        // The variables cargo sets for a running test would make this nested
+        // build look different from a plain one and rebuild dependencies.
+        for (k, _) in std::env::vars_os() {
+            let k = k.to_string_lossy().into_owned();
+            let keep = matches!(k.as_str(), "CARGO_HOME" | "CARGO_TARGET_DIR")
+                || k.starts_with("CARGO_BUILD_")
+                || k.starts_with("CARGO_REGISTRIES_")
+                || k.starts_with("CARGO_NET_");
+            if (k.starts_with("CARGO_") && !keep) || k == "LD_LIBRARY_PATH" || k == "OUT_DIR" {
+                cmd.env_remove(&k);
+            }
+        }
+        let status = cmd
+            .args(["build", "--all-features", "--examples", "--quiet"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the examples failed");
+    });
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
+    target.join("debug").join("examples").join(name)
+}
