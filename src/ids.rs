@@ -93,9 +93,21 @@ macro_rules! string_id {
             }
         }
 
+        impl From<&String> for $name {
+            fn from(s: &String) -> Self {
+                $name(s.clone())
+            }
+        }
+
         impl From<&$name> for $name {
             fn from(s: &$name) -> Self {
                 s.clone()
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(id: $name) -> String {
+                id.0
             }
         }
 
@@ -117,6 +129,38 @@ macro_rules! string_id {
             }
         }
 
+        impl PartialEq<String> for $name {
+            fn eq(&self, other: &String) -> bool {
+                self.0 == *other
+            }
+        }
+
+        impl PartialEq<$name> for String {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+
+        impl PartialEq<$name> for &str {
+            fn eq(&self, other: &$name) -> bool {
+                *self == other.0
+            }
+        }
+
+        /// Reads as the raw value, so `Option<Id>::as_deref()` gives `Option<&str>`.
+        impl std::ops::Deref for $name {
+            type Target = str;
+            fn deref(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
+
         impl PathSegment for $name {
             fn kind(&self) -> &'static str {
                 $kind
@@ -128,7 +172,6 @@ macro_rules! string_id {
     };
 }
 
-#[cfg_attr(not(feature = "atlassian"), allow(unused_imports))]
 pub(crate) use string_id;
 
 /// An identifier that goes into a path as one encoded segment.
