@@ -150,7 +150,13 @@ impl opsgenie_users::transport::Transport for PrismCheck {
 /// results), then `violations.assert_none()`. `None` when Prism is not
 /// running: skip the test.
 pub fn prism_client() -> Option<(Client, std::sync::Arc<Violations>)> {
-    let url = prism_url()?;
+    Some(prism_checked(prism_url()?, KEY.to_string(), false))
+}
+
+/// A client on `url` whose transport records what Prism finds against the
+/// spec (`proxy`: Prism forwards to a real-shaped server). No retries, no
+/// limiter: each call is exactly one request.
+fn prism_checked(url: String, key: String, proxy: bool) -> (Client, std::sync::Arc<Violations>) {
     let violations = std::sync::Arc::new(Violations::default());
     let transport = PrismCheck {
         inner: opsgenie_users::transport::ReqwestTransport::new(
@@ -159,10 +165,10 @@ pub fn prism_client() -> Option<(Client, std::sync::Arc<Violations>)> {
         )
         .expect("transport"),
         violations: violations.clone(),
-        proxy: false,
+        proxy,
     };
     let client = Client::builder()
-        .api_key(KEY)
+        .api_key(key)
         .base_url(url)
         .transport(transport)
         .retry_policy(RetryPolicy::none())
@@ -171,7 +177,7 @@ pub fn prism_client() -> Option<(Client, std::sync::Arc<Violations>)> {
         .discover_rate_limits(false)
         .build()
         .expect("client");
-    Some((client, violations))
+    (client, violations)
 }
 
 /// Prism in proxy mode in front of the simulator, started by
@@ -191,27 +197,7 @@ pub fn prism_proxy() -> Option<(String, String)> {
 /// the proxy is not running: skip the test.
 pub fn prism_proxy_client() -> Option<(Client, std::sync::Arc<Violations>)> {
     let (url, key) = prism_proxy()?;
-    let violations = std::sync::Arc::new(Violations::default());
-    let transport = PrismCheck {
-        inner: opsgenie_users::transport::ReqwestTransport::new(
-            Duration::from_secs(5),
-            "opsgenie-users-tests",
-        )
-        .expect("transport"),
-        violations: violations.clone(),
-        proxy: true,
-    };
-    let client = Client::builder()
-        .api_key(key)
-        .base_url(url)
-        .transport(transport)
-        .retry_policy(RetryPolicy::none())
-        .rate_limiter(std::sync::Arc::new(opsgenie_users::ratelimit::Unlimited))
-        // `GET /v2/request-limits/` is not in the spec Prism checks against.
-        .discover_rate_limits(false)
-        .build()
-        .expect("client");
-    Some((client, violations))
+    Some(prism_checked(url, key, true))
 }
 
 /// Registers a mock that only matches the exact request: method, path,
