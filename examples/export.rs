@@ -4,9 +4,11 @@
 //!
 //! Each user carries an identity map (Opsgenie id, username, e-mail) and the
 //! counterpart of their role in Jira Service Management as Atlassian
-//! documents it: User -> Agent, Admin -> Operations global admin, Owner ->
-//! product or site admin, Stakeholder -> Stakeholder, a custom role stays
-//! custom (recreate it). Observer has no documented counterpart: review.
+//! documents it (`opsgenie_users::models::jsm_role::jsm_role_for`, the mapping
+//! the migration check uses too): User -> Agent, Admin -> Operations global
+//! admin, Owner -> Product admin (Site admin if they are one), Stakeholder ->
+//! Stakeholder, a custom role stays custom (recreate it). Observer has no
+//! documented counterpart: review.
 //!
 //! Key rights: Configuration Access with Read.
 //!
@@ -35,6 +37,7 @@ use std::path::{Path, PathBuf};
 
 use futures::TryStreamExt;
 use opsgenie_users::api::users::UserSort;
+use opsgenie_users::models::jsm_role::{jsm_role_for, JsmRole};
 use opsgenie_users::models::user::{Role, User};
 use opsgenie_users::Client;
 use serde_json::{json, Value};
@@ -42,19 +45,18 @@ use serde_json::{json, Value};
 #[path = "common/mod.rs"]
 mod common;
 
-/// The Jira Service Management counterpart of an Opsgenie account role.
+/// The Jira Service Management counterpart of an Opsgenie account role, by
+/// the crate's one mapping ([`jsm_role_for`]). Whether an Owner was a site
+/// admin is not known here, so an Owner reads "Product admin (Site admin if
+/// they are one)".
 fn jsm_role(role: &Role) -> String {
-    match role {
-        Role::User => "Agent".into(),
-        Role::Admin => "Operations global admin".into(),
-        Role::Owner => "product or site admin".into(),
-        Role::Stakeholder => "Stakeholder".into(),
-        Role::Observer => "review (no documented counterpart)".into(),
-        Role::Custom(name) => format!("custom ({name})"),
+    match jsm_role_for(role, false) {
+        Some(JsmRole::ProductAdmin) => "Product admin (Site admin if they are one)".into(),
+        Some(r) => r.to_string(),
+        None => "review (no documented counterpart)".into(),
     }
 }
 
-/// Cuts a half-written last line and returns the usernames already exported.
 fn resume(path: &Path, csv: bool) -> std::io::Result<(BTreeSet<String>, bool)> {
     let Ok(text) = std::fs::read_to_string(path) else {
         return Ok((BTreeSet::new(), false));

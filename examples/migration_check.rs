@@ -1,8 +1,13 @@
 //! Is the move from Opsgenie to Jira Service Management complete? Compares
-//! the Opsgenie account (users, teams and members, schedule rotations) with
-//! the Atlassian side (the organization directory's users, Atlassian teams
-//! and members, JSM Operations rotations), matching people by e-mail, and
-//! prints every difference as a table (or JSON with `--json`).
+//! the Opsgenie account (users and their roles, teams and members, schedule
+//! rotations, escalations) with the Atlassian side (the organization
+//! directory's users and their product roles, Atlassian teams and members,
+//! JSM Operations custom roles, rotations and team escalations), matching
+//! people by e-mail, and prints every difference as a table (or JSON with
+//! `--json`). Roles follow Atlassian's documented mapping
+//! (`opsgenie_users::models::jsm_role::jsm_role_for`); what no API reads (the
+//! Operations global admin role, who holds a custom role) is printed as a
+//! note, not a difference.
 //!
 //! Exit status: 0 when nothing differs, 1 while anything does, 2 on error.
 //!
@@ -24,8 +29,8 @@
 //! `example` of example.atlassian.net) or `ATLASSIAN_SITE_URL`,
 //! `ATLASSIAN_EMAIL` and `ATLASSIAN_API_TOKEN` (an account allowed to read
 //! teams and JSM Operations), `JSM_CLOUD_ID` or `JSM_BASE_URL` (optional:
-//! without it rotations are not compared), `ATLASSIAN_API_URL` (another Admin
-//! API host, e.g. a simulator).
+//! without it custom roles, rotations and escalations are not compared),
+//! `ATLASSIAN_API_URL` (another Admin API host, e.g. a simulator).
 //!
 //! Rights: Opsgenie Configuration Access with Read; an organization API key;
 //! an Agent (or higher) in JSM. It only reads.
@@ -107,7 +112,8 @@ fn from_env() -> Result<Sides, BoxError> {
 
 /// Starts both simulators, migrates the Opsgenie account to the Atlassian
 /// one, then leaves the migration unfinished: one person not in the
-/// directory, one suspended, a team member missing, a rotation changed.
+/// directory, one suspended, one without agent access, a team member
+/// missing, a rotation changed, an escalation rule delayed.
 async fn demo() -> Result<(Server, AtlassianServer, Sides), BoxError> {
     let og = Server::builder()
         .seed(Seed::new().users(8).teams(2).schedules(1))
@@ -188,6 +194,35 @@ async fn demo() -> Result<(Server, AtlassianServer, Sides), BoxError> {
             vec![OpsParticipant::user(account("user0001@example.com"))],
         )
         .await?;
+    // user0002 loses agent access (out of the product's user group).
+    let agents = atl
+        .groups()
+        .into_iter()
+        .find(|g| g.name == "jira-servicemanagement-users")
+        .expect("migrated");
+    sides
+        .admin
+        .groups(dir.as_str())
+        .remove_member(agents.id.as_str(), account("user0002@example.com"))
+        .await?;
+    // team-02's escalation waits 5 minutes longer at its first rule.
+    let team2 = atl
+        .teams()
+        .into_iter()
+        .find(|t| t.display_name == "team-02")
+        .expect("seeded");
+    let jsm = sides.jsm.as_ref().expect("set above");
+    let esc = jsm.escalations(team2.team_id.as_str());
+    let found = esc.list().await?.items;
+    let mut e = found
+        .into_iter()
+        .next()
+        .ok_or("team-02 has an escalation")?;
+    e.rules[0].other.insert(
+        "delay".into(),
+        serde_json::json!({"timeAmount": 5, "timeUnit": "minutes"}),
+    );
+    esc.set_rules(e.id.clone(), e.rules).await?;
     Ok((og, atl, sides))
 }
 

@@ -577,13 +577,19 @@ async fn export_is_complete_resumable_and_maps_roles() {
     );
     assert_eq!(lines.iter().filter(|l| l["type"] == "teamRole").count(), 1);
     let by = |name: &str| *users.iter().find(|u| u["username"] == name).unwrap();
-    assert_eq!(by("owner@example.com")["jsmRole"], "product or site admin");
+    assert_eq!(
+        by("owner@example.com")["jsmRole"],
+        "Product admin (Site admin if they are one)"
+    );
     assert_eq!(
         by("user0010@example.com")["jsmRole"],
         "Operations global admin"
     );
     assert_eq!(by("user0001@example.com")["jsmRole"], "Agent");
-    assert_eq!(by("user0003@example.com")["jsmRole"], "custom (Responder)");
+    assert_eq!(
+        by("user0003@example.com")["jsmRole"],
+        "custom role \"Responder\""
+    );
     assert_eq!(by("user0003@example.com")["roleKind"], "custom");
     let u1 = by("user0001@example.com");
     assert_eq!(

@@ -13,6 +13,7 @@
 //! | [`AdminClient::directories`] | `GET /admin/v2/orgs/{orgId}/directories` | path confirmed (changelog); answer shape `{data: [{directoryId, name}], links}` inferred |
 //! | [`DirectoryUsersHandler::list`] | `GET /admin/v2/orgs/{orgId}/directories/{directoryId}/users` (`cursor`, `limit`) | confirmed (api-group-users: `{data: [...], links: {next}}`); Atlassian marks it deprecated after 2027-06-30 in favour of `POST .../users/search` |
 //! | [`DirectoryUsersHandler::suspend`] / [`restore`](DirectoryUsersHandler::restore) | `POST .../directories/{directoryId}/users/{accountId}/suspend` / `/restore` | path from the Admin changelog and public clients; the v1 `.../directory/users/{accountId}/suspend-access` is confirmed on the vendor page |
+//! | [`DirectoryUsersHandler::role_assignments`] | `GET .../directories/{directoryId}/users/{accountId}/role-assignments` (`cursor`, `limit`) | path from the Admin API reference ("Get user role assignments", scope `read:directories:admin`) as public clients restate it; items read as `{roleId, resourceId}`, other fields ignored (inferred) |
 //! | [`DirectoryUsersHandler::remove`] | `DELETE .../directories/{directoryId}/users/{accountId}` | as above (v1 `DELETE .../directory/users/{accountId}` confirmed) |
 //! | [`AdminClient::invite`] | `POST /admin/v2/orgs/{orgId}/users/invite` | path and body fields confirmed by the vendor's and public clients' docs; answer kept as JSON (shape unconfirmed). The v1 invite ends after 2026-06-30 |
 //! | [`GroupsHandler`] | `GET .../groups`, `POST .../groups/{groupId}/memberships` `{accountId}`, `DELETE .../memberships/{accountId}`, `GET .../role-assignments`, `POST .../role-assignments/assign|revoke` `{roleId, resourceId}` | list and paths confirmed (api-group-groups); membership and assign bodies from public clients; role-assignment answer fields inferred |
@@ -272,7 +273,7 @@ impl<T> std::fmt::Debug for AdminList<T> {
 pub type ListDirectoryUsers = AdminList<DirectoryUser>;
 /// [`GroupsHandler::list`].
 pub type ListGroups = AdminList<Group>;
-/// [`GroupsHandler::role_assignments`].
+/// [`GroupsHandler::role_assignments`], [`DirectoryUsersHandler::role_assignments`].
 pub type ListRoleAssignments = AdminList<RoleAssignment>;
 
 impl<T: DeserializeOwned + Send + 'static> AdminList<T> {
@@ -458,6 +459,24 @@ impl DirectoryUsersHandler {
     /// ```
     pub fn list(&self) -> ListDirectoryUsers {
         AdminList::new(self.client.conn.clone(), self.base(Method::GET))
+    }
+
+    /// The user's product and platform roles
+    /// (`GET .../directories/{directoryId}/users/{accountId}/role-assignments`):
+    /// what the migration check compares with the mapped JSM role. Items are
+    /// `{roleId, resourceId}` (other fields ignored).
+    ///
+    /// ```no_run
+    /// # async fn demo(admin: opsgenie_users::atlassian::AdminClient) -> opsgenie_users::Result<()> {
+    /// use futures::TryStreamExt;
+    /// let roles: Vec<_> = admin.users("dir-1").role_assignments("712020:abc").stream().try_collect().await?;
+    /// let agent = roles.iter().any(|r| r.role_id == "atlassian/user");
+    /// # let _ = agent; Ok(()) }
+    /// ```
+    pub fn role_assignments(&self, account: impl Into<AccountId>) -> ListRoleAssignments {
+        let account = account.into();
+        let req = self.user(Method::GET, &account).path("role-assignments");
+        AdminList::new(self.client.conn.clone(), req)
     }
 
     /// Suspends the user's access in this directory (they keep their roles

@@ -85,11 +85,11 @@ pub mod admin;
 mod client;
 pub mod ids;
 pub mod jsm;
-mod mapping;
 pub mod migration;
 pub mod paging;
 pub mod teams;
 
+pub use crate::models::jsm_role::{jsm_role_for, JsmRole};
 pub use admin::{
     AdminList, Directory, DirectoryUser, DirectoryUsersHandler, Group, GroupsHandler, Invite,
     PermissionRule, RoleAssignment,
@@ -111,7 +111,6 @@ pub use jsm::{
     CustomRolesHandler, EnableOps, OpsCustomRole, OpsList, OpsTeam, OpsTeamRole, OpsTeamsHandler,
     TeamRoleRight, TeamRolesHandler,
 };
-pub use mapping::{jsm_role_for, JsmRole};
 pub use paging::{CursorPage, ItemStream};
 pub use teams::{
     MembershipChange, MembershipError, PlatformTeam, TeamMember, TeamMembersHandler, TeamsList,

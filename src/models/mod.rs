@@ -4,6 +4,7 @@
 pub mod common;
 pub mod contact;
 pub mod forwarding;
+pub mod jsm_role;
 pub mod role;
 pub mod schedule;
 pub mod team;

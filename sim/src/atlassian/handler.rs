@@ -357,6 +357,27 @@ fn directory(st: &mut AState, req: &Req, rest: &[&str]) -> Ans {
                 None => err(Api::Admin, 404, "user not found in this directory"),
             }
         }
+        ["users", acct, "role-assignments"] if m == Method::GET => {
+            if st.user_by_account(acct).is_none() {
+                return err(Api::Admin, 404, "user not found in this directory");
+            }
+            // The roles the user holds through the groups they are in (the
+            // simulator gives roles to groups only).
+            let mut items: Vec<Value> = Vec::new();
+            for g in st
+                .groups
+                .iter()
+                .filter(|g| g.members.iter().any(|a| a == acct))
+            {
+                for (r, res) in &g.roles {
+                    let item = json!({"roleId": r, "resourceId": res});
+                    if !items.contains(&item) {
+                        items.push(item);
+                    }
+                }
+            }
+            admin_page(req, items)
+        }
         ["users", acct] if m == Method::DELETE => match st.user_by_account(acct) {
             Some(i) => {
                 st.users.remove(i);

@@ -25,6 +25,9 @@
 //!   `{values, links: {next}}` with an absolute `next` URL.
 //! * Teams `members/add` and `/remove` take 1 to 50 members (400 otherwise)
 //!   and report unknown accounts or non-members in `errors` with 200.
+//! * A user's role assignments (`GET .../directories/{directoryId}/users/{accountId}/role-assignments`)
+//!   are `{roleId, resourceId}` items, those of the groups the user is in
+//!   (the simulator gives roles to groups only).
 //! * JSM calls on a team need Operations enabled on it (404 before);
 //!   `enable-ops` on an enabled team is 409; rotation participants and
 //!   escalation recipients of type `user` must be directory users (400).
@@ -504,6 +507,64 @@ impl AtlassianServer {
         id
     }
 
+    /// Adds a directory user to a group (as `POST .../memberships` would).
+    /// False if the group or the user is unknown.
+    pub fn add_to_group(&self, group: &str, account_id: &str) -> bool {
+        let mut st = lock(&self.shared.state);
+        if st.user_by_account(account_id).is_none() {
+            return false;
+        }
+        match st.groups.iter_mut().find(|g| g.id == group) {
+            Some(g) => {
+                if !g.members.iter().any(|m| m == account_id) {
+                    g.members.push(account_id.to_string());
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Gives a group a product role on a resource (as
+    /// `role-assignments/assign` would). False if no such group.
+    pub fn assign_group_role(&self, group: &str, role_id: &str, resource_id: &str) -> bool {
+        let mut st = lock(&self.shared.state);
+        match st.groups.iter_mut().find(|g| g.id == group) {
+            Some(g) => {
+                let pair = (role_id.to_string(), resource_id.to_string());
+                if !g.roles.contains(&pair) {
+                    g.roles.push(pair);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The resource id (ARI) of Jira Service Management on this site:
+    /// `ari:cloud:jira-servicedesk::site/<cloud id>`.
+    pub fn jsm_resource(&self) -> String {
+        format!("ari:cloud:jira-servicedesk::site/{}", self.shared.cloud_id)
+    }
+
+    /// Gives a custom user role to an account (as `roles/assign` would).
+    /// False if the role or the user is unknown.
+    pub fn assign_custom_role(&self, role: &str, account_id: &str) -> bool {
+        let mut st = lock(&self.shared.state);
+        if st.user_by_account(account_id).is_none() {
+            return false;
+        }
+        match st.roles.iter_mut().find(|r| r.id == role || r.name == role) {
+            Some(r) => {
+                if !r.users.iter().any(|u| u == account_id) {
+                    r.users.push(account_id.to_string());
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Adds a forwarding rule from one account to another; returns its id.
     pub fn add_forwarding_rule(&self, from: &str, to: &str) -> String {
         let mut st = lock(&self.shared.state);
@@ -523,8 +584,17 @@ impl AtlassianServer {
     /// e-mail, each team an Atlassian team with the same name and members and
     /// Operations enabled (its Opsgenie admins become Operations admins),
     /// each schedule and rotation keeps its name and participants, each
-    /// team-owned escalation keeps its rules. Returns Opsgenie user id ->
-    /// account id. Users already here (same e-mail) are reused.
+    /// team-owned escalation keeps its rules (recipients mapped to account,
+    /// team and schedule ids). Product access follows the documented role
+    /// mapping, given through groups (the simulator's choice of names):
+    /// Users, Admins and custom-role holders join
+    /// `jira-servicemanagement-users` (`atlassian/user` on
+    /// [`jsm_resource`](Self::jsm_resource)), Owners
+    /// `jira-servicemanagement-admins` (`atlassian/admin`), Stakeholders
+    /// `jira-servicemanagement-stakeholders` (`atlassian/stakeholder`);
+    /// Observers get nothing. Each Opsgenie custom role becomes a JSM custom
+    /// user role of the same name, assigned to its holders. Returns Opsgenie
+    /// user id -> account id. Users already here (same e-mail) are reused.
     pub fn migrate_from(
         &self,
         opsgenie: &crate::Server,
@@ -532,6 +602,35 @@ impl AtlassianServer {
         use std::collections::BTreeMap;
         let mut accounts: BTreeMap<String, String> = BTreeMap::new();
         let mut teams: BTreeMap<String, String> = BTreeMap::new();
+        let resource = self.jsm_resource();
+        let mut access: BTreeMap<&str, String> = BTreeMap::new();
+        for (name, role) in [
+            ("jira-servicemanagement-users", "atlassian/user"),
+            ("jira-servicemanagement-admins", "atlassian/admin"),
+            (
+                "jira-servicemanagement-stakeholders",
+                "atlassian/stakeholder",
+            ),
+        ] {
+            let existing = self
+                .groups()
+                .into_iter()
+                .find(|g| g.name == name)
+                .map(|g| g.id);
+            let id = existing.unwrap_or_else(|| self.add_group(name));
+            self.assign_group_role(&id, role, &resource);
+            access.insert(role, id);
+        }
+        let mut custom: BTreeMap<String, String> = BTreeMap::new();
+        for r in opsgenie.custom_roles() {
+            let existing = self
+                .custom_roles()
+                .into_iter()
+                .find(|c| c.name == r.name)
+                .map(|c| c.id);
+            let id = existing.unwrap_or_else(|| self.add_custom_role(&r.name));
+            custom.insert(r.name.clone(), id);
+        }
         for u in opsgenie.users() {
             let existing = self
                 .users()
@@ -539,6 +638,18 @@ impl AtlassianServer {
                 .find(|d| d.email.eq_ignore_ascii_case(&u.username))
                 .map(|d| d.account_id);
             let id = existing.unwrap_or_else(|| self.add_user(&u.username, &u.full_name));
+            let product_role = match u.role.name.as_str() {
+                "Owner" => Some("atlassian/admin"),
+                "Stakeholder" => Some("atlassian/stakeholder"),
+                "Observer" => None,
+                _ => Some("atlassian/user"),
+            };
+            if let Some(group) = product_role.and_then(|r| access.get(r)) {
+                self.add_to_group(group, &id);
+            }
+            if let Some(role) = custom.get(&u.role.name) {
+                self.assign_custom_role(role, &id);
+            }
             accounts.insert(u.id.clone(), id);
         }
         for t in opsgenie.teams() {
@@ -557,8 +668,17 @@ impl AtlassianServer {
             self.enable_ops(&id, &admins);
             teams.insert(t.id.clone(), id);
         }
+        let mut st = lock(&self.shared.state);
+        let og_schedules = opsgenie.schedules();
+        let schedule_ids: BTreeMap<String, String> = og_schedules
+            .iter()
+            .map(|s| (s.id.clone(), st.uuid()))
+            .collect();
         let party = |kind: &str, id: &Option<String>| -> Value {
             match (kind, id) {
+                ("schedule", Some(i)) => {
+                    serde_json::json!({"type": "schedule", "id": schedule_ids.get(i).cloned().unwrap_or_else(|| i.clone())})
+                }
                 ("user", Some(i)) => {
                     serde_json::json!({"type": "user", "id": accounts.get(i).cloned().unwrap_or_else(|| i.clone())})
                 }
@@ -569,9 +689,8 @@ impl AtlassianServer {
                 (k, i) => serde_json::json!({"type": k, "id": i}),
             }
         };
-        let mut st = lock(&self.shared.state);
-        for s in opsgenie.schedules() {
-            let id = st.uuid();
+        for s in og_schedules {
+            let id = schedule_ids.get(&s.id).cloned().unwrap_or_default();
             let rotations = s
                 .rotations
                 .iter()

@@ -1,4 +1,6 @@
-//! How Opsgenie roles become Jira Service Management roles at migration.
+//! How Opsgenie roles become Jira Service Management roles at migration
+//! (no feature needed: the `export` example and the `atlassian` migration
+//! check share it; the `atlassian` module re-exports it).
 //!
 //! Source: Atlassian Support, "Get started with alert responding as an
 //! Operations global admin" and the Opsgenie migration guide
@@ -49,7 +51,7 @@ impl fmt::Display for JsmRole {
 /// mapping does not name.
 ///
 /// ```
-/// use opsgenie_users::atlassian::{jsm_role_for, JsmRole};
+/// use opsgenie_users::models::jsm_role::{jsm_role_for, JsmRole};
 /// use opsgenie_users::models::user::Role;
 /// assert_eq!(jsm_role_for(&Role::User, false), Some(JsmRole::Agent));
 /// assert_eq!(jsm_role_for(&Role::Admin, false), Some(JsmRole::OperationsGlobalAdmin));
