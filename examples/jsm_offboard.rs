@@ -277,11 +277,11 @@ impl Step {
                 format!("add {successor} to team {name} (they take over its on-call duties)")
             }
             Step::Rotation { what, .. } => {
-                format!("rotation {what}: {leaver} -> {successor}")
+                format!("put {successor} in {leaver}'s place in rotation {what}")
             }
-            Step::Escalation { what, replaced, .. } => {
-                format!("escalation {what}: {replaced} rule(s) {leaver} -> {successor}")
-            }
+            Step::Escalation { what, replaced, .. } => format!(
+                "notify {successor} instead of {leaver} in {replaced} rule(s) of escalation {what}"
+            ),
             Step::LeaveTeam { name, .. } => format!("remove {leaver} from team {name}"),
             Step::Suspend => format!("suspend {leaver}'s access in the directory (Admin API)"),
         }
