@@ -480,3 +480,51 @@ async fn answers_map_to_typed_errors() {
         Err(Error::Decode { .. })
     ));
 }
+
+#[tokio::test]
+async fn a_users_role_assignments_are_read_page_by_page() {
+    let s = MockServer::start_async().await;
+    let path = "/admin/v2/orgs/org%201/directories/dir-1/users/712020%3Aabc/role-assignments";
+    let p1 = expect(
+        &s,
+        GET,
+        path,
+        &[("limit", "1")],
+        &bearer(),
+        None,
+        200,
+        Some(json!({
+            "data": [{"roleId": "atlassian/user", "resourceId": "ari:cloud:jira-servicedesk::site/c-1", "principalType": "USER"}],
+            "links": {"next": "c-2"},
+        })),
+    )
+    .await;
+    let p2 = expect(
+        &s,
+        GET,
+        path,
+        &[("limit", "1"), ("cursor", "c-2")],
+        &bearer(),
+        None,
+        200,
+        Some(json!({"data": [{"roleId": "atlassian/site-admin", "resourceId": "ari:cloud:platform::site/c-1"}], "links": {}})),
+    )
+    .await;
+    let roles: Vec<RoleAssignment> = admin(&s)
+        .users("dir-1")
+        .role_assignments("712020:abc")
+        .limit(1)
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    p1.assert_async().await;
+    p2.assert_async().await;
+    assert_eq!(
+        roles,
+        vec![
+            RoleAssignment::new("atlassian/user", "ari:cloud:jira-servicedesk::site/c-1"),
+            RoleAssignment::new("atlassian/site-admin", "ari:cloud:platform::site/c-1"),
+        ]
+    );
+}

@@ -22,7 +22,9 @@
 //!   name, or whose rules differ: condition, notify type, delay (in
 //!   minutes) or recipient, in order ([`EscalationFinding`]). Escalations
 //!   without an owner team are listed as skipped: in JSM every escalation
-//!   belongs to a team.
+//!   belongs to a team. A JSM rule's `delay` is read as integer minutes or
+//!   as Opsgenie's `{timeAmount, timeUnit}` (its shape is not confirmed on
+//!   the vendor page).
 //!
 //! # Roles: what is compared, what cannot be
 //!

@@ -61,7 +61,12 @@
 //! Atlassian's migration maps Opsgenie roles as [`jsm_role_for`] encodes:
 //! User -> Agent, Admin -> Operations global admin, Owner -> product admin
 //! (site admin if they were one), Stakeholder -> Stakeholder (Premium and
-//! Enterprise), custom roles stay custom.
+//! Enterprise), custom roles stay custom. The mapping itself lives in
+//! [`models::jsm_role`](crate::models::jsm_role) (no feature needed);
+//! [`migration`] compares it with each person's product role assignments
+//! ([`DirectoryUsersHandler::role_assignments`]) and the JSM custom user
+//! roles. No API reads the Operations global admin role or who holds a
+//! custom user role.
 //!
 //! # What was confirmed
 //!
