@@ -2,50 +2,17 @@
 //! against an Atlassian simulator holding a migrated Opsgenie account.
 #![cfg(feature = "atlassian")]
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 use opsgenie_users_sim::atlassian::AtlassianServer;
 use opsgenie_users_sim::{Seed, Server};
 
-fn example() -> PathBuf {
-    static BUILT: OnceLock<()> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let mut cmd = Command::new(env!("CARGO"));
-        // The variables cargo sets for a running test would make this nested
-        // build look different from a plain one and rebuild dependencies.
-        for (k, _) in std::env::vars_os() {
-            let k = k.to_string_lossy().into_owned();
-            let keep = matches!(k.as_str(), "CARGO_HOME" | "CARGO_TARGET_DIR")
-                || k.starts_with("CARGO_BUILD_")
-                || k.starts_with("CARGO_REGISTRIES_")
-                || k.starts_with("CARGO_NET_");
-            if (k.starts_with("CARGO_") && !keep) || k == "LD_LIBRARY_PATH" || k == "OUT_DIR" {
-                cmd.env_remove(&k);
-            }
-        }
-        let status = cmd
-            .args([
-                "build",
-                "--all-features",
-                "--example",
-                "jsm_offboard",
-                "--quiet",
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the example failed");
-    });
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    target.join("debug").join("examples").join("jsm_offboard")
-}
+#[path = "support/examples.rs"]
+mod support_examples;
+use support_examples::example;
 
 async fn run(args: &[&str], env: &[(&str, String)]) -> Output {
-    let mut cmd = Command::new(example());
+    let mut cmd = Command::new(example("jsm_offboard"));
     cmd.args(args);
     for var in [
         "ATLASSIAN_ORG_ID",
