@@ -19,7 +19,8 @@
 //!
 //! Resumable: the output file is appended to, and users already in it are
 //! skipped, so an interrupted export continues where it stopped (a half-written
-//! last line is cut off first). `--max N` stops after N new users (batches).
+//! last record is cut off first; a file that is not UTF-8 is refused rather
+//! than appended to). `--max N` stops after N new users (batches).
 //! JSON lines hold `{"type": "customRole" | "teamRole" | "user", ...}`
 //! records; CSV holds the users and writes the roles to `<out>.roles.csv`.
 //!
@@ -38,6 +39,8 @@ use std::path::{Path, PathBuf};
 use futures::TryStreamExt;
 use opsgenie_users::api::users::UserSort;
 use opsgenie_users::models::jsm_role::{jsm_role_for, JsmRole};
+use opsgenie_users::models::role::CustomRole;
+use opsgenie_users::models::team::TeamRoleDef;
 use opsgenie_users::models::user::{Role, User};
 use opsgenie_users::Client;
 use serde_json::{json, Value};
@@ -57,17 +60,43 @@ fn jsm_role(role: &Role) -> String {
     }
 }
 
-fn resume(path: &Path, csv: bool) -> std::io::Result<(BTreeSet<String>, bool)> {
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return Ok((BTreeSet::new(), false));
-    };
-    let complete = match text.rfind('\n') {
-        Some(i) => &text[..=i],
-        None => "",
-    };
-    if complete.len() != text.len() {
-        std::fs::write(path, complete)?;
+/// What an earlier, possibly interrupted, run left in the output file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resumed {
+    /// How many leading bytes hold complete records: the rest is a
+    /// half-written last record, cut off before appending.
+    pub keep: usize,
+    /// The usernames of the complete user records.
+    pub done: BTreeSet<String>,
+    /// JSON lines: the role records are there; CSV: the header is there.
+    pub has_roles: bool,
+}
+
+/// Reads the bytes of an earlier output (`csv`: a CSV file, else JSON
+/// lines). Only records that end with their line break count: a record cut
+/// anywhere, inside a multi-byte character or (CSV) after a line break
+/// inside a quoted field, is not done and is cut off. Text that is not
+/// UTF-8 is not a file this program wrote: an error, so that nothing is
+/// appended to it.
+pub fn resume_from(data: &[u8], csv: bool) -> Result<Resumed, String> {
+    // The end of the last complete record: its line break. In CSV a line
+    // break inside quotes belongs to a field (a quote inside a quoted field
+    // is written twice, so the quotes before a record's end are even).
+    let mut in_quotes = false;
+    let mut keep = 0;
+    for (i, b) in data.iter().enumerate() {
+        match b {
+            b'"' if csv => in_quotes = !in_quotes,
+            b'\n' if !in_quotes => keep = i + 1,
+            _ => {}
+        }
     }
+    let complete = std::str::from_utf8(&data[..keep]).map_err(|e| {
+        format!(
+            "not UTF-8 at byte {}: not a file this program wrote (choose another --out)",
+            e.valid_up_to()
+        )
+    })?;
     let mut done = BTreeSet::new();
     let mut has_roles = false;
     if csv {
@@ -94,7 +123,123 @@ fn resume(path: &Path, csv: bool) -> std::io::Result<(BTreeSet<String>, bool)> {
             }
         }
     }
-    Ok((done, has_roles))
+    Ok(Resumed {
+        keep,
+        done,
+        has_roles,
+    })
+}
+
+/// Cuts a half-written last record off the output file `path` and returns
+/// the usernames already exported, and whether the roles (CSV: the header)
+/// are written. A missing file is a fresh start; a file that cannot be read
+/// is an error (appending to it would export everyone twice).
+fn resume(path: &Path, csv: bool) -> Result<(BTreeSet<String>, bool), String> {
+    let data = match std::fs::read(path) {
+        Ok(data) => data,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((BTreeSet::new(), false)),
+        Err(e) => return Err(format!("{}: {e}", path.display())),
+    };
+    let r = resume_from(&data, csv).map_err(|e| format!("{}: {e}", path.display()))?;
+    if r.keep != data.len() {
+        OpenOptions::new()
+            .write(true)
+            .open(path)
+            .and_then(|f| f.set_len(r.keep as u64))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok((r.done, r.has_roles))
+}
+
+/// The CSV header of the users file.
+pub const CSV_HEADER: &str =
+    "id,username,email,fullName,role,jsmRole,teams,contacts,blocked,verified,createdAt";
+
+/// The custom and team roles as JSON lines.
+pub fn role_lines(custom_roles: &[CustomRole], team_roles: &[(String, TeamRoleDef)]) -> String {
+    let mut out = String::new();
+    for r in custom_roles {
+        let line = json!({
+            "type": "customRole", "id": r.id.as_str(), "name": r.name,
+            "extendedRole": r.extended_role.as_ref().map(|e| e.as_str()),
+            "grantedRights": r.granted_rights.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
+            "disallowedRights": r.disallowed_rights.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
+            "jsmRole": "custom",
+        });
+        out.push_str(&format!("{line}\n"));
+    }
+    for (team, r) in team_roles {
+        let line = json!({"type": "teamRole", "team": team, "name": r.name, "rights": r.rights});
+        out.push_str(&format!("{line}\n"));
+    }
+    out
+}
+
+/// One user's record, line break included: a JSON line, or a CSV record.
+/// `teams` holds (team, role in the team) pairs.
+pub fn user_record(
+    full: &User,
+    teams: &[(String, String)],
+    csv_out: bool,
+) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
+    let role = full
+        .role
+        .as_ref()
+        .map(|r| r.name.clone())
+        .unwrap_or(Role::User);
+    let contacts: Vec<(String, String, bool)> = full
+        .contacts
+        .clone()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| {
+            (
+                c.method.map(|m| m.to_string()).unwrap_or_default(),
+                c.to.unwrap_or_default(),
+                c.enabled.unwrap_or(true),
+            )
+        })
+        .collect();
+    let created = full.created_at.map(|t| t.to_string()).unwrap_or_default();
+    if csv_out {
+        let mut w = csv::WriterBuilder::new()
+            .has_headers(false)
+            .from_writer(Vec::new());
+        w.write_record([
+            full.id.as_str(),
+            full.username.as_str(),
+            full.username.as_str(),
+            full.full_name.as_deref().unwrap_or(""),
+            role.as_str(),
+            &jsm_role(&role),
+            &teams
+                .iter()
+                .map(|(t, r)| format!("{t}:{r}"))
+                .collect::<Vec<_>>()
+                .join(";"),
+            &contacts
+                .iter()
+                .map(|(m, to, _)| format!("{m}:{to}"))
+                .collect::<Vec<_>>()
+                .join(";"),
+            &full.blocked.unwrap_or(false).to_string(),
+            &full.verified.unwrap_or(false).to_string(),
+            &created,
+        ])?;
+        Ok(w.into_inner()?)
+    } else {
+        let line = json!({
+            "type": "user",
+            "id": full.id.as_str(), "username": full.username.as_str(), "email": full.username.as_str(),
+            "fullName": full.full_name, "role": role.as_str(),
+            "roleKind": if role.is_builtin() { "builtin" } else { "custom" },
+            "jsmRole": jsm_role(&role),
+            "teams": teams.iter().map(|(t, r)| json!({"team": t, "role": r})).collect::<Vec<_>>(),
+            "contacts": contacts.iter().map(|(m, to, on)| json!({"method": m, "to": to, "enabled": on})).collect::<Vec<_>>(),
+            "blocked": full.blocked, "verified": full.verified, "createdAt": created,
+        });
+        Ok(format!("{line}\n").into_bytes())
+    }
 }
 
 #[tokio::main]
@@ -201,32 +346,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
         w.flush()?;
         if !has_roles {
-            writeln!(
-                file,
-                "id,username,email,fullName,role,jsmRole,teams,contacts,blocked,verified,createdAt"
-            )?;
+            writeln!(file, "{CSV_HEADER}")?;
         }
     } else if !has_roles {
-        for r in &custom_roles {
-            writeln!(
-                file,
-                "{}",
-                json!({
-                    "type": "customRole", "id": r.id.as_str(), "name": r.name,
-                    "extendedRole": r.extended_role.as_ref().map(|e| e.as_str()),
-                    "grantedRights": r.granted_rights.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
-                    "disallowedRights": r.disallowed_rights.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
-                    "jsmRole": "custom",
-                })
-            )?;
-        }
-        for (team, r) in &team_roles {
-            writeln!(
-                file,
-                "{}",
-                json!({"type": "teamRole", "team": team, "name": r.name, "rights": r.rights})
-            )?;
-        }
+        file.write_all(role_lines(&custom_roles, &team_roles).as_bytes())?;
     }
 
     // Users, in a stable order, one line each, flushed as we go.
@@ -250,70 +373,10 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
             break;
         }
         let full: User = client.users().get(&u.id).expand_contacts().await?;
-        let role = full
-            .role
-            .as_ref()
-            .map(|r| r.name.clone())
-            .unwrap_or(Role::User);
         let teams = memberships
             .get(full.id.as_str())
-            .cloned()
-            .unwrap_or_default();
-        let contacts: Vec<(String, String, bool)> = full
-            .contacts
-            .unwrap_or_default()
-            .into_iter()
-            .map(|c| {
-                (
-                    c.method.map(|m| m.to_string()).unwrap_or_default(),
-                    c.to.unwrap_or_default(),
-                    c.enabled.unwrap_or(true),
-                )
-            })
-            .collect();
-        let created = full.created_at.map(|t| t.to_string()).unwrap_or_default();
-        if csv_out {
-            let mut w = csv::WriterBuilder::new()
-                .has_headers(false)
-                .from_writer(Vec::new());
-            w.write_record([
-                full.id.as_str(),
-                full.username.as_str(),
-                full.username.as_str(),
-                full.full_name.as_deref().unwrap_or(""),
-                role.as_str(),
-                &jsm_role(&role),
-                &teams
-                    .iter()
-                    .map(|(t, r)| format!("{t}:{r}"))
-                    .collect::<Vec<_>>()
-                    .join(";"),
-                &contacts
-                    .iter()
-                    .map(|(m, to, _)| format!("{m}:{to}"))
-                    .collect::<Vec<_>>()
-                    .join(";"),
-                &full.blocked.unwrap_or(false).to_string(),
-                &full.verified.unwrap_or(false).to_string(),
-                &created,
-            ])?;
-            file.write_all(&w.into_inner()?)?;
-        } else {
-            writeln!(
-                file,
-                "{}",
-                json!({
-                    "type": "user",
-                    "id": full.id.as_str(), "username": full.username.as_str(), "email": full.username.as_str(),
-                    "fullName": full.full_name, "role": role.as_str(),
-                    "roleKind": if role.is_builtin() { "builtin" } else { "custom" },
-                    "jsmRole": jsm_role(&role),
-                    "teams": teams.iter().map(|(t, r)| json!({"team": t, "role": r})).collect::<Vec<_>>(),
-                    "contacts": contacts.iter().map(|(m, to, on)| json!({"method": m, "to": to, "enabled": on})).collect::<Vec<_>>(),
-                    "blocked": full.blocked, "verified": full.verified, "createdAt": created,
-                })
-            )?;
-        }
+            .map_or(&[][..], Vec::as_slice);
+        file.write_all(&user_record(&full, teams, csv_out)?)?;
         file.flush()?;
         exported += 1;
         bar.inc(1);

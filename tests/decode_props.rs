@@ -20,8 +20,16 @@
 //! `scim_calls_survive_raw_bodies` 5,000,
 //! `error_answers_keep_their_status` 7,000,
 //! `models_decode_or_fail_typed` 12,000 (each decoded into 25 types),
-//! `request_limits_and_paging_links_parse` 5,000: 59,000.
+//! `request_limits_and_paging_links_parse` 5,000: 59,000. With the
+//! `atlassian` feature (as CI runs them, `--all-features`) also
+//! `atlassian_calls_survive_mutated_answers` 8,000,
+//! `atlassian_calls_survive_raw_bodies` 3,000 and
+//! `atlassian_models_decode_or_fail_typed` 6,000 (each decoded into 19
+//! types): 76,000.
 
+#[cfg(feature = "atlassian")]
+#[path = "support/atlassian.rs"]
+mod atlassian;
 #[path = "support/canned.rs"]
 mod canned;
 #[path = "support/decoders.rs"]
@@ -44,7 +52,7 @@ use serde_json::json;
 use canned::{clients, runtime, watched, Answer, Canned, KEY, MAX_REQUESTS, TOKEN};
 use decoders::{
     check_outcome, decode_every_model, model_templates, request_limits, rest_error, scim_error,
-    Rest, Scim, MAX_ERROR_TEXT, REST, SCIM,
+    secrets_not_in, Rest, Scim, MAX_ERROR_TEXT, REST, SCIM,
 };
 use hostile_json::{apply_wrap, content_type, mutate, mutation, raw_body, render, status, wrap};
 
@@ -60,6 +68,7 @@ where
     F: std::future::Future<Output = Result<String, Error>>,
 {
     let status = answer.status;
+    let secrets = secrets_not_in(&answer.body, &[KEY, TOKEN]);
     canned.reset(answer);
     let outcome = watched(&what, || {
         rt.block_on(async { tokio::time::timeout(Duration::from_secs(10), run).await })
@@ -70,7 +79,7 @@ where
         status,
         canned.hits(),
         MAX_REQUESTS,
-        &[KEY, TOKEN],
+        &secrets,
         &outcome,
     )
     .map_err(TestCaseError::fail)
@@ -264,6 +273,101 @@ proptest! {
         page.paging = Some(paging);
         page.total_count = total;
         let _ = page.next_position();
+    }
+}
+
+/// The Atlassian clients (feature `atlassian`): every Admin, Teams and JSM
+/// Operations call through the same canned transport and checks, and every
+/// Atlassian model type decoded directly.
+#[cfg(feature = "atlassian")]
+mod atlassian_props {
+    use super::*;
+    use atlassian::{
+        atlassian_model_templates, decode_every_atlassian_model, Atl, Clients, ADMIN_KEY,
+        API_TOKEN, ATL, BASIC,
+    };
+
+    fn run_atl(
+        rt: &tokio::runtime::Runtime,
+        canned: &Canned,
+        clients: &Clients,
+        call: Atl,
+        answer: Answer,
+    ) -> Result<(), TestCaseError> {
+        let status = answer.status;
+        let what = format!("Atlassian {call:?}");
+        let secrets = secrets_not_in(&answer.body, &[KEY, TOKEN, ADMIN_KEY, API_TOKEN, BASIC]);
+        canned.reset(answer);
+        let outcome = watched(&what, || {
+            rt.block_on(async {
+                tokio::time::timeout(Duration::from_secs(10), call.run(clients)).await
+            })
+        })
+        .map_err(|_| TestCaseError::fail(format!("{what}: no result in 10 s")))?;
+        check_outcome(
+            &what,
+            status,
+            canned.hits(),
+            MAX_REQUESTS,
+            &secrets,
+            &outcome,
+        )
+        .map_err(TestCaseError::fail)
+    }
+
+    thread_local!(static ENV: (tokio::runtime::Runtime, std::sync::Arc<Canned>, Clients) = {
+        let rt = runtime();
+        let (canned, client, _) = rt.block_on(async { clients() });
+        let atl = atlassian::clients(&client);
+        (rt, canned, atl)
+    });
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(8_000))]
+        #[test]
+        fn atlassian_calls_survive_mutated_answers(
+            call in prop::sample::select(ATL),
+            mutations in prop::collection::vec(mutation(), 0..4),
+            w in wrap(),
+            status in status(),
+            ct in content_type(),
+        ) {
+            let body = apply_wrap(render(&mutate(&call.template(), &mutations)), &w);
+            ENV.with(|(rt, canned, atl)| run_atl(rt, canned, atl, call, answer(status, ct, body)))?;
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3_000))]
+        #[test]
+        fn atlassian_calls_survive_raw_bodies(
+            call in prop::sample::select(ATL),
+            body in raw_body(),
+            status in status(),
+            ct in content_type(),
+        ) {
+            ENV.with(|(rt, canned, atl)| run_atl(rt, canned, atl, call, answer(status, ct, body)))?;
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(6_000))]
+        /// Every Atlassian model type decoded straight from bytes: a value
+        /// that round-trips, or a serde error.
+        #[test]
+        fn atlassian_models_decode_or_fail_typed(
+            template in prop::sample::select(atlassian_model_templates()),
+            mutations in prop::collection::vec(mutation(), 0..4),
+            w in wrap(),
+            raw in prop::option::weighted(0.2, raw_body()),
+        ) {
+            let bytes = match raw {
+                Some(raw) => raw,
+                None => apply_wrap(render(&mutate(&template, &mutations)), &w),
+            };
+            watched("atlassian models", || decode_every_atlassian_model(&bytes))
+                .map_err(TestCaseError::fail)?;
+        }
     }
 }
 

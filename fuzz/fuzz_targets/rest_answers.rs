@@ -48,7 +48,7 @@ fuzz_target!(|data: &[u8]| {
         status,
         env.canned.hits(),
         canned::MAX_REQUESTS,
-        &[canned::KEY, canned::TOKEN],
+        &decoders::secrets_not_in(body, &[canned::KEY, canned::TOKEN]),
         &outcome,
     ) {
         panic!("{e}");

@@ -590,6 +590,19 @@ pub fn check_outcome(
     Ok(())
 }
 
+/// The `secrets` that `body` (the server's answer) does not hold itself. An
+/// error may quote the answer (a decode error shows a snippet of it), so a
+/// secret the server sent back is the server's text, not a leak; the
+/// fuzzer, which sees the comparisons, soon learns to write the secrets
+/// into bodies.
+pub fn secrets_not_in<'a>(body: &[u8], secrets: &[&'a str]) -> Vec<&'a str> {
+    secrets
+        .iter()
+        .copied()
+        .filter(|s| !body.windows(s.len()).any(|w| w == s.as_bytes()))
+        .collect()
+}
+
 /// A decoded value serializes, and the result decodes to the same value.
 pub fn round_trips<T>(bytes: &[u8]) -> Result<(), String>
 where
