@@ -101,6 +101,22 @@ end
 return out
 ";
 
+/// Logs slots a store granted while Redis was unreachable (and its copies
+/// of those Redis granted before), back-dated on the server's clock, so the
+/// processes coming back do not take the room these slots still hold.
+///
+/// KEYS: the log. ARGV: the log's time to live in ms, then per slot its age
+/// in µs and its id.
+const REPLAY: &str = r"
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+for i = 2, #ARGV, 2 do
+  redis.call('ZADD', KEYS[1], now - tonumber(ARGV[i]), ARGV[i + 1])
+end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 0
+";
+
 /// How long a note lives without a newer one (the notes describe limits
 /// fixed per plan: an hour-old level is still worth starting from).
 const NOTE_TTL: Duration = Duration::from_secs(3600);
@@ -224,6 +240,7 @@ struct Inner {
     throttled: Script,
     publish: Script,
     notes: Script,
+    replay: Script,
 }
 
 impl fmt::Debug for RedisStore {
@@ -265,6 +282,7 @@ impl RedisStore {
                 throttled: Script::new(THROTTLED),
                 publish: Script::new(PUBLISH),
                 notes: Script::new(NOTES),
+                replay: Script::new(REPLAY),
             }),
         })
     }
@@ -392,12 +410,42 @@ async fn probe(inner: Arc<Inner>) {
         let cmd = ::redis::cmd("PING");
         let ping = cmd.query_async::<String>(&mut conn);
         if let Ok(Ok(_)) = tokio::time::timeout(inner.cfg.timeout, ping).await {
+            if !replay(&inner, conn).await {
+                continue;
+            }
             inner.down.store(false, Ordering::Relaxed);
             inner.probing.store(false, Ordering::Relaxed);
             tracing::info!(target: "opsgenie_users::ratelimit", "Redis limiter store reachable again: back to the shared quota");
             return;
         }
     }
+}
+
+/// Writes the slots of the last two minutes this store knows of (granted
+/// by the fallback, or copies of Redis's) into Redis: a Redis that restarted
+/// empty would otherwise let every process send a full window at once on
+/// top of what the fallback sent. Returns whether Redis took them.
+async fn replay(inner: &Arc<Inner>, mut conn: ConnectionManager) -> bool {
+    for (key, period, slots) in inner.fallback.recent(Duration::from_secs(120)) {
+        let mut inv = inner.replay.prepare_invoke();
+        inv.key(inner.log_key(&key, period))
+            .arg((period * 2 + Duration::from_secs(1)).as_millis() as u64);
+        for (age, id) in slots {
+            let id = match id.strip_prefix(&inner.tag) {
+                Some(_) => id,
+                None => format!("{}-{LOCAL}{id}", inner.tag),
+            };
+            inv.arg(age.as_micros() as u64).arg(id);
+        }
+        let done = inv.invoke_async::<i64>(&mut conn);
+        if !matches!(
+            tokio::time::timeout(inner.cfg.timeout, done).await,
+            Ok(Ok(_))
+        ) {
+            return false;
+        }
+    }
+    true
 }
 
 fn micros(d: i64) -> Duration {
@@ -426,6 +474,8 @@ impl LimiterStore for RedisStore {
             .await;
         match answer {
             Some((1, now, version)) => {
+                // A copy, for the fallback's count if Redis goes away.
+                inner.fallback.record_now(key, windows, &id);
                 Reservation::Granted(Slot::new(id, micros(now), version.max(0) as u64))
             }
             Some((_, wait, _)) => Reservation::Wait(micros(wait.max(1))),
@@ -451,6 +501,7 @@ impl LimiterStore for RedisStore {
                 .release_now(key, &Slot::new(local, slot.at(), slot.notes()));
             return;
         }
+        inner.fallback.release_now(key, slot);
         let keys = PERIODS.map(|p| inner.log_key(key, p));
         let id = slot.id().to_string();
         inner
@@ -470,6 +521,7 @@ impl LimiterStore for RedisStore {
             let slot = Slot::new(local, slot.at(), slot.notes());
             return Some(inner.fallback.throttled_now(key, &slot, period));
         }
+        inner.fallback.release_now(key, slot);
         let other = PERIODS.into_iter().find(|p| *p != period).unwrap_or(period);
         let mut inv = inner.throttled.prepare_invoke();
         inv.key(inner.log_key(key, period))

@@ -327,6 +327,45 @@ impl InMemoryStore {
         Reservation::Granted(Slot::new(id, now, ledger.version))
     }
 
+    /// Logs slot `id` in each of `periods` at the current time, without a
+    /// cap (the Redis store's copy of the slots Redis granted it).
+    #[cfg(feature = "redis")]
+    pub(crate) fn record_now(&self, key: &BucketKey, windows: &[WindowLimit], id: &str) {
+        let now = self.now();
+        let mut map = self.ledgers();
+        let ledger = map.entry(key.clone()).or_default();
+        for w in windows {
+            let log = ledger.logs.entry(w.period.as_millis()).or_default();
+            let win = w.window.max(w.period);
+            while log.front().is_some_and(|(at, _)| *at + win * 2 <= now) {
+                log.pop_front();
+            }
+            log.push_back((now, id.to_string()));
+        }
+    }
+
+    /// Every slot of the last `within` per bucket and period: (bucket,
+    /// period, [(age, id)]).
+    #[cfg(feature = "redis")]
+    pub(crate) fn recent(&self, within: Duration) -> Vec<(BucketKey, Duration, Vec<(Duration, String)>)> {
+        let now = self.now();
+        let map = self.ledgers();
+        let mut out = Vec::new();
+        for (key, ledger) in map.iter() {
+            for (period, log) in &ledger.logs {
+                let slots: Vec<_> = log
+                    .iter()
+                    .filter(|(at, _)| now.saturating_sub(*at) < within)
+                    .map(|(at, id)| (now.saturating_sub(*at), id.clone()))
+                    .collect();
+                if !slots.is_empty() {
+                    out.push((key.clone(), Duration::from_millis(*period as u64), slots));
+                }
+            }
+        }
+        out
+    }
+
     pub(crate) fn release_now(&self, key: &BucketKey, slot: &Slot) {
         if let Some(ledger) = self.ledgers().get_mut(key) {
             for log in ledger.logs.values_mut() {
