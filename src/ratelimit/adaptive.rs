@@ -654,7 +654,9 @@ impl Inner {
         let now = Instant::now();
         let cfg = self.config();
         let mut windows = Vec::new();
-        self.update(key, &mut |st| windows = shared_windows(st.effective(now, &cfg)));
+        self.update(key, &mut |st| {
+            windows = shared_windows(st.effective(now, &cfg))
+        });
         windows
     }
 
@@ -679,13 +681,8 @@ impl Inner {
     /// already, and adopts what other limiters learned since this one last
     /// changed its mind.
     async fn catch_up(&self, shared: &dyn LimiterStore, key: &BucketKey, notes: u64) {
-        let seen = |v: u64| {
-            self.seen
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .get(key)
-                == Some(&v)
-        };
+        let seen =
+            |v: u64| self.seen.lock().unwrap_or_else(|e| e.into_inner()).get(key) == Some(&v);
         if seen(notes) {
             return;
         }
@@ -710,7 +707,9 @@ impl Inner {
         if adopted {
             let cfg = self.config();
             let mut stats = None;
-            self.update(key, &mut |st| stats = Some(self.stats_of(key, st, now, &cfg)));
+            self.update(key, &mut |st| {
+                stats = Some(self.stats_of(key, st, now, &cfg))
+            });
             if let Some(s) = stats {
                 tracing::debug!(
                     target: "opsgenie_users::ratelimit",

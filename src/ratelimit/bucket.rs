@@ -759,9 +759,8 @@ impl BucketState {
         }
         if k.learned.is_none()
             && k.strikes.is_none()
-            && k.stated.is_some_and(|(n, discovered)| {
-                discovered && w.stated.is_some_and(|(m, _)| m == n)
-            })
+            && k.stated
+                .is_some_and(|(n, discovered)| discovered && w.stated.is_some_and(|(m, _)| m == n))
         {
             // The limit this window states already, and nothing learned:
             // no news (another process discovered what this one knows).

@@ -347,7 +347,10 @@ impl InMemoryStore {
     /// Every slot of the last `within` per bucket and period: (bucket,
     /// period, [(age, id)]).
     #[cfg(feature = "redis")]
-    pub(crate) fn recent(&self, within: Duration) -> Vec<(BucketKey, Duration, Vec<(Duration, String)>)> {
+    pub(crate) fn recent(
+        &self,
+        within: Duration,
+    ) -> Vec<(BucketKey, Duration, Vec<(Duration, String)>)> {
         let now = self.now();
         let map = self.ledgers();
         let mut out = Vec::new();
@@ -569,11 +572,7 @@ mod tests {
         assert_eq!(
             notes,
             vec![
-                Note::new(
-                    Duration::from_secs(1),
-                    "second",
-                    Duration::from_millis(250)
-                ),
+                Note::new(Duration::from_secs(1), "second", Duration::from_millis(250)),
                 Note::new(Duration::from_secs(60), "minute", Duration::ZERO),
             ]
         );
