@@ -264,6 +264,10 @@ struct Ledger {
     version: u64,
 }
 
+/// Slots of one log, as (age, id).
+#[cfg(feature = "redis")]
+pub(crate) type RecentSlots = Vec<(Duration, String)>;
+
 impl Default for InMemoryStore {
     fn default() -> Self {
         Self::new()
@@ -347,10 +351,7 @@ impl InMemoryStore {
     /// Every slot of the last `within` per bucket and period: (bucket,
     /// period, [(age, id)]).
     #[cfg(feature = "redis")]
-    pub(crate) fn recent(
-        &self,
-        within: Duration,
-    ) -> Vec<(BucketKey, Duration, Vec<(Duration, String)>)> {
+    pub(crate) fn recent(&self, within: Duration) -> Vec<(BucketKey, Duration, RecentSlots)> {
         let now = self.now();
         let map = self.ledgers();
         let mut out = Vec::new();
@@ -493,11 +494,12 @@ mod tests {
 
     /// A 429 for the per-second window.
     fn throttled_second() -> Feedback {
-        let mut info = RateLimitInfo::default();
-        info.period_secs = Some(1);
         Feedback {
             status: Some(429),
-            rate_limit: Some(info),
+            rate_limit: Some(RateLimitInfo {
+                period_secs: Some(1),
+                ..RateLimitInfo::default()
+            }),
             throttled: true,
         }
     }
