@@ -5,6 +5,9 @@
 #![cfg(feature = "redis")]
 
 mod common;
+#[path = "support/examples.rs"]
+mod support_examples;
+use support_examples::example;
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -304,30 +307,12 @@ async fn unreachable_redis_falls_back_to_a_share_then_returns() {
 // --- several processes ------------------------------------------------------
 
 fn multi_worker() -> PathBuf {
-    static BUILT: std::sync::OnceLock<()> = std::sync::OnceLock::new();
-    BUILT.get_or_init(|| {
-        let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--all-features",
-                "--example",
-                "multi_worker",
-                "--quiet",
-            ])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building multi_worker failed");
-    });
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
-    target.join("debug").join("examples").join("multi_worker")
+    example("multi_worker")
 }
 
 const WORKERS: usize = 4;
 /// Users per worker: scaled down from the 150 for CI time (the full
-/// run is the example's; see CHANGELOG).
+/// run is the example's; see the README's Rate limits section).
 const USERS: usize = 40;
 
 async fn limited_sim() -> Server {
