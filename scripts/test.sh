@@ -4,7 +4,8 @@
 # on free loopback ports, runs `cargo test --all-features --workspace`, stops
 # them. Extra arguments go to `cargo test`.
 #
-# Servers: Prism in mock mode (request contract), scim2-server (SCIM), and the
+# Servers: Prism in mock mode (request contract), scim2-server (SCIM),
+# redis-server (the shared limiter store, tests/redis_store.rs), and the
 # simulator (examples/sim_server) behind `prism proxy`, which checks the SDK's
 # requests AND the simulator's answers against the spec (tests/sim.rs
 # `through_prism_proxy`, via OPSGENIE_PRISM_PROXY_URL/_KEY).
@@ -52,6 +53,13 @@ if [ ! -f "$SCIM_REF/schemas.json" ] || [ ! -f "$SCIM_REF/resource-types.json" ]
 elif ! command -v python3 >/dev/null; then
   missing "python3 not found (needed to install scim2-server)" "the scim2-server suite"
   SCIM_ON=0
+fi
+
+REDIS_ON=1
+REDIS=$(command -v redis-server || true)
+if [ -z "$REDIS" ]; then
+  missing "redis-server not found (Debian package redis-server; .ci/run installs it)" "the Redis limiter store suite"
+  REDIS_ON=0
 fi
 
 # --- install (idempotent) ---------------------------------------------------
@@ -137,6 +145,12 @@ if [ "$PRISM_ON" = 1 ]; then
     "$TARGET_DIR/debug/examples/sim_server" --port "$SIM_PORT" --api-key "$SIM_KEY" \
     --users 30 --teams 2 --schedules 2
 fi
+if [ "$REDIS_ON" = 1 ]; then
+  # No persistence: a scratch server for tests/redis_store.rs.
+  REDIS_PORT=$(free_port)
+  start redis-server "$REDIS_PORT" "$LOGDIR/redis-server.log" \
+    "$REDIS" --port "$REDIS_PORT" --bind 127.0.0.1 --save "" --appendonly no
+fi
 wait_all
 
 if [ "$PRISM_ON" = 1 ]; then
@@ -148,6 +162,12 @@ fi
 if [ "$SCIM_ON" = 1 ]; then
   export OPSGENIE_SCIM_URL="http://127.0.0.1:$SCIM_PORT"
   export OPSGENIE_SCIM_TOKEN="$SCIM_TOKEN"
+fi
+
+if [ "$REDIS_ON" = 1 ]; then
+  export OPSGENIE_TEST_REDIS_URL="redis://127.0.0.1:$REDIS_PORT/"
+  # The tests that kill Redis mid-run start their own from this binary.
+  export OPSGENIE_TEST_REDIS_SERVER="$REDIS"
 fi
 
 status=0

@@ -16,8 +16,8 @@ use url::Url;
 
 use crate::error::{Error, RateLimitInfo, Result};
 use crate::ratelimit::{
-    parse_request_limits, AdaptiveLimiter, BucketKey, BucketStats, Feedback, LimitSource, Limits,
-    RateLimiter,
+    parse_request_limits, AdaptiveLimiter, BucketKey, BucketStats, Feedback, LimitSource,
+    LimiterConfig, LimiterStore, Limits, RateLimiter,
 };
 use crate::request::{ApiRequest, ApiResponse, Domain};
 use crate::retry::{Counters, Decision, Outcome, RequestStats, RetryBudget, RetryPolicy};
@@ -411,7 +411,11 @@ impl Client {
     }
 
     /// A client from `OPSGENIE_API_KEY` and, optionally, `OPSGENIE_API_URL`
-    /// (e.g. `https://api.eu.opsgenie.com`).
+    /// (e.g. `https://api.eu.opsgenie.com`). With the `redis` feature and
+    /// `OPSGENIE_REDIS_URL` set (e.g. `redis://127.0.0.1:6379/`), its
+    /// limiter shares the quota through a
+    /// [`RedisStore`](crate::ratelimit::RedisStore) with every process
+    /// doing the same.
     pub fn from_env() -> Result<Client> {
         let key = std::env::var("OPSGENIE_API_KEY")
             .ok()
@@ -421,6 +425,12 @@ impl Client {
         if let Ok(url) = std::env::var("OPSGENIE_API_URL") {
             if !url.trim().is_empty() {
                 b = b.base_url(url.trim());
+            }
+        }
+        #[cfg(feature = "redis")]
+        if let Ok(url) = std::env::var("OPSGENIE_REDIS_URL") {
+            if !url.trim().is_empty() {
+                b = b.limiter_store(Arc::new(crate::ratelimit::RedisStore::open(url.trim())?));
             }
         }
         b.build()
@@ -660,6 +670,7 @@ pub struct ClientBuilder {
     region: Option<Region>,
     transport: Option<Arc<dyn Transport>>,
     limiter: Option<Arc<dyn RateLimiter>>,
+    store: Option<Arc<dyn LimiterStore>>,
     retry: Option<RetryPolicy>,
     connect_timeout: Option<Duration>,
     request_timeout: Option<Duration>,
@@ -724,6 +735,25 @@ impl ClientBuilder {
     /// to switch limiting off.
     pub fn rate_limiter(mut self, limiter: Arc<dyn RateLimiter>) -> Self {
         self.limiter = Some(limiter);
+        self
+    }
+
+    /// Keeps the default [`AdaptiveLimiter`]'s slots in `store`, shared
+    /// with every limiter on it ([`AdaptiveLimiter::with_store`]): e.g. a
+    /// `RedisStore` (feature `redis`) shared by several processes. Ignored
+    /// when [`rate_limiter`](Self::rate_limiter) is set.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use opsgenie_users::Client;
+    /// use opsgenie_users::ratelimit::InMemoryStore;
+    /// let store = Arc::new(InMemoryStore::new());
+    /// let a = Client::builder().api_key("key").limiter_store(store.clone()).build();
+    /// let b = Client::builder().api_key("key").limiter_store(store).build();
+    /// # let _ = (a, b);
+    /// ```
+    pub fn limiter_store(mut self, store: Arc<dyn LimiterStore>) -> Self {
+        self.store = Some(store);
         self
     }
 
@@ -843,10 +873,13 @@ impl ClientBuilder {
         let retry = self.retry.clone().unwrap_or_default();
         Ok(Arc::new(Core {
             transport,
-            limiter: self
-                .limiter
-                .clone()
-                .unwrap_or_else(|| Arc::new(AdaptiveLimiter::default())),
+            limiter: self.limiter.clone().unwrap_or_else(|| match &self.store {
+                Some(store) => Arc::new(AdaptiveLimiter::with_store(
+                    LimiterConfig::default(),
+                    store.clone(),
+                )),
+                None => Arc::new(AdaptiveLimiter::default()),
+            }),
             budget: retry.new_budget(),
             counters: Counters::default(),
             retry,

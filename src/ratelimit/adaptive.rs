@@ -10,7 +10,10 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::bucket::{BucketState, Learning, LimitSource, WindowKind};
-use super::store::{InMemoryStore, LimiterStore};
+use serde::{Deserialize, Serialize};
+
+use super::bucket::{Counted, Knowledge};
+use super::store::{LimiterStore, LocalStates, Reservation, Slot, WindowLimit};
 use super::{
     BucketKey, BucketStats, Domain, Feedback, LimiterConfig, Limits, Permit, PermitHandle,
     RateLimiter,
@@ -70,7 +73,13 @@ struct Inner {
     discovered: RwLock<HashMap<Domain, Limits>>,
     /// Limits advertised for one account's bucket.
     discovered_for: RwLock<HashMap<BucketKey, Limits>>,
-    store: Box<dyn LimiterStore>,
+    store: LocalStates,
+    /// The ledger and notes shared with other limiters, if any.
+    shared: Option<Arc<dyn LimiterStore>>,
+    /// This limiter's name on the shared store's notes (its own are skipped).
+    tag: u64,
+    /// Per bucket: the version of the shared store's notes last read.
+    seen: Mutex<HashMap<BucketKey, u64>>,
     gates: Mutex<HashMap<BucketKey, Arc<Gate>>>,
     next_id: AtomicU64,
 }
@@ -91,19 +100,49 @@ impl Default for AdaptiveLimiter {
 }
 
 impl AdaptiveLimiter {
-    /// A limiter with `config` and an in-memory store.
+    /// A limiter with `config`, local to this process.
     pub fn new(config: LimiterConfig) -> Self {
-        Self::with_store(config, InMemoryStore::default())
+        Self::build(config, None)
     }
 
-    /// A limiter keeping its bucket state in `store`.
-    fn with_store(config: LimiterConfig, store: impl LimiterStore) -> Self {
+    /// A limiter with `config` that also reserves every request's slot in
+    /// `store`, shared with the other limiters on it (other clients, other
+    /// processes with a `RedisStore`): they stay within one quota together.
+    ///
+    /// What one learns reaches all: a 429 is judged by the number of
+    /// requests the store counted in the window (all limiters', so a window
+    /// the limiters filled together is not taken for a neighbour's), and
+    /// the resulting estimate (confirmed level, cut and recovery, pause), as
+    /// well as limits discovered from `GET /v2/request-limits/`, are left as
+    /// notes on the store, which the other limiters adopt at their next
+    /// reservation. A limit configured in a limiter stays its own.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use opsgenie_users::Client;
+    /// use opsgenie_users::ratelimit::{AdaptiveLimiter, InMemoryStore, LimiterConfig};
+    ///
+    /// let store = Arc::new(InMemoryStore::new());
+    /// let a = Arc::new(AdaptiveLimiter::with_store(LimiterConfig::default(), store.clone()));
+    /// let b = Arc::new(AdaptiveLimiter::with_store(LimiterConfig::default(), store));
+    /// let sync_job = Client::builder().api_key("key").rate_limiter(a).build();
+    /// let chat_bot = Client::builder().api_key("key").rate_limiter(b).build();
+    /// # let _ = (sync_job, chat_bot);
+    /// ```
+    pub fn with_store(config: LimiterConfig, store: Arc<dyn LimiterStore>) -> Self {
+        Self::build(config, Some(store))
+    }
+
+    fn build(config: LimiterConfig, shared: Option<Arc<dyn LimiterStore>>) -> Self {
         AdaptiveLimiter {
             inner: Arc::new(Inner {
                 cfg: RwLock::new(Arc::new(config)),
                 discovered: RwLock::new(HashMap::new()),
                 discovered_for: RwLock::new(HashMap::new()),
-                store: Box::new(store),
+                store: LocalStates::default(),
+                shared,
+                tag: fastrand::u64(..),
+                seen: Mutex::new(HashMap::new()),
                 gates: Mutex::new(HashMap::new()),
                 next_id: AtomicU64::new(1),
             }),
@@ -303,15 +342,41 @@ impl RateLimiter for AdaptiveLimiter {
             }
         }
         drop(queued);
+        let mut handle = Unsent(Some(Handle {
+            inner: self.inner.clone(),
+            key: key.clone(),
+            id,
+            slot: None,
+        }));
+        if let Some(shared) = &inner.shared {
+            // Still at the head of the queue: the other limiters on the store
+            // may hold the room this one's pacing saw.
+            loop {
+                let windows = inner.shared_windows(key);
+                match shared.reserve(key, &windows).await {
+                    Reservation::Granted(slot) => {
+                        let notes = slot.notes();
+                        if let Some(h) = handle.0.as_mut() {
+                            h.slot = Some(slot);
+                        }
+                        inner.catch_up(&**shared, key, notes).await;
+                        break;
+                    }
+                    Reservation::Wait(d) => {
+                        tracing::trace!(domain = %key.domain, wait_ms = d.as_millis() as u64, "waiting for a shared rate-limit slot");
+                        tokio::time::sleep(d.max(std::time::Duration::from_millis(1))).await;
+                    }
+                }
+            }
+        }
         let waited_ms = start.elapsed().as_millis() as u64;
         if waited_ms > 0 {
             tracing::debug!(domain = %key.domain, waited_ms, "rate-limit slot granted after a wait");
         }
-        Permit::new(Box::new(Handle {
-            inner: self.inner.clone(),
-            key: key.clone(),
-            id,
-        }))
+        match handle.0.take() {
+            Some(h) => Permit::new(Box::new(h)),
+            None => Permit::unlimited(),
+        }
     }
 
     fn set_limits(&self, domain: Domain, limits: Limits, source: LimitSource) {
@@ -343,7 +408,11 @@ impl RateLimiter for AdaptiveLimiter {
             .cloned()
             .collect();
         for key in keys {
-            inner.update(&key, &mut |st| st.set_limits(limits, source));
+            let now = Instant::now();
+            inner.update(&key, &mut |st| st.set_limits(now, limits, source));
+            if source == LimitSource::Discovered {
+                self.publish_discovered(&key);
+            }
         }
         tracing::info!(target: "opsgenie_users::ratelimit", domain = %domain, per_minute = ?limits.per_minute, per_second = ?limits.per_second, ?source, "rate limits set");
         inner.notify_all(Some(domain));
@@ -362,7 +431,11 @@ impl RateLimiter for AdaptiveLimiter {
                 .unwrap_or_else(|e| e.into_inner())
                 .insert(key.clone(), limits);
         }
-        inner.update(key, &mut |st| st.set_limits(limits, source));
+        let now = Instant::now();
+        inner.update(key, &mut |st| st.set_limits(now, limits, source));
+        if source == LimitSource::Discovered {
+            self.publish_discovered(key);
+        }
         tracing::info!(target: "opsgenie_users::ratelimit", domain = %key.domain, per_minute = ?limits.per_minute, per_second = ?limits.per_second, ?source, "rate limits set for one account");
         inner.gate(key).changed.notify_waiters();
     }
@@ -383,19 +456,67 @@ struct Handle {
     inner: Arc<Inner>,
     key: BucketKey,
     id: u64,
+    /// The slot reserved in the shared store, if any.
+    slot: Option<Slot>,
 }
 
-impl PermitHandle for Handle {
-    fn complete(self: Box<Self>, feedback: &Feedback) {
+/// A granted handle not handed out yet: dropped (the caller gave up while
+/// waiting for the shared store), it gives its slots back.
+struct Unsent(Option<Handle>);
+
+impl Drop for Unsent {
+    fn drop(&mut self) {
+        if let Some(h) = self.0.take() {
+            Box::new(h).cancel();
+        }
+    }
+}
+
+/// The windows the shared store enforces, from the local bucket's limits.
+fn shared_windows(
+    (second, minute): (
+        Option<super::bucket::Effective>,
+        Option<super::bucket::Effective>,
+    ),
+) -> Vec<WindowLimit> {
+    [(WindowKind::Second, second), (WindowKind::Minute, minute)]
+        .into_iter()
+        .map(|(kind, e)| match e {
+            // A little more margin than one process needs: requests of
+            // several processes reach the server with more jitter.
+            Some(e) => WindowLimit::new(kind.period(), Some(e.cap))
+                .window(e.window.max(kind.period() + kind.period() / 20)),
+            None => WindowLimit::new(kind.period(), None),
+        })
+        .collect()
+}
+
+/// Runs a store call in the background (permit completion is synchronous).
+fn spawn_store<F>(f: F)
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+        rt.spawn(f);
+    }
+}
+
+impl Handle {
+    /// Records the outcome and learns from a 429 (`counted`: the window's
+    /// requests as the shared store counted them).
+    fn learn(&self, feedback: &Feedback, counted: Option<Counted>) -> Learning {
         let now = Instant::now();
         let cfg = self.inner.config();
         let mut learning = Learning::Nothing;
         let mut throttled = 0;
         self.inner.update(&self.key, &mut |st| {
-            learning = st.complete(now, self.id, feedback, &cfg);
+            learning = st.complete_counted(now, self.id, feedback, &cfg, counted);
             throttled = st.throttled;
         });
-        if let Learning::Throttled { window, estimate } = learning {
+        if let Learning::Throttled {
+            window, estimate, ..
+        } = learning
+        {
             let period = match window {
                 WindowKind::Second => 1,
                 WindowKind::Minute => 60,
@@ -404,6 +525,7 @@ impl PermitHandle for Handle {
                 .rate_limit
                 .as_ref()
                 .and_then(|r| r.reason.as_deref());
+            let counted = counted.map(|c| c.count);
             match estimate {
                 Some(estimate) => tracing::info!(
                     target: "opsgenie_users::ratelimit",
@@ -412,6 +534,7 @@ impl PermitHandle for Handle {
                     period_secs = period,
                     estimate,
                     throttled,
+                    shared_count = counted,
                     "throttled (429): limit re-estimated"
                 ),
                 None => tracing::debug!(
@@ -420,12 +543,56 @@ impl PermitHandle for Handle {
                     reason,
                     period_secs = period,
                     throttled,
+                    shared_count = counted,
                     "throttled (429): sent before the last 429 or none of ours in the window; estimate kept"
                 ),
             }
             // The 429's slot was given back: the head of the queue may go sooner.
             self.inner.gate(&self.key).changed.notify_waiters();
         }
+        learning
+    }
+
+    /// A 429 with a shared store: the store gives the slot back and counts
+    /// the window over every limiter; what others learned first is adopted,
+    /// then this one learns and leaves its note.
+    async fn throttled_shared(self, shared: Arc<dyn LimiterStore>, slot: Slot, feedback: Feedback) {
+        let kind =
+            WindowKind::from_period_secs(feedback.rate_limit.as_ref().and_then(|r| r.period_secs));
+        let counted = match shared.throttled(&self.key, &slot, kind.period()).await {
+            Some(c) => {
+                self.inner.catch_up(&*shared, &self.key, c.notes).await;
+                Some(Counted {
+                    count: c.count,
+                    oldest: c.oldest,
+                })
+            }
+            None => None,
+        };
+        if let Learning::Throttled {
+            window,
+            reacted: true,
+            ..
+        } = self.learn(&feedback, counted)
+        {
+            self.inner.publish(&*shared, &self.key, &[window]).await;
+        }
+    }
+}
+
+impl PermitHandle for Handle {
+    fn complete(self: Box<Self>, feedback: &Feedback) {
+        if feedback.throttled {
+            if let (Some(shared), Some(slot), Ok(rt)) = (
+                self.inner.shared.clone(),
+                self.slot.clone(),
+                tokio::runtime::Handle::try_current(),
+            ) {
+                rt.spawn(self.throttled_shared(shared, slot, feedback.clone()));
+                return;
+            }
+        }
+        self.learn(feedback, None);
     }
 
     fn cancel(self: Box<Self>) {
@@ -434,5 +601,125 @@ impl PermitHandle for Handle {
         self.inner
             .update(&self.key, &mut |st| st.release(now, self.id, &cfg));
         self.inner.gate(&self.key).changed.notify_waiters();
+        if let (Some(shared), Some(slot)) = (self.inner.shared.clone(), self.slot) {
+            let key = self.key;
+            spawn_store(async move { shared.release(&key, &slot).await });
+        }
+    }
+}
+
+/// A note on the shared store: what limiter `from` knows of one window.
+#[derive(Serialize, Deserialize)]
+struct Board {
+    from: u64,
+    window: Knowledge,
+}
+
+impl AdaptiveLimiter {
+    /// Leaves the limits just discovered for `key` on the shared store (if
+    /// any), for the limiters that did not discover them: in each window
+    /// whose note does not state them already (a note that does may hold a
+    /// level learned since, which stays).
+    fn publish_discovered(&self, key: &BucketKey) {
+        let Some(shared) = self.inner.shared.clone() else {
+            return;
+        };
+        let inner = self.inner.clone();
+        let key = key.clone();
+        spawn_store(async move {
+            let (_, notes) = shared.notes(&key).await;
+            let now = Instant::now();
+            let mut kinds = Vec::new();
+            for kind in [WindowKind::Second, WindowKind::Minute] {
+                let mut mine = None;
+                inner.update(&key, &mut |st| mine = st.knowledge(kind, now).discovered());
+                let Some(mine) = mine else { continue };
+                let stated = notes.iter().any(|n| {
+                    serde_json::from_str::<Board>(&n.body).is_ok_and(|b| {
+                        b.window.period() == kind.period() && b.window.discovered() == Some(mine)
+                    })
+                });
+                if !stated {
+                    kinds.push(kind);
+                }
+            }
+            inner.publish(&*shared, &key, &kinds).await;
+        });
+    }
+}
+
+impl Inner {
+    /// The windows the shared store enforces now, from `key`'s limits.
+    fn shared_windows(&self, key: &BucketKey) -> Vec<WindowLimit> {
+        let now = Instant::now();
+        let cfg = self.config();
+        let mut windows = Vec::new();
+        self.update(key, &mut |st| {
+            windows = shared_windows(st.effective(now, &cfg))
+        });
+        windows
+    }
+
+    /// Leaves what `key`'s `kinds` windows know as notes on `shared`.
+    async fn publish(&self, shared: &dyn LimiterStore, key: &BucketKey, kinds: &[WindowKind]) {
+        for kind in kinds {
+            let now = Instant::now();
+            let mut knowledge = None;
+            self.update(key, &mut |st| knowledge = Some(st.knowledge(*kind, now)));
+            let Some(window) = knowledge else { continue };
+            let board = Board {
+                from: self.tag,
+                window,
+            };
+            if let Ok(body) = serde_json::to_string(&board) {
+                shared.publish(key, kind.period(), &body).await;
+            }
+        }
+    }
+
+    /// Reads `key`'s notes on `shared` unless version `notes` was read
+    /// already, and adopts what other limiters learned since this one last
+    /// changed its mind.
+    async fn catch_up(&self, shared: &dyn LimiterStore, key: &BucketKey, notes: u64) {
+        let seen =
+            |v: u64| self.seen.lock().unwrap_or_else(|e| e.into_inner()).get(key) == Some(&v);
+        if seen(notes) {
+            return;
+        }
+        let (version, notes) = shared.notes(key).await;
+        let now = Instant::now();
+        let mut adopted = false;
+        for note in notes {
+            let Ok(board) = serde_json::from_str::<Board>(&note.body) else {
+                continue;
+            };
+            if board.from == self.tag {
+                continue;
+            }
+            self.update(key, &mut |st| {
+                adopted |= st.adopt(now, &board.window, note.age);
+            });
+        }
+        self.seen
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key.clone(), version);
+        if adopted {
+            let cfg = self.config();
+            let mut stats = None;
+            self.update(key, &mut |st| {
+                stats = Some(self.stats_of(key, st, now, &cfg))
+            });
+            if let Some(s) = stats {
+                tracing::debug!(
+                    target: "opsgenie_users::ratelimit",
+                    domain = %key.domain,
+                    per_second = ?s.per_second,
+                    per_minute = ?s.per_minute,
+                    "limits adopted from another limiter on the shared store"
+                );
+            }
+            self.gate(key).changed.notify_waiters();
+        }
     }
 }

@@ -21,6 +21,7 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use tokio::time::Instant;
 
 use super::{Feedback, LimiterConfig, Limits};
@@ -171,6 +172,19 @@ pub(crate) struct Window {
     started: Option<Instant>,
     /// 429s that came with our count at a stated limit.
     strikes: Option<Shared>,
+    /// When the knowledge of the limit (stated, learned, strikes, pause,
+    /// last reaction) last changed: a [`Knowledge`] written later replaces it.
+    changed_at: Option<Instant>,
+}
+
+/// How many requests a window held when the server refused one, counted by
+/// a shared store over every limiter on it (in place of this limiter's own).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Counted {
+    /// Requests granted in the period before the refused one.
+    pub(crate) count: u32,
+    /// How long before the refused one the oldest of them was granted.
+    pub(crate) oldest: Duration,
 }
 
 /// The limit a window enforces right now.
@@ -220,6 +234,7 @@ impl Window {
             reacted_at: None,
             started: None,
             strikes: None,
+            changed_at: None,
         }
     }
 
@@ -366,7 +381,16 @@ impl Window {
 
     /// Reacts to a 429 of request `id` that tripped this window (see the
     /// module documentation). The request's slot is given back in any case.
-    fn throttled(&mut self, now: Instant, id: u64, cfg: &LimiterConfig) -> Reaction {
+    ///
+    /// `counted`: the window's requests as a shared store counted them (every
+    /// limiter on the store is "ours"); `None`: this limiter's own log.
+    fn throttled(
+        &mut self,
+        now: Instant,
+        id: u64,
+        cfg: &LimiterConfig,
+        counted: Option<Counted>,
+    ) -> Reaction {
         let Some(pos) = self.log.iter().rposition(|s| s.id == id) else {
             return Reaction::Stale;
         };
@@ -374,24 +398,34 @@ impl Window {
         let period = self.kind.period();
         // Ours in the server's window when it refused: granted in the period
         // before the refused one, answered or still in flight.
-        let own: Vec<Instant> = self
-            .log
-            .iter()
-            .take(pos)
-            .filter(|s| sent.saturating_duration_since(s.at) < period)
-            .map(|s| s.at)
-            .collect();
+        let (count, oldest) = match counted {
+            Some(c) => (
+                c.count as usize,
+                sent.checked_sub(c.oldest.min(period)).unwrap_or(sent),
+            ),
+            None => {
+                let own: Vec<Instant> = self
+                    .log
+                    .iter()
+                    .take(pos)
+                    .filter(|s| sent.saturating_duration_since(s.at) < period)
+                    .map(|s| s.at)
+                    .collect();
+                (own.len(), own.first().copied().unwrap_or(sent))
+            }
+        };
         self.log.remove(pos);
         if self.reacted_at.is_some_and(|r| sent < r) {
             return Reaction::Stale;
         }
         self.reacted_at = Some(now);
-        let Some(&oldest) = own.first() else {
+        self.changed_at = Some(now);
+        if count == 0 {
             // Someone else filled the window: nothing measured, wait it out.
             self.paused_until = Some(now + period);
             return Reaction::Paused;
-        };
-        let a = own.len() as f64;
+        }
+        let a = count as f64;
         let probe = self.kind.probe(cfg);
         if let (None, Some((cap, _))) = (&self.learned, self.stated) {
             // A stated limit refused with our count at it, give or take the
@@ -506,7 +540,13 @@ impl Window {
         Reaction::Estimate(eff.map_or(a, |e| e.estimate))
     }
 
-    fn set_stated(&mut self, stated: Option<(u32, LimitSource)>) {
+    fn set_stated(&mut self, now: Instant, stated: Option<(u32, LimitSource)>) {
+        if self.stated != stated {
+            // News for other limiters; the same limit stated again resets
+            // what was learned here, but a newer note on a shared store
+            // still applies.
+            self.changed_at = Some(now);
+        }
         self.stated = stated;
         self.strikes = None;
         // A new stated limit replaces what was learned: the adaptive estimate
@@ -542,6 +582,9 @@ pub(crate) enum Learning {
         /// the request was sent before the last reaction or because none of
         /// ours was in the window, which then pauses).
         estimate: Option<f64>,
+        /// The window reacted (its knowledge changed): the 429 was not for
+        /// a request sent before the last reaction.
+        reacted: bool,
     },
 }
 
@@ -597,13 +640,27 @@ impl BucketState {
         }
     }
 
-    /// Records how request `id` ended and learns from a 429.
+    /// Records how request `id` ended and learns from a 429 (its own count).
+    #[cfg(test)]
     pub(crate) fn complete(
         &mut self,
         now: Instant,
         id: u64,
         feedback: &Feedback,
         cfg: &LimiterConfig,
+    ) -> Learning {
+        self.complete_counted(now, id, feedback, cfg, None)
+    }
+
+    /// [`complete`](Self::complete), with a 429's window count from a shared
+    /// store (`None`: this limiter's own requests).
+    pub(crate) fn complete_counted(
+        &mut self,
+        now: Instant,
+        id: u64,
+        feedback: &Feedback,
+        cfg: &LimiterConfig,
+        counted: Option<Counted>,
     ) -> Learning {
         if !feedback.throttled {
             let state = if feedback.status.is_some() {
@@ -625,22 +682,119 @@ impl BucketState {
             WindowKind::Minute => WindowKind::Second,
         };
         self.window_mut(other).release(now, id, cfg);
-        let estimate = match self.window_mut(kind).throttled(now, id, cfg) {
-            Reaction::Estimate(e) => Some(e),
-            Reaction::Stale | Reaction::Paused => None,
-        };
+        let reaction = self.window_mut(kind).throttled(now, id, cfg, counted);
         Learning::Throttled {
             window: kind,
-            estimate,
+            estimate: match reaction {
+                Reaction::Estimate(e) => Some(e),
+                Reaction::Stale | Reaction::Paused => None,
+            },
+            reacted: reaction != Reaction::Stale,
         }
     }
 
     /// Replaces the stated limits (user configuration or discovery).
-    pub(crate) fn set_limits(&mut self, limits: Limits, source: LimitSource) {
+    pub(crate) fn set_limits(&mut self, now: Instant, limits: Limits, source: LimitSource) {
         self.second
-            .set_stated(limits.per_second.map(|l| (l, source)));
+            .set_stated(now, limits.per_second.map(|l| (l, source)));
         self.minute
-            .set_stated(limits.per_minute.map(|l| (l, source)));
+            .set_stated(now, limits.per_minute.map(|l| (l, source)));
+    }
+
+    /// What `kind`'s window knows of the server's limit at `now`, for other
+    /// limiters (processes) to adopt.
+    pub(crate) fn knowledge(&self, kind: WindowKind, now: Instant) -> Knowledge {
+        let w = match kind {
+            WindowKind::Second => &self.second,
+            WindowKind::Minute => &self.minute,
+        };
+        let ago = |t: Instant| now.saturating_duration_since(t).as_millis() as u64;
+        let run = |sh: &Shared| RunNote {
+            since: ago(sh.since),
+            most: sh.most,
+            cuts: sh.cuts,
+        };
+        Knowledge {
+            period: kind.period().as_secs(),
+            // Never changed: the stated limit it started with, news from now.
+            changed: w.changed_at.map_or(0, ago),
+            stated: w.stated.map(|(n, src)| (n, src == LimitSource::Discovered)),
+            learned: w.learned.as_ref().map(|l| LearnedNote {
+                base: l.base,
+                ceiling: l.ceiling,
+                at: ago(l.at),
+                confirmed: l.confirmed,
+                shared: l.shared.as_ref().map(run),
+            }),
+            strikes: w.strikes.as_ref().map(run),
+            paused: w
+                .paused_until
+                .filter(|p| *p > now)
+                .map(|p| p.saturating_duration_since(now).as_millis() as u64),
+            reacted: w.reacted_at.map(ago),
+        }
+    }
+
+    /// Adopts `k`, written `age` ago by another limiter on a shared store,
+    /// if it is newer than what the window knows. A limit configured here
+    /// stays (the other limiter's configured limit is its own). Returns
+    /// whether anything was adopted.
+    pub(crate) fn adopt(&mut self, now: Instant, k: &Knowledge, age: Duration) -> bool {
+        let kind = match k.period {
+            1 => WindowKind::Second,
+            60 => WindowKind::Minute,
+            _ => return false,
+        };
+        // Times in `k` are milliseconds before it was written.
+        let written = now.checked_sub(age).unwrap_or(now);
+        let at = |ms: u64| {
+            written
+                .checked_sub(Duration::from_millis(ms))
+                .unwrap_or(written)
+        };
+        let changed = at(k.changed);
+        let w = self.window_mut(kind);
+        if w.changed_at.is_some_and(|c| c >= changed) {
+            return false;
+        }
+        if k.learned.is_none()
+            && k.strikes.is_none()
+            && k.stated
+                .is_some_and(|(n, discovered)| discovered && w.stated.is_some_and(|(m, _)| m == n))
+        {
+            // The limit this window states already, and nothing learned:
+            // no news (another process discovered what this one knows).
+            return false;
+        }
+        let run = |r: &RunNote| Shared {
+            since: at(r.since),
+            most: r.most,
+            cuts: r.cuts,
+        };
+        w.changed_at = Some(changed);
+        if !matches!(w.stated, Some((_, LimitSource::Configured))) {
+            w.stated = match k.stated {
+                Some((n, true)) => Some((n.max(1), LimitSource::Discovered)),
+                _ => w.stated,
+            };
+        }
+        w.learned = k.learned.as_ref().map(|l| Learned {
+            base: l.base.max(1.0),
+            ceiling: l.ceiling.max(1.0),
+            at: at(l.at),
+            confirmed: l.confirmed,
+            shared: l.shared.as_ref().map(run),
+        });
+        w.strikes = k.strikes.as_ref().map(run);
+        w.paused_until = k
+            .paused
+            .map(|ms| written + Duration::from_millis(ms))
+            .filter(|p| *p > now)
+            .max(w.paused_until.filter(|p| *p > now));
+        if let Some(r) = k.reacted.map(at) {
+            w.reacted_at = Some(w.reacted_at.map_or(r, |m| m.max(r)));
+        }
+        true
     }
 
     /// The limits in force at `now` for each window (`None`: unknown).
@@ -653,6 +807,55 @@ impl BucketState {
             self.second.effective(now, cfg),
             self.minute.effective(now, cfg),
         )
+    }
+}
+
+/// What one window knows of the server's limit, written for the other
+/// limiters on a shared [`LimiterStore`](super::LimiterStore) (other
+/// processes): its times are milliseconds before it was written (the store
+/// tells how long ago that was on its own clock), so no two hosts' clocks
+/// need to agree.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub(crate) struct Knowledge {
+    /// The window's period in seconds (1 or 60).
+    period: u64,
+    /// Since the knowledge last changed.
+    changed: u64,
+    /// The stated limit, and whether it was discovered (else configured).
+    stated: Option<(u32, bool)>,
+    learned: Option<LearnedNote>,
+    strikes: Option<RunNote>,
+    /// No grant for this long.
+    paused: Option<u64>,
+    /// Since the last reaction to a 429.
+    reacted: Option<u64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct LearnedNote {
+    base: f64,
+    ceiling: f64,
+    at: u64,
+    confirmed: bool,
+    shared: Option<RunNote>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct RunNote {
+    since: u64,
+    most: f64,
+    cuts: u32,
+}
+
+impl Knowledge {
+    /// The window's period.
+    pub(crate) fn period(&self) -> Duration {
+        Duration::from_secs(self.period)
+    }
+
+    /// The discovered limit it states, if any.
+    pub(crate) fn discovered(&self) -> Option<u32> {
+        self.stated.filter(|(_, d)| *d).map(|(n, _)| n)
     }
 }
 
@@ -968,7 +1171,8 @@ mod tests {
             learned,
             Learning::Throttled {
                 window: WindowKind::Minute,
-                estimate: Some(74.0)
+                estimate: Some(74.0),
+                reacted: true,
             }
         );
         assert_eq!(b.throttled, 1);
@@ -992,7 +1196,8 @@ mod tests {
             b.complete(now, 1, &throttled(1), &cfg),
             Learning::Throttled {
                 window: WindowKind::Second,
-                estimate: None
+                estimate: None,
+                reacted: true,
             }
         );
         assert_eq!(b.try_grant(now, 2, &cfg), Err(now + secs(1)));
@@ -1034,7 +1239,8 @@ mod tests {
             first,
             Learning::Throttled {
                 window: WindowKind::Second,
-                estimate: Some(10.0)
+                estimate: Some(10.0),
+                reacted: true,
             }
         );
         for id in 11..14 {
@@ -1043,7 +1249,8 @@ mod tests {
                 late,
                 Learning::Throttled {
                     window: WindowKind::Second,
-                    estimate: None
+                    estimate: None,
+                    reacted: false,
                 }
             );
         }
@@ -1127,7 +1334,7 @@ mod tests {
             w.grant(t1 + ms(100 * id), id, &cfg);
         }
         let t2 = t1 + ms(400);
-        assert_eq!(w.throttled(t2, 3, &cfg), Reaction::Estimate(7.0));
+        assert_eq!(w.throttled(t2, 3, &cfg, None), Reaction::Estimate(7.0));
         let l = w.learned.clone().unwrap();
         assert_eq!((l.base, l.ceiling, l.confirmed), (7.0, 10.0, true));
         // Back at the old rate after `recovery`, most of the way after half.
@@ -1180,7 +1387,7 @@ mod tests {
             for i in 0..10 {
                 w.grant(at + ms(100 * i), id + i, &cfg);
             }
-            let r = w.throttled(at + ms(950), id + 9, &cfg);
+            let r = w.throttled(at + ms(950), id + 9, &cfg, None);
             id += 10;
             r
         };

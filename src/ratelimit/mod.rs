@@ -117,6 +117,8 @@
 
 mod adaptive;
 mod bucket;
+#[cfg(feature = "redis")]
+mod redis;
 mod store;
 
 use std::collections::HashMap;
@@ -128,9 +130,12 @@ use async_trait::async_trait;
 use crate::error::RateLimitInfo;
 use crate::retry::Outcome;
 
+#[cfg(feature = "redis")]
+pub use self::redis::{RedisStore, RedisStoreConfig};
 pub(crate) use crate::request::Domain;
 pub use adaptive::AdaptiveLimiter;
 pub use bucket::{LimitSource, Probe};
+pub use store::{Counted, InMemoryStore, LimiterStore, Note, Reservation, Slot, WindowLimit};
 
 /// Which bucket a request draws from: one per credential, base URL and domain.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

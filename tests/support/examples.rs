@@ -1,6 +1,6 @@
 //! Builds the example programs once per test binary and finds them, for the
 //! tests that run an example as a program (`tests/examples.rs`,
-//! `tests/migration_check.rs`, `tests/jsm_offboard.rs`).
+//! `tests/migration_check.rs`, `tests/jsm_offboard.rs`, `tests/redis_store.rs`).
 
 use std::path::PathBuf;
 use std::process::Command;
