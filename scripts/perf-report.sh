@@ -65,6 +65,7 @@ mib() { [[ "$1" == n/a ]] && echo n/a || awk -v k="$1" 'BEGIN { printf "%.1f MiB
   done
   echo "| Create, CPU (user + system) per call, 8 tasks | $(get cpu_ratio_8_tasks sdk_cpu_us) µs | $(get cpu_ratio_8_tasks raw_cpu_us) µs | $(ratio "$(get cpu_ratio_8_tasks)") (≤ 1.1×) |"
   echo "| Create, TCP connections opened, 8 tasks | $(get connections_8_tasks) | $(get connections_8_tasks raw) | (≤ 9) |"
+  echo "| Heap allocations per call: get / create / list page | $(get allocs_per_call_get) / $(get allocs_per_call_create) / $(get allocs_per_call_list) | $(get allocs_per_call_get raw) / $(get allocs_per_call_create raw) / $(get allocs_per_call_list raw) | |"
   echo "| Decode one user (page of 100) | $(get decode_per_user_ns) ns | $(get decode_per_user_ns plain_ns) ns (plain serde_json) | |"
   echo "| Stream 1,000 / 100,000 users, peak RSS of the process | $(mib "$(get stream_peak_rss_kb_1000)") / $(mib "$(get stream_peak_rss_kb_100000)") | | |"
   echo "| Rate-limit permit, acquire + complete, uncontended | $(get permit_uncontended_ns) ns (limits unknown) | $(get permit_uncontended_ns known_ns) ns known, $(get permit_uncontended_ns unlimited_ns) ns \`Unlimited\` | |"
