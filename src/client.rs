@@ -63,35 +63,81 @@ impl Region {
     }
 }
 
-/// How a request authenticates.
+/// How a request authenticates: the `Authorization` value, built once per
+/// client and marked sensitive (so `http` and reqwest never print it), and
+/// the credential's fingerprint for the limiter's bucket keys.
 #[derive(Clone)]
-pub(crate) enum Auth {
-    Genie(GenieKey),
-    Bearer(BearerToken),
-    #[cfg_attr(not(feature = "atlassian"), allow(dead_code))]
-    Basic(BasicAuth),
+pub(crate) struct Auth {
+    /// `None` when the credential holds characters not allowed in a header:
+    /// every call then fails with [`Error::InvalidInput`] before sending.
+    header: Option<HeaderValue>,
+    fingerprint: u64,
 }
 
 impl Auth {
-    fn header(&self) -> Result<HeaderValue> {
-        let raw = match self {
-            Auth::Genie(k) => format!("GenieKey {}", k.expose()),
-            Auth::Bearer(t) => format!("Bearer {}", t.expose()),
-            Auth::Basic(b) => format!("Basic {}", b.encoded()),
-        };
-        let mut v = HeaderValue::from_str(&raw).map_err(|_| {
-            Error::InvalidInput("the credential contains characters not allowed in a header".into())
-        })?;
-        v.set_sensitive(true);
-        Ok(v)
+    pub(crate) fn genie(key: &GenieKey) -> Auth {
+        Auth::new(format!("GenieKey {}", key.expose()), key.fingerprint())
     }
 
-    fn fingerprint(&self) -> u64 {
-        match self {
-            Auth::Genie(k) => k.fingerprint(),
-            Auth::Bearer(t) => t.fingerprint(),
-            Auth::Basic(b) => b.fingerprint(),
+    pub(crate) fn bearer(token: &BearerToken) -> Auth {
+        Auth::new(format!("Bearer {}", token.expose()), token.fingerprint())
+    }
+
+    #[cfg_attr(not(feature = "atlassian"), allow(dead_code))]
+    pub(crate) fn basic(basic: &BasicAuth) -> Auth {
+        Auth::new(format!("Basic {}", basic.encoded()), basic.fingerprint())
+    }
+
+    fn new(raw: String, fingerprint: u64) -> Auth {
+        let header = HeaderValue::try_from(raw).ok().map(|mut v| {
+            v.set_sensitive(true);
+            v
+        });
+        Auth {
+            header,
+            fingerprint,
         }
+    }
+
+    fn header(&self) -> Result<&HeaderValue> {
+        self.header.as_ref().ok_or_else(|| {
+            Error::InvalidInput("the credential contains characters not allowed in a header".into())
+        })
+    }
+}
+
+/// Where and as whom a client's calls go: the base URL, the credential and
+/// the limiter's bucket key of each domain, all built once per client rather
+/// than on every call.
+pub(crate) struct Endpoint {
+    base_url: Url,
+    auth: Auth,
+    /// Indexed by [`Domain::index`].
+    keys: [BucketKey; Domain::ALL.len()],
+}
+
+impl Endpoint {
+    pub(crate) fn new(base_url: Url, auth: Auth) -> Endpoint {
+        let keys = Domain::ALL.map(|domain| BucketKey {
+            credential: auth.fingerprint,
+            base_url: base_url.as_str().to_string(),
+            domain,
+        });
+        Endpoint {
+            base_url,
+            auth,
+            keys,
+        }
+    }
+
+    /// The API base URL.
+    pub(crate) fn base_url(&self) -> &Url {
+        &self.base_url
+    }
+
+    /// The limiter bucket of requests to this endpoint in `domain`.
+    fn key(&self, domain: Domain) -> &BucketKey {
+        &self.keys[domain.index()]
     }
 }
 
@@ -139,22 +185,17 @@ impl Core {
     /// behind. A permit still waited for leaves the queue, a permit whose
     /// request was not sent gives its slot back, one whose request was sent
     /// keeps it, and no task is spawned.
-    pub(crate) async fn execute(
-        &self,
-        base: &Url,
-        auth: &Auth,
-        req: &ApiRequest,
-    ) -> Result<ApiResponse> {
+    pub(crate) async fn execute(&self, to: &Endpoint, req: &ApiRequest) -> Result<ApiResponse> {
         if let Some(reason) = &req.invalid {
             return Err(Error::InvalidInput(reason.clone()));
         }
-        let url = build_url(base, req)?;
+        let url = build_url(&to.base_url, req)?;
         let deadline = Instant::now() + self.deadline;
         let mut progress = Progress::default();
         // One timer at a time: the deadline bounds the wait for a permit
         // (a timer only when the permit is not granted at once) and each
         // attempt's own timeout, rather than a second timer around the call.
-        let run = self.attempts(base, auth, req, &url, deadline, &mut progress);
+        let run = self.attempts(to, req, &url, deadline, &mut progress);
         match run.await {
             Ok(result) => result,
             Err(DeadlinePassed) => {
@@ -172,21 +213,19 @@ impl Core {
 
     async fn attempts(
         &self,
-        base: &Url,
-        auth: &Auth,
+        to: &Endpoint,
         req: &ApiRequest,
         url: &Url,
         deadline: Instant,
         progress: &mut Progress,
     ) -> std::result::Result<Result<ApiResponse>, DeadlinePassed> {
-        let auth_header = match auth.header() {
+        let auth_header = match to.auth.header() {
             Ok(h) => h,
             Err(e) => return Ok(Err(e)),
         };
-        let key = bucket_key(base, auth, req.domain);
+        let key = to.key(req.domain);
         loop {
-            let Ok(mut permit) =
-                tokio::time::timeout_at(deadline, self.limiter.acquire(&key)).await
+            let Ok(mut permit) = tokio::time::timeout_at(deadline, self.limiter.acquire(key)).await
             else {
                 return Err(DeadlinePassed);
             };
@@ -196,7 +235,7 @@ impl Core {
             if attempt > 1 {
                 Counters::bump(&self.counters.retries);
             }
-            let mut http_req = match build_http(req, url, &auth_header) {
+            let mut http_req = match build_http(req, url, auth_header) {
                 Ok(r) => r,
                 Err(e) => return Ok(Err(e)),
             };
@@ -307,15 +346,6 @@ impl Core {
     }
 }
 
-/// The limiter bucket of requests to `base` with `auth` in `domain`.
-fn bucket_key(base: &Url, auth: &Auth, domain: Domain) -> BucketKey {
-    BucketKey {
-        credential: auth.fingerprint(),
-        base_url: base.as_str().to_string(),
-        domain,
-    }
-}
-
 /// `METHOD url` without query string or user info, for errors.
 fn request_label(req: &ApiRequest, url: &Url) -> String {
     format!("{} {}", req.method, redact_url(url))
@@ -370,8 +400,7 @@ fn build_http(req: &ApiRequest, url: &Url, auth: &HeaderValue) -> Result<http::R
 
 struct ClientInner {
     core: Arc<Core>,
-    base_url: Url,
-    auth: Auth,
+    endpoint: Endpoint,
     /// Set once the account's limits were read (or the read failed); `None`
     /// when discovery is off. One per client (credential and base URL):
     /// concurrent first calls share one read, later calls only check it.
@@ -398,7 +427,7 @@ pub struct Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url.as_str())
+            .field("base_url", &self.inner.endpoint.base_url.as_str())
             .field("api_key", &"***")
             .finish()
     }
@@ -438,7 +467,7 @@ impl Client {
 
     /// The API base URL.
     pub fn base_url(&self) -> &Url {
-        &self.inner.base_url
+        &self.inner.endpoint.base_url
     }
 
     /// Sends a request on the client's one request path and returns the
@@ -458,10 +487,7 @@ impl Client {
             return Err(Error::InvalidInput(reason.clone()));
         }
         self.discover_once().await;
-        self.inner
-            .core
-            .execute(&self.inner.base_url, &self.inner.auth, req)
-            .await
+        self.inner.core.execute(&self.inner.endpoint, req).await
     }
 
     /// Reads the advertised limits before the client's first call, once.
@@ -510,16 +536,16 @@ impl Client {
         let req = ApiRequest::get(Domain::Configuration).path("v2/request-limits/");
         let resp = inner
             .core
-            .execute(&inner.base_url, &inner.auth, &req)
+            .execute(&inner.endpoint, &req)
             .await?
             .error_for_status()?;
         let found = parse_request_limits(&resp.body);
         for (domain, limits) in &found {
-            let key = bucket_key(&inner.base_url, &inner.auth, *domain);
+            let key = inner.endpoint.key(*domain);
             inner
                 .core
                 .limiter
-                .set_bucket_limits(&key, *limits, LimitSource::Discovered);
+                .set_bucket_limits(key, *limits, LimitSource::Discovered);
         }
         Ok(found)
     }
@@ -852,8 +878,7 @@ impl ClientBuilder {
         Ok(Client {
             inner: Arc::new(ClientInner {
                 core,
-                base_url,
-                auth: Auth::Genie(key),
+                endpoint: Endpoint::new(base_url, Auth::genie(&key)),
                 discovery: (!self.no_discovery).then(tokio::sync::OnceCell::new),
             }),
         })

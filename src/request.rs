@@ -76,6 +76,12 @@ impl Domain {
         Domain::JsmOps,
     ];
 
+    /// Its position in [`Domain::ALL`] (the declaration order), for tables
+    /// indexed by domain.
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+
     /// The name Opsgenie uses in `X-RateLimit-Reason` (e.g. `Configuration`).
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -473,8 +479,9 @@ mod tests {
             Some(Domain::IntegrationConfiguration)
         );
         assert_eq!(Domain::parse("nope"), None);
-        for d in Domain::ALL {
+        for (i, d) in Domain::ALL.into_iter().enumerate() {
             assert_eq!(Domain::parse(d.as_str()), Some(d));
+            assert_eq!(d.index(), i);
         }
     }
 

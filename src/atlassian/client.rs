@@ -11,7 +11,7 @@ use http::Method;
 use url::Url;
 
 use super::ids::{CloudId, OrgId};
-use crate::client::{check_base_url, Auth, ClientBuilder, Core};
+use crate::client::{check_base_url, Auth, ClientBuilder, Core, Endpoint};
 use crate::error::{Error, Result};
 use crate::ratelimit::RateLimiter;
 use crate::request::{ApiRequest, ApiResponse, Domain};
@@ -26,8 +26,7 @@ pub const ATLASSIAN_API: &str = "https://api.atlassian.com";
 /// One API's connection: shared core, base URL, credential, domain.
 pub(crate) struct Conn {
     core: Arc<Core>,
-    base_url: Url,
-    auth: Auth,
+    endpoint: Endpoint,
     domain: Domain,
 }
 
@@ -37,7 +36,7 @@ impl Conn {
     }
 
     pub(crate) async fn execute(&self, req: &ApiRequest) -> Result<ApiResponse> {
-        self.core.execute(&self.base_url, &self.auth, req).await
+        self.core.execute(&self.endpoint, req).await
     }
 
     pub(crate) async fn send(&self, req: ApiRequest) -> Result<ApiResponse> {
@@ -80,8 +79,7 @@ impl Common {
         };
         Ok(Conn {
             core,
-            base_url,
-            auth,
+            endpoint: Endpoint::new(base_url, auth),
             domain,
         })
     }
@@ -187,7 +185,7 @@ pub struct AdminClient {
 impl fmt::Debug for AdminClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AdminClient")
-            .field("base_url", &self.conn.base_url.as_str())
+            .field("base_url", &self.conn.endpoint.base_url().as_str())
             .field("org", &self.org)
             .field("api_key", &"***")
             .finish()
@@ -207,7 +205,7 @@ impl AdminClient {
 
     /// The base URL (`https://api.atlassian.com` by default).
     pub fn base_url(&self) -> &Url {
-        &self.conn.base_url
+        self.conn.endpoint.base_url()
     }
 
     /// A request in the [`Domain::AtlassianAdmin`] domain; add the path
@@ -265,7 +263,7 @@ impl AdminClientBuilder {
         })?;
         let conn = self.common.conn(
             Some(ATLASSIAN_API.to_string()),
-            Auth::Bearer(key),
+            Auth::bearer(&key),
             Domain::AtlassianAdmin,
         )?;
         Ok(AdminClient {
@@ -300,7 +298,7 @@ pub struct TeamsClient {
 impl fmt::Debug for TeamsClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("TeamsClient")
-            .field("base_url", &self.conn.base_url.as_str())
+            .field("base_url", &self.conn.endpoint.base_url().as_str())
             .field("org", &self.org)
             .field("credentials", &"***")
             .finish()
@@ -320,7 +318,7 @@ impl TeamsClient {
 
     /// The site URL (`https://{site}.atlassian.net`).
     pub fn base_url(&self) -> &Url {
-        &self.conn.base_url
+        self.conn.endpoint.base_url()
     }
 
     /// A request in the [`Domain::AtlassianTeams`] domain.
@@ -389,7 +387,7 @@ impl TeamsClientBuilder {
         let site = self.site.transpose().map_err(Error::InvalidInput)?;
         let conn = self
             .common
-            .conn(site, Auth::Basic(auth), Domain::AtlassianTeams)?;
+            .conn(site, Auth::basic(&auth), Domain::AtlassianTeams)?;
         Ok(TeamsClient {
             conn: Arc::new(conn),
             org,
@@ -422,7 +420,7 @@ pub struct JsmOpsClient {
 impl fmt::Debug for JsmOpsClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("JsmOpsClient")
-            .field("base_url", &self.conn.base_url.as_str())
+            .field("base_url", &self.conn.endpoint.base_url().as_str())
             .field("credentials", &"***")
             .finish()
     }
@@ -455,7 +453,7 @@ impl JsmOpsClient {
 
     /// The base URL (ends with the cloud id).
     pub fn base_url(&self) -> &Url {
-        &self.conn.base_url
+        self.conn.endpoint.base_url()
     }
 
     /// A request in the [`Domain::JsmOps`] domain; add the path (`"v1/teams"`).
@@ -515,7 +513,9 @@ impl JsmOpsClientBuilder {
     pub fn build(self) -> Result<JsmOpsClient> {
         let auth = required_basic(self.auth, "JsmOpsClientBuilder::credentials")?;
         let cloud = self.cloud.transpose().map_err(Error::InvalidInput)?;
-        let conn = self.common.conn(cloud, Auth::Basic(auth), Domain::JsmOps)?;
+        let conn = self
+            .common
+            .conn(cloud, Auth::basic(&auth), Domain::JsmOps)?;
         Ok(JsmOpsClient {
             conn: Arc::new(conn),
         })

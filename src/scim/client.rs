@@ -8,7 +8,7 @@ use http::Method;
 use url::Url;
 
 use super::models::{ListOrArray, ResourceType, Schema, ServiceProviderConfig};
-use crate::client::{check_base_url, Auth, ClientBuilder, Core};
+use crate::client::{check_base_url, Auth, ClientBuilder, Core, Endpoint};
 use crate::error::{Error, Result};
 use crate::ratelimit::RateLimiter;
 use crate::request::{ApiRequest, ApiResponse, Domain};
@@ -25,8 +25,7 @@ pub const ATLASSIAN_SCIM_PREFIX: &str = "https://api.atlassian.com/scim/director
 
 pub(crate) struct Inner {
     core: Arc<Core>,
-    base_url: Url,
-    auth: Auth,
+    endpoint: Endpoint,
 }
 
 /// A SCIM 2.0 client (RFC 7644), for Atlassian's user directory or any SCIM
@@ -63,7 +62,7 @@ pub struct ScimClient {
 impl fmt::Debug for ScimClient {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ScimClient")
-            .field("base_url", &self.inner.base_url.as_str())
+            .field("base_url", &self.inner.endpoint.base_url().as_str())
             .field("token", &"***")
             .finish()
     }
@@ -107,8 +106,7 @@ impl ScimClient {
         Ok(ScimClient {
             inner: Arc::new(Inner {
                 core,
-                base_url,
-                auth: Auth::Bearer(token),
+                endpoint: Endpoint::new(base_url, Auth::bearer(&token)),
             }),
         })
     }
@@ -135,7 +133,7 @@ impl ScimClient {
 
     /// The SCIM base URL.
     pub fn base_url(&self) -> &Url {
-        &self.inner.base_url
+        self.inner.endpoint.base_url()
     }
 
     /// `GET /ServiceProviderConfig`: what the server supports.
@@ -169,10 +167,7 @@ impl ScimClient {
 
     /// Sends `req` and returns the final response whatever its status.
     pub async fn execute(&self, req: &ApiRequest) -> Result<ApiResponse> {
-        self.inner
-            .core
-            .execute(&self.inner.base_url, &self.inner.auth, req)
-            .await
+        self.inner.core.execute(&self.inner.endpoint, req).await
     }
 
     /// Sends `req`; a non-success status becomes the matching [`Error`] by
