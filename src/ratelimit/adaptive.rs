@@ -86,6 +86,8 @@ struct Inner {
 
 /// The waiting machinery of one bucket (process-local, unlike its state).
 struct Gate {
+    /// The bucket (permits hold the gate, not a copy of the key).
+    key: BucketKey,
     /// FIFO queue: tokio's mutex hands the lock out in request order.
     queue: tokio::sync::Mutex<()>,
     /// Woken when the bucket may have room earlier than computed.
@@ -170,16 +172,18 @@ impl Inner {
 
     fn gate(&self, key: &BucketKey) -> Arc<Gate> {
         let mut gates = self.gates.lock().unwrap_or_else(|e| e.into_inner());
-        gates
-            .entry(key.clone())
-            .or_insert_with(|| {
-                Arc::new(Gate {
-                    queue: tokio::sync::Mutex::new(()),
-                    changed: Notify::new(),
-                    last_stats: Mutex::new(None),
-                })
-            })
-            .clone()
+        // Looked up first: the key is copied only for a new bucket.
+        if let Some(gate) = gates.get(key) {
+            return gate.clone();
+        }
+        let gate = Arc::new(Gate {
+            key: key.clone(),
+            queue: tokio::sync::Mutex::new(()),
+            changed: Notify::new(),
+            last_stats: Mutex::new(None),
+        });
+        gates.insert(key.clone(), gate.clone());
+        gate
     }
 
     fn initial(&self, key: &BucketKey) -> (Limits, LimitSource) {
@@ -285,6 +289,11 @@ struct Queued<'a> {
 impl<'a> Queued<'a> {
     fn enter(inner: &'a Inner, key: &'a BucketKey) -> Self {
         inner.update(key, &mut |st| st.queued += 1);
+        Queued::counted(inner, key)
+    }
+
+    /// The caller was already counted in.
+    fn counted(inner: &'a Inner, key: &'a BucketKey) -> Self {
         Queued {
             inner,
             key,
@@ -307,44 +316,76 @@ impl RateLimiter for AdaptiveLimiter {
     async fn acquire(&self, key: &BucketKey) -> Permit {
         let inner = &*self.inner;
         let gate = inner.gate(key);
+        let key = &gate.key;
         let start = Instant::now();
-        let mut queued = Queued::enter(inner, key);
-        let _turn = gate.queue.lock().await;
+        // A caller is counted in the queue while it waits: for its turn
+        // (behind others), or for room in the bucket.
+        let mut queued = None;
+        let _turn = match gate.queue.try_lock() {
+            // Nobody ahead: the common, uncontended case.
+            Ok(turn) => turn,
+            Err(_) => {
+                queued = Some(Queued::enter(inner, key));
+                gate.queue.lock().await
+            }
+        };
         let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
+        // Armed (enabled) only once a first look found no room: a change
+        // after that look wakes the caller rather than being missed.
+        let mut changed = std::pin::pin!(gate.changed.notified());
+        let mut armed = false;
         loop {
-            let changed = gate.changed.notified();
-            tokio::pin!(changed);
-            changed.as_mut().enable();
             let now = Instant::now();
             let cfg = inner.config();
             let mut result = Ok(());
+            let counted = queued.is_some();
             inner.update(key, &mut |st| {
                 result = st.try_grant(now, id, &cfg);
-                if result.is_ok() {
-                    // Out of the queue before the statistics are taken.
-                    st.queued = st.queued.saturating_sub(1);
-                    st.total_wait += now.saturating_duration_since(start);
-                    inner.maybe_emit_stats(key, &gate, st, now, &cfg);
+                match result {
+                    Ok(()) => {
+                        // Out of the queue before the statistics are taken.
+                        if counted {
+                            st.queued = st.queued.saturating_sub(1);
+                        }
+                        st.total_wait += now.saturating_duration_since(start);
+                        inner.maybe_emit_stats(key, &gate, st, now, &cfg);
+                    }
+                    Err(_) if !counted => st.queued += 1,
+                    Err(_) => {}
                 }
             });
-            match result {
+            let at = match result {
                 Ok(()) => {
-                    queued.left = true;
+                    if let Some(q) = queued.as_mut() {
+                        q.left = true;
+                    }
                     break;
                 }
-                Err(at) => {
-                    tracing::trace!(domain = %key.domain, wait_ms = at.saturating_duration_since(now).as_millis() as u64, "waiting for a rate-limit slot");
-                    tokio::select! {
-                        _ = tokio::time::sleep_until(at) => {}
-                        _ = &mut changed => {}
-                    }
-                }
+                Err(at) => at,
+            };
+            if queued.is_none() {
+                queued = Some(Queued::counted(inner, key));
+            }
+            if !armed {
+                changed.as_mut().enable();
+                armed = true;
+                continue;
+            }
+            tracing::trace!(domain = %key.domain, wait_ms = at.saturating_duration_since(now).as_millis() as u64, "waiting for a rate-limit slot");
+            let fired = tokio::select! {
+                _ = tokio::time::sleep_until(at) => false,
+                _ = changed.as_mut() => true,
+            };
+            if fired {
+                // A used notification is replaced, armed before the next look.
+                changed.set(gate.changed.notified());
+                changed.as_mut().enable();
             }
         }
         drop(queued);
         let mut handle = Unsent(Some(Handle {
             inner: self.inner.clone(),
-            key: key.clone(),
+            gate: gate.clone(),
             id,
             slot: None,
         }));
@@ -454,7 +495,7 @@ impl RateLimiter for AdaptiveLimiter {
 
 struct Handle {
     inner: Arc<Inner>,
-    key: BucketKey,
+    gate: Arc<Gate>,
     id: u64,
     /// The slot reserved in the shared store, if any.
     slot: Option<Slot>,
@@ -509,7 +550,7 @@ impl Handle {
         let cfg = self.inner.config();
         let mut learning = Learning::Nothing;
         let mut throttled = 0;
-        self.inner.update(&self.key, &mut |st| {
+        self.inner.update(&self.gate.key, &mut |st| {
             learning = st.complete_counted(now, self.id, feedback, &cfg, counted);
             throttled = st.throttled;
         });
@@ -529,7 +570,7 @@ impl Handle {
             match estimate {
                 Some(estimate) => tracing::info!(
                     target: "opsgenie_users::ratelimit",
-                    domain = %self.key.domain,
+                    domain = %self.gate.key.domain,
                     reason,
                     period_secs = period,
                     estimate,
@@ -539,7 +580,7 @@ impl Handle {
                 ),
                 None => tracing::debug!(
                     target: "opsgenie_users::ratelimit",
-                    domain = %self.key.domain,
+                    domain = %self.gate.key.domain,
                     reason,
                     period_secs = period,
                     throttled,
@@ -548,7 +589,7 @@ impl Handle {
                 ),
             }
             // The 429's slot was given back: the head of the queue may go sooner.
-            self.inner.gate(&self.key).changed.notify_waiters();
+            self.gate.changed.notify_waiters();
         }
         learning
     }
@@ -559,9 +600,9 @@ impl Handle {
     async fn throttled_shared(self, shared: Arc<dyn LimiterStore>, slot: Slot, feedback: Feedback) {
         let kind =
             WindowKind::from_period_secs(feedback.rate_limit.as_ref().and_then(|r| r.period_secs));
-        let counted = match shared.throttled(&self.key, &slot, kind.period()).await {
+        let counted = match shared.throttled(&self.gate.key, &slot, kind.period()).await {
             Some(c) => {
-                self.inner.catch_up(&*shared, &self.key, c.notes).await;
+                self.inner.catch_up(&*shared, &self.gate.key, c.notes).await;
                 Some(Counted {
                     count: c.count,
                     oldest: c.oldest,
@@ -575,7 +616,7 @@ impl Handle {
             ..
         } = self.learn(&feedback, counted)
         {
-            self.inner.publish(&*shared, &self.key, &[window]).await;
+            self.inner.publish(&*shared, &self.gate.key, &[window]).await;
         }
     }
 }
@@ -599,10 +640,10 @@ impl PermitHandle for Handle {
         let now = Instant::now();
         let cfg = self.inner.config();
         self.inner
-            .update(&self.key, &mut |st| st.release(now, self.id, &cfg));
-        self.inner.gate(&self.key).changed.notify_waiters();
+            .update(&self.gate.key, &mut |st| st.release(now, self.id, &cfg));
+        self.gate.changed.notify_waiters();
         if let (Some(shared), Some(slot)) = (self.inner.shared.clone(), self.slot) {
-            let key = self.key;
+            let key = self.gate.key.clone();
             spawn_store(async move { shared.release(&key, &slot).await });
         }
     }

@@ -330,10 +330,14 @@ impl Window {
             return at;
         };
         // The log is ordered by grant time: the slots still inside the
-        // window are a suffix of it.
-        let first = self
-            .log
-            .partition_point(|s| now.saturating_duration_since(s.at) >= eff.window);
+        // window are a suffix of it. A log shorter than the cap cannot fill
+        // the window: the search (over up to a minute of grants) is skipped.
+        let first = if self.log.len() < eff.cap as usize {
+            self.log.len()
+        } else {
+            self.log
+                .partition_point(|s| now.saturating_duration_since(s.at) >= eff.window)
+        };
         let in_window = self.log.len() - first;
         if in_window >= eff.cap as usize {
             // Room comes back when the slot `in_window - cap` places into the
