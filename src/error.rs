@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use http::{HeaderMap, Method, StatusCode};
+use http::{HeaderMap, HeaderName, Method, StatusCode};
 use serde_json::Value;
 
 use crate::request::ApiResponse;
@@ -46,16 +46,20 @@ pub struct RateLimitInfo {
 impl RateLimitInfo {
     /// Reads the `X-RateLimit-*` headers; `None` when none is present.
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
-        let get = |name: &str| {
+        // Names made once, not parsed from text at every response.
+        const STATE: HeaderName = HeaderName::from_static("x-ratelimit-state");
+        const REASON: HeaderName = HeaderName::from_static("x-ratelimit-reason");
+        const PERIOD: HeaderName = HeaderName::from_static("x-ratelimit-period-in-sec");
+        let get = |name: &HeaderName| {
             headers
                 .get(name)
                 .and_then(|v| v.to_str().ok())
                 .map(|s| s.trim().to_string())
         };
         let info = RateLimitInfo {
-            state: get("x-ratelimit-state"),
-            reason: get("x-ratelimit-reason"),
-            period_secs: get("x-ratelimit-period-in-sec").and_then(|s| s.parse().ok()),
+            state: get(&STATE),
+            reason: get(&REASON),
+            period_secs: get(&PERIOD).and_then(|s| s.parse().ok()),
         };
         if info.state.is_none() && info.reason.is_none() && info.period_secs.is_none() {
             None

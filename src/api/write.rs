@@ -24,7 +24,7 @@ use std::future::Future;
 use crate::api::write_result;
 use crate::error::{Error, Result};
 use crate::models::common::WriteResult;
-use crate::request::ApiRequest;
+use crate::request::{ApiRequest, ApiResponse};
 use crate::Client;
 
 /// How a write ended: the answer, what the lookup found, or both.
@@ -87,10 +87,21 @@ where
     loop {
         sends += 1;
         let resent = sends > 1;
-        let lost = match client.send(req.clone()).await {
+        // `execute` borrows the request: nothing is copied for a send.
+        let lost = match client
+            .execute(&req)
+            .await
+            .and_then(ApiResponse::error_for_status)
+        {
             Ok(resp) => {
-                let request_id = resp.request_id();
-                let why = match write_result(&resp) {
+                let written = write_result(&resp);
+                // The decoded answer usually carries its `requestId`; the
+                // body is read again for it (or the header) only when not.
+                let request_id = match &written {
+                    Ok(w) if w.request_id.is_some() => None,
+                    _ => resp.request_id(),
+                };
+                let why = match written {
                     Ok(w) if complete(&w) => {
                         return Ok(Finished {
                             answer: Some((w, request_id)),
