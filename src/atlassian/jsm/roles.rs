@@ -7,8 +7,8 @@
 //! | call | endpoint | status |
 //! |---|---|---|
 //! | [`CustomRolesHandler::update`] | `PUT /v1/roles/{identifier}?identifierType=id`, body `{id, name, grantedRights, disallowedRights}`, answer `{message, data: {id, name}}` | confirmed (the page's "Update custom user role"); the body has no `extendedRole`, so the built-in role a custom role extends cannot be changed (delete and create instead) |
-//! | [`CustomRolesHandler::delete`] | `DELETE /v1/roles/{identifier}?identifierType=id` | path confirmed; a role still assigned to someone cannot be deleted (support.atlassian.com, "Manage custom roles"), with a status the page does not give |
-//! | [`CustomRolesHandler::create`] | `POST /v1/roles`, body `{name, extendedRole, grantedRights, disallowedRights}` | path confirmed (API group); body fields inferred from the role the page's GET answers, answer `{data: {id, name}}` (or `{id, name}`) inferred from the update's |
+//! | [`CustomRolesHandler::delete`] | `DELETE /v1/roles/{identifier}?identifierType=id` | path confirmed; a role still assigned to someone cannot be deleted (Atlassian's Operations help on custom roles, operations-help.atlassian.net), with a status no page gives |
+//! | [`CustomRolesHandler::create`] | `POST /v1/roles`, body `{name, extendedRole, grantedRights, disallowedRights}` | **unconfirmed**: the create was not read on the vendor page; path from public clients (circleyu/go-jsmops), body fields from the role the page's GET answers (go-jsmops's own `{name, description, permissions}` disagrees with that page and was not followed), answer `{data: {id, name}}` (or `{id, name}`) inferred from the update's |
 //!
 //! Right names (`alert-create`, `alert-delete`, ...) are sent as given.
 
