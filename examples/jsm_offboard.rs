@@ -441,8 +441,8 @@ async fn plan(
         steps.push(Step::Suspend);
     }
 
-    // Forwarding rules: listed for review (their fields are not confirmed,
-    // so any field holding the leaver's account id counts).
+    // Forwarding rules: listed for review (any field holding the leaver's
+    // account id counts: `fromUserId`, `toUserId`, or one not known here).
     let rules: Vec<_> = sides
         .jsm
         .forwarding_rules()
@@ -453,7 +453,8 @@ async fn plan(
     let forwarding = rules
         .into_iter()
         .filter(|r| {
-            serde_json::Value::Object(r.other.clone())
+            serde_json::to_value(r)
+                .unwrap_or_default()
                 .to_string()
                 .contains(&format!("\"{la}\""))
         })

@@ -31,7 +31,9 @@ pub(crate) const MAX_FIELD_ERRORS: usize = 20;
 /// The `schemas` value of a SCIM error body (RFC 7644 §3.12).
 const SCIM_ERROR_SCHEMA: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 
-/// Rate-limit headers that Opsgenie sends on every response.
+/// Rate-limit headers of a response: the `X-RateLimit-*` headers Opsgenie
+/// sends on every response, and `Retry-After` (RFC 9110 §10.2.3), which
+/// Atlassian's APIs send with 429 and 503 answers (Opsgenie documents none).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub struct RateLimitInfo {
@@ -41,6 +43,12 @@ pub struct RateLimitInfo {
     pub reason: Option<String>,
     /// `X-RateLimit-Period-In-Sec`: which window tripped, `60` or `1`.
     pub period_secs: Option<u64>,
+    /// `Retry-After`: how long the server asked the client to wait before
+    /// trying again. Either form is read: a number of seconds, or an HTTP
+    /// date, taken relative to the response's own `Date` header (the
+    /// server's clock) or, without one, to this machine's clock; a date in
+    /// the past is a zero wait. An unreadable value is ignored.
+    pub retry_after: Option<Duration>,
 }
 
 impl RateLimitInfo {
@@ -50,6 +58,8 @@ impl RateLimitInfo {
         const STATE: HeaderName = HeaderName::from_static("x-ratelimit-state");
         const REASON: HeaderName = HeaderName::from_static("x-ratelimit-reason");
         const PERIOD: HeaderName = HeaderName::from_static("x-ratelimit-period-in-sec");
+        const RETRY_AFTER: HeaderName = http::header::RETRY_AFTER;
+        const DATE: HeaderName = http::header::DATE;
         let get = |name: &HeaderName| {
             headers
                 .get(name)
@@ -60,8 +70,10 @@ impl RateLimitInfo {
             state: get(&STATE),
             reason: get(&REASON),
             period_secs: get(&PERIOD).and_then(|s| s.parse().ok()),
+            retry_after: get(&RETRY_AFTER)
+                .and_then(|v| parse_retry_after(&v, get(&DATE).as_deref())),
         };
-        if info.state.is_none() && info.reason.is_none() && info.period_secs.is_none() {
+        if info == RateLimitInfo::default() {
             None
         } else {
             Some(info)
@@ -74,6 +86,61 @@ impl RateLimitInfo {
             .as_deref()
             .is_some_and(|s| s.eq_ignore_ascii_case("THROTTLED"))
     }
+}
+
+/// The longest `Retry-After` read (a day): a larger number of seconds is
+/// taken as this much, which no retry policy waits for anyway.
+const RETRY_AFTER_CEILING: Duration = Duration::from_secs(24 * 3600);
+
+/// Reads a `Retry-After` value (RFC 9110 §10.2.3): `delay-seconds` or an
+/// HTTP date. A date is measured from `date` (the response's `Date` header)
+/// when that parses, else from this machine's clock.
+///
+/// ```
+/// use std::time::Duration;
+/// use opsgenie_users::error::parse_retry_after;
+/// assert_eq!(parse_retry_after("120", None), Some(Duration::from_secs(120)));
+/// assert_eq!(
+///     parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", Some("Wed, 21 Oct 2015 07:28:00 GMT")),
+///     Some(Duration::from_secs(30))
+/// );
+/// assert_eq!(parse_retry_after("soon", None), None);
+/// ```
+pub fn parse_retry_after(value: &str, date: Option<&str>) -> Option<Duration> {
+    let value = value.trim();
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        // Digits only: seconds (a value past u64 is still "a long time").
+        let secs = value.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(Duration::from_secs(secs).min(RETRY_AFTER_CEILING));
+    }
+    let at = parse_http_date(value)?;
+    let now = date
+        .and_then(parse_http_date)
+        .unwrap_or_else(jiff::Timestamp::now);
+    let wait = at.as_second().saturating_sub(now.as_second());
+    Some(Duration::from_secs(wait.max(0) as u64).min(RETRY_AFTER_CEILING))
+}
+
+/// An HTTP date in any of the three forms RFC 9110 §5.6.7 asks recipients
+/// to accept: IMF-fixdate (`Sun, 06 Nov 1994 08:49:37 GMT`), the obsolete
+/// RFC 850 form (`Sunday, 06-Nov-94 08:49:37 GMT`) and asctime
+/// (`Sun Nov  6 08:49:37 1994`).
+fn parse_http_date(s: &str) -> Option<jiff::Timestamp> {
+    let s = s.trim();
+    if let Ok(ts) = jiff::fmt::rfc2822::DateTimeParser::new().parse_timestamp(s) {
+        return Some(ts);
+    }
+    let utc = |dt: jiff::civil::DateTime| dt.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok();
+    for format in ["%A, %d-%b-%y %H:%M:%S GMT", "%a %b %e %H:%M:%S %Y"] {
+        if let Some(z) = jiff::fmt::strtime::parse(format, s)
+            .ok()
+            .and_then(|t| t.to_datetime().ok())
+            .and_then(utc)
+        {
+            return Some(z.timestamp());
+        }
+    }
+    None
 }
 
 /// What the server answered to a failed call: status, the parsed body (an
@@ -605,6 +672,14 @@ impl Error {
         }
     }
 
+    /// The wait the server asked for with `Retry-After`, when it answered
+    /// with one (see [`RateLimitInfo::retry_after`]).
+    pub fn retry_after(&self) -> Option<Duration> {
+        self.api_error()
+            .and_then(|e| e.rate_limit.as_ref())
+            .and_then(|r| r.retry_after)
+    }
+
     /// HTTP status, when the server answered.
     pub fn status(&self) -> Option<StatusCode> {
         self.api_error().map(|e| e.status)
@@ -846,6 +921,51 @@ mod tests {
         assert!(rl.is_throttled());
         assert_eq!(rl.period_secs, Some(60));
         assert!(e.to_string().contains("domain Configuration"), "{e}");
+    }
+
+    #[test]
+    fn retry_after_in_seconds_and_http_dates() {
+        let secs = |v: &str, d: Option<&str>| parse_retry_after(v, d).map(|d| d.as_secs());
+        assert_eq!(secs("0", None), Some(0));
+        assert_eq!(secs(" 7 ", None), Some(7));
+        assert_eq!(secs("99999999999999999999999", None), Some(24 * 3600));
+        let date = Some("Sun, 06 Nov 1994 08:49:37 GMT");
+        // The three forms RFC 9110 asks a recipient to read.
+        assert_eq!(secs("Sun, 06 Nov 1994 08:50:37 GMT", date), Some(60));
+        assert_eq!(secs("Sunday, 06-Nov-94 08:49:47 GMT", date), Some(10));
+        assert_eq!(secs("Sun Nov  6 08:49:42 1994", date), Some(5));
+        // A date in the past is no wait; junk is no value.
+        assert_eq!(secs("Sun, 06 Nov 1994 08:00:00 GMT", date), Some(0));
+        for junk in ["", "-1", "1.5", "soon", "Sun, 99 Nov 1994 08:00:00 GMT"] {
+            assert_eq!(secs(junk, date), None, "{junk:?}");
+        }
+        // Without a Date header, against this machine's clock: a date a
+        // minute ahead of now is about a minute away.
+        let ahead = jiff::Timestamp::now() + jiff::SignedDuration::from_secs(60);
+        let text = jiff::fmt::rfc2822::DateTimePrinter::new()
+            .timestamp_to_rfc9110_string(&ahead)
+            .unwrap();
+        let w = secs(&text, None).unwrap();
+        assert!((55..=60).contains(&w), "{w}");
+    }
+
+    #[test]
+    fn retry_after_is_kept_with_the_error() {
+        let mut h = HeaderMap::new();
+        h.insert("Retry-After", "12".parse().unwrap());
+        let e = get(StatusCode::TOO_MANY_REQUESTS, &h, b"");
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(12)));
+        let rl = e.api_error().unwrap().rate_limit.clone().unwrap();
+        assert_eq!(rl.state, None);
+        assert!(!rl.is_throttled());
+        // No header, no value; an unreadable one is as good as none.
+        assert_eq!(
+            get(StatusCode::TOO_MANY_REQUESTS, &HeaderMap::new(), b"").retry_after(),
+            None
+        );
+        h.insert("Retry-After", "later".parse().unwrap());
+        let e = get(StatusCode::SERVICE_UNAVAILABLE, &h, b"");
+        assert!(e.api_error().unwrap().rate_limit.is_none());
     }
 
     #[test]

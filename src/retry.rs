@@ -7,6 +7,11 @@
 //!   that may have reached the server is never resent blindly.
 //! * A connection that failed before anything was sent is retried for every
 //!   method.
+//! * When the answer carries `Retry-After` (Atlassian's APIs send it with 429
+//!   and 503; Opsgenie documents none), a retry waits at least that long; a
+//!   wait over [`RetryPolicy::max_retry_after`] (default 60 s), or one that
+//!   would end after the call's deadline, is not made: the answer goes back
+//!   to the caller, its wait readable with [`Error::retry_after`].
 //!
 //! The decision is a pure function of (attempt, idempotency, outcome, jitter),
 //! [`RetryPolicy::decide`], so it is tested without a network. The client
@@ -134,7 +139,13 @@ pub enum Decision {
 /// `RetryPolicy::default()` makes up to 5 attempts; the delay before retry
 /// `n` is drawn uniformly from `[0, min(cap, max(window hint, 200 ms × 2^(n-1))))`
 /// ("full jitter"; cap 30 s), where the window hint is the rate-limit window
-/// the server said tripped (`X-RateLimit-Period-In-Sec`). Retries draw from a
+/// the server said tripped (`X-RateLimit-Period-In-Sec`). When the answer
+/// says `Retry-After: w`, the delay is `w` plus that same full-jitter draw:
+/// never earlier than the server asked, and spread so that clients throttled
+/// together do not all come back at once; a `w` over
+/// [`max_retry_after`](Self::max_retry_after) (default 60 s) ends the retries
+/// instead (the client also stops when the wait would pass the call's
+/// deadline). Retries draw from a
 /// budget of 500 tokens shared by all clones of a client: a throttle costs 5,
 /// a timeout 10, any other retryable failure 5, and every success refunds 1.
 ///
@@ -154,6 +165,7 @@ pub struct RetryPolicy {
     max_attempts: u32,
     base: Duration,
     max_backoff: Duration,
+    max_retry_after: Duration,
     budget: u32,
     throttle_cost: u32,
     timeout_cost: u32,
@@ -167,6 +179,7 @@ impl Default for RetryPolicy {
             max_attempts: 5,
             base: Duration::from_millis(200),
             max_backoff: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(60),
             budget: 500,
             throttle_cost: 5,
             timeout_cost: 10,
@@ -200,6 +213,21 @@ impl RetryPolicy {
     /// Upper bound of one backoff (default 30 s).
     pub fn max_backoff(mut self, d: Duration) -> Self {
         self.max_backoff = d;
+        self
+    }
+
+    /// The longest `Retry-After` a retry waits for (default 60 s). An answer
+    /// asking for more is returned to the caller at once (see
+    /// [`Error::retry_after`]); the call's deadline bounds the wait too.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use opsgenie_users::RetryPolicy;
+    /// let patient = RetryPolicy::default().max_retry_after(Duration::from_secs(120));
+    /// # let _ = patient;
+    /// ```
+    pub fn max_retry_after(mut self, d: Duration) -> Self {
+        self.max_retry_after = d;
         self
     }
 
@@ -273,9 +301,37 @@ impl RetryPolicy {
         }
     }
 
+    /// The server's `Retry-After`, when the outcome is an answer carrying one.
+    fn retry_after(outcome: &Outcome<'_>) -> Option<Duration> {
+        match outcome {
+            Outcome::Response {
+                rate_limit: Some(rl),
+                ..
+            } => rl.retry_after,
+            _ => None,
+        }
+    }
+
     /// Decides after attempt number `attempt` (1-based). `jitter` in `[0, 1)`
     /// scales the delay (full jitter); pass a random number. Pure: the budget
-    /// is checked by the client afterwards (its shared retry budget).
+    /// is checked by the client afterwards (its shared retry budget), and
+    /// the deadline by the client loop.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use http::{HeaderMap, StatusCode};
+    /// use opsgenie_users::retry::{Decision, Outcome, RetryPolicy};
+    /// use opsgenie_users::RateLimitInfo;
+    /// let mut headers = HeaderMap::new();
+    /// headers.insert("retry-after", "3".parse().unwrap());
+    /// let info = RateLimitInfo::from_headers(&headers);
+    /// let throttled = Outcome::Response { status: StatusCode::TOO_MANY_REQUESTS, rate_limit: info.as_ref() };
+    /// // At least the 3 s asked for, plus a jittered share of the backoff.
+    /// assert_eq!(RetryPolicy::default().decide(1, false, &throttled, 0.0), Decision::Retry(Duration::from_secs(3)));
+    /// // A policy that waits at most 2 s gives the answer back instead.
+    /// let impatient = RetryPolicy::default().max_retry_after(Duration::from_secs(2));
+    /// assert_eq!(impatient.decide(1, false, &throttled, 0.0), Decision::Stop);
+    /// ```
     pub fn decide(
         &self,
         attempt: u32,
@@ -286,11 +342,22 @@ impl RetryPolicy {
         if attempt >= self.max_attempts || !Self::is_retryable(idempotent, outcome) {
             return Decision::Stop;
         }
+        let jitter = jitter.clamp(0.0, 1.0);
+        if let Some(wait) = Self::retry_after(outcome) {
+            if wait > self.max_retry_after {
+                return Decision::Stop;
+            }
+            // Never earlier than asked; the jittered backoff spreads clients
+            // that were told the same wait.
+            return Decision::Retry(
+                wait.saturating_add(self.backoff_ceiling(attempt).mul_f64(jitter)),
+            );
+        }
         let ceiling = self
             .backoff_ceiling(attempt)
             .max(Self::window_hint(outcome))
             .min(self.max_backoff);
-        Decision::Retry(ceiling.mul_f64(jitter.clamp(0.0, 1.0)))
+        Decision::Retry(ceiling.mul_f64(jitter))
     }
 
     /// A fresh budget sized by this policy.
@@ -430,6 +497,7 @@ mod tests {
             state: Some("THROTTLED".into()),
             reason: Some("Configuration".into()),
             period_secs: Some(period),
+            ..Default::default()
         }
     }
 
@@ -550,6 +618,83 @@ mod tests {
             retry(capped.decide(1, false, &o, 1.0)),
             Duration::from_secs(5)
         );
+    }
+
+    fn with_retry_after(secs: u64) -> RateLimitInfo {
+        RateLimitInfo {
+            retry_after: Some(Duration::from_secs(secs)),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn retry_after_is_a_floor_with_jitter_on_top() {
+        let p = RetryPolicy::default();
+        let ra = with_retry_after(5);
+        let o = Outcome::Response {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            rate_limit: Some(&ra),
+        };
+        assert_eq!(retry(p.decide(1, false, &o, 0.0)), Duration::from_secs(5));
+        // Full jitter of the 200 ms ceiling on top, never below the wait.
+        assert_eq!(
+            retry(p.decide(1, false, &o, 1.0)),
+            Duration::from_millis(5200)
+        );
+        assert_eq!(
+            retry(p.decide(3, false, &o, 0.5)),
+            Duration::from_millis(5400)
+        );
+        // Longer than the 30 s backoff cap: still honoured up to max_retry_after.
+        let long = with_retry_after(45);
+        let o = Outcome::Response {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            rate_limit: Some(&long),
+        };
+        assert_eq!(retry(p.decide(1, true, &o, 0.0)), Duration::from_secs(45));
+        // Over the maximum: the answer goes back to the caller.
+        let too_long = with_retry_after(61);
+        let o = Outcome::Response {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            rate_limit: Some(&too_long),
+        };
+        assert_eq!(p.decide(1, true, &o, 0.0), Decision::Stop);
+        let patient = RetryPolicy::default().max_retry_after(Duration::from_secs(120));
+        assert_eq!(
+            retry(patient.decide(1, true, &o, 0.0)),
+            Duration::from_secs(61)
+        );
+    }
+
+    #[test]
+    fn retry_after_never_makes_an_unsafe_retry() {
+        let p = RetryPolicy::default();
+        let ra = with_retry_after(1);
+        let unavailable = |s: u16| Outcome::Response {
+            status: StatusCode::from_u16(s).unwrap(),
+            rate_limit: Some(&ra),
+        };
+        // A 503 with Retry-After: a GET waits for it, a POST is not resent.
+        assert_eq!(
+            retry(p.decide(1, true, &unavailable(503), 0.0)),
+            Duration::from_secs(1)
+        );
+        assert_eq!(p.decide(1, false, &unavailable(503), 0.0), Decision::Stop);
+        // Statuses that are never retried stay so, Retry-After or not.
+        assert_eq!(p.decide(1, true, &unavailable(400), 0.0), Decision::Stop);
+        assert_eq!(p.decide(1, true, &unavailable(301), 0.0), Decision::Stop);
+        // The attempt limit still holds.
+        assert_eq!(p.decide(5, true, &unavailable(429), 0.0), Decision::Stop);
+        // Retry-After wins over the window hint.
+        let both = RateLimitInfo {
+            retry_after: Some(Duration::from_secs(2)),
+            ..throttled(60)
+        };
+        let o = Outcome::Response {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            rate_limit: Some(&both),
+        };
+        assert_eq!(retry(p.decide(1, true, &o, 0.0)), Duration::from_secs(2));
     }
 
     #[test]

@@ -408,7 +408,7 @@ async fn jsm_schedules_rotations_escalations_forwarding() {
     let listed: Vec<_> = rules.list().stream().try_collect().await.unwrap();
     assert_eq!(listed[0].id, fwd.as_str());
     assert_eq!(
-        rules.get(fwd.as_str()).await.unwrap().other["toUser"]["id"],
+        rules.get(fwd.as_str()).await.unwrap().to_user_id.unwrap(),
         next.as_str()
     );
     rules.delete(fwd.as_str()).await.unwrap();

@@ -12,6 +12,7 @@
 //! |---|---|---|
 //! | [`AdminClient::directories`] | `GET /admin/v2/orgs/{orgId}/directories` | path confirmed (changelog); answer shape `{data: [{directoryId, name}], links}` inferred |
 //! | [`DirectoryUsersHandler::list`] | `GET /admin/v2/orgs/{orgId}/directories/{directoryId}/users` (`cursor`, `limit`) | confirmed (api-group-users: `{data: [...], links: {next}}`); Atlassian marks it deprecated after 2027-06-30 in favour of `POST .../users/search` |
+//! | [`DirectoryUsersHandler::search`], [`find_by_email`](DirectoryUsersHandler::find_by_email) | `POST /admin/v2/orgs/{orgId}/directories/{directoryId}/users/search`, body `{cursor, limit, emails, searchTerm, accountIds, status, accountStatus, membershipStatus, claimStatus, emailDomains, groupIds, roleIds, resourceIds, expand}` answering `{data, links: {next}}` | path, body fields, paging and the answer's user fields confirmed (api-group-users, "Search for users in an organization"; the same in Atlassian's published OpenAPI as generated clients carry it); `searchTerm` and `emails` are mutually exclusive (400), `directoryId` `-` searches every directory, `limit` defaults to 50. Unconfirmed: the largest `limit`, how many `emails` one request takes, whether `emails` match case-insensitively |
 //! | [`DirectoryUsersHandler::suspend`] / [`restore`](DirectoryUsersHandler::restore) | `POST .../directories/{directoryId}/users/{accountId}/suspend` / `/restore` | path from the Admin changelog and public clients; the v1 `.../directory/users/{accountId}/suspend-access` is confirmed on the vendor page |
 //! | [`DirectoryUsersHandler::role_assignments`] | `GET .../directories/{directoryId}/users/{accountId}/role-assignments` (`cursor`, `limit`) | path from the Admin API reference ("Get user role assignments", scope `read:directories:admin`) as public clients restate it; items read as `{roleId, resourceId}`, other fields ignored (inferred) |
 //! | [`DirectoryUsersHandler::remove`] | `DELETE .../directories/{directoryId}/users/{accountId}` | as above (v1 `DELETE .../directory/users/{accountId}` confirmed) |
@@ -332,6 +333,10 @@ impl<T: DeserializeOwned + Send + 'static> IntoFuture for AdminList<T> {
 }
 
 call!(
+    /// [`DirectoryUsersHandler::find_by_email`].
+    FindUserByEmail -> Option<DirectoryUser>
+);
+call!(
     /// [`AdminClient::directories`].
     ListDirectories -> Vec<Directory>
 );
@@ -494,6 +499,62 @@ impl DirectoryUsersHandler {
         self.client.write(req, format!("suspend {account}"))
     }
 
+    /// Searches the directory's users (`POST .../directories/{directoryId}/users/search`,
+    /// the replacement of [`list`](Self::list) after 2027-06-30). Use the
+    /// directory id `-` to search every directory the key administers.
+    ///
+    /// ```no_run
+    /// # async fn demo(admin: opsgenie_users::atlassian::AdminClient) -> opsgenie_users::Result<()> {
+    /// let page = admin.users("dir-1").search().search_term("jane").limit(20).await?;
+    /// for u in page.items {
+    ///     println!("{} {:?}", u.account_id, u.email);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn search(&self) -> SearchDirectoryUsers {
+        let base = self.base(Method::POST).path("search");
+        SearchDirectoryUsers {
+            conn: self.client.conn.clone(),
+            base,
+            body: SearchBody::default(),
+        }
+    }
+
+    /// The user with this e-mail address, if the directory has one: how an
+    /// Opsgenie username becomes an Atlassian account id. One search by
+    /// `emails`; of the answer, the user whose address equals `email`
+    /// ignoring ASCII case (whether Atlassian's match ignores case is not
+    /// documented, so a differently cased address may not be found).
+    ///
+    /// ```no_run
+    /// # async fn demo(admin: opsgenie_users::atlassian::AdminClient) -> opsgenie_users::Result<()> {
+    /// match admin.users("-").find_by_email("jane@example.com").await? {
+    ///     Some(u) => println!("jane is {}", u.account_id),
+    ///     None => println!("jane has no account"),
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn find_by_email(&self, email: impl Into<String>) -> FindUserByEmail {
+        let email = email.into();
+        let mut search = self.search().emails([email.clone()]);
+        if email.trim().is_empty() {
+            search.base = search.base.invalid("an e-mail address is required");
+        }
+        FindUserByEmail::new(async move {
+            use futures::TryStreamExt;
+            let mut users = search.stream();
+            while let Some(u) = users.try_next().await? {
+                if u.email
+                    .as_deref()
+                    .is_some_and(|e| e.eq_ignore_ascii_case(email.trim()))
+                {
+                    return Ok(Some(u));
+                }
+            }
+            Ok(None)
+        })
+    }
+
     /// Restores a suspended user's access.
     pub fn restore(&self, account: impl Into<AccountId>) -> AdminWrite {
         let account = account.into();
@@ -507,6 +568,220 @@ impl DirectoryUsersHandler {
         let account = account.into();
         let req = self.user(Method::DELETE, &account);
         self.client.write(req, format!("remove {account}"))
+    }
+}
+
+/// The body of a users search (`POST .../directories/{directoryId}/users/search`):
+/// the filters set on a [`SearchDirectoryUsers`], plus the page's cursor and size.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SearchBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cursor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    limit: Option<u32>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    emails: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    search_term: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    account_ids: Vec<AccountId>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    status: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    account_status: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    membership_status: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    claim_status: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    email_domains: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    group_ids: Vec<GroupId>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    role_ids: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    resource_ids: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    expand: Vec<String>,
+}
+
+/// A users search of the Admin API ([`DirectoryUsersHandler::search`]): set
+/// filters (each narrows the result), await it for one [`CursorPage`], or
+/// [`stream`](Self::stream) every match, page after page. The search is a
+/// POST that only reads, so it is retried like a GET.
+///
+/// `emails` matches whole addresses exactly; `search_term` matches part of
+/// a name or address. Atlassian refuses the two together (400): so does
+/// this builder, before sending.
+///
+/// ```no_run
+/// # async fn demo(admin: opsgenie_users::atlassian::AdminClient) -> opsgenie_users::Result<()> {
+/// use futures::TryStreamExt;
+/// let found: Vec<_> = admin
+///     .users("-") // every directory
+///     .search()
+///     .emails(["jane@example.com", "joe@example.com"])
+///     .status(["active", "suspended"])
+///     .stream()
+///     .try_collect()
+///     .await?;
+/// # let _ = found; Ok(()) }
+/// ```
+#[derive(Clone)]
+#[must_use = "a call does nothing until awaited or streamed"]
+pub struct SearchDirectoryUsers {
+    conn: Arc<Conn>,
+    base: ApiRequest,
+    body: SearchBody,
+}
+
+impl std::fmt::Debug for SearchDirectoryUsers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchDirectoryUsers")
+            .field("path", &self.base.path_str())
+            .field("body", &self.body)
+            .finish()
+    }
+}
+
+impl SearchDirectoryUsers {
+    /// Users with exactly these e-mail addresses (not with [`search_term`](Self::search_term)).
+    pub fn emails<S: Into<String>>(mut self, emails: impl IntoIterator<Item = S>) -> Self {
+        self.body.emails.extend(emails.into_iter().map(Into::into));
+        self
+    }
+
+    /// Users whose name or address contains `term` (not with [`emails`](Self::emails)).
+    pub fn search_term(mut self, term: impl Into<String>) -> Self {
+        self.body.search_term = Some(term.into());
+        self
+    }
+
+    /// These accounts only.
+    pub fn account_ids<A: Into<AccountId>>(mut self, ids: impl IntoIterator<Item = A>) -> Self {
+        self.body
+            .account_ids
+            .extend(ids.into_iter().map(Into::into));
+        self
+    }
+
+    /// Composite status: `active`, `suspended`, `not_invited`, `deactivated`, `for_deletion`.
+    pub fn status<S: Into<String>>(mut self, status: impl IntoIterator<Item = S>) -> Self {
+        self.body.status.extend(status.into_iter().map(Into::into));
+        self
+    }
+
+    /// Account lifecycle status: `active`, `inactive`, `closed`.
+    pub fn account_status<S: Into<String>>(mut self, status: impl IntoIterator<Item = S>) -> Self {
+        self.body
+            .account_status
+            .extend(status.into_iter().map(Into::into));
+        self
+    }
+
+    /// Membership of the organization: `active`, `suspended`, `no_membership`.
+    pub fn membership_status<S: Into<String>>(
+        mut self,
+        status: impl IntoIterator<Item = S>,
+    ) -> Self {
+        self.body
+            .membership_status
+            .extend(status.into_iter().map(Into::into));
+        self
+    }
+
+    /// `managed` or `unmanaged` accounts only.
+    pub fn claim_status(mut self, claim: impl Into<String>) -> Self {
+        self.body.claim_status = Some(claim.into());
+        self
+    }
+
+    /// Addresses in these domains (`example.com`).
+    pub fn email_domains<S: Into<String>>(mut self, domains: impl IntoIterator<Item = S>) -> Self {
+        self.body
+            .email_domains
+            .extend(domains.into_iter().map(Into::into));
+        self
+    }
+
+    /// Members of these groups.
+    pub fn group_ids<G: Into<GroupId>>(mut self, groups: impl IntoIterator<Item = G>) -> Self {
+        self.body
+            .group_ids
+            .extend(groups.into_iter().map(Into::into));
+        self
+    }
+
+    /// Holders of these roles (`atlassian/user`, `atlassian/admin`, ...).
+    pub fn role_ids<S: Into<String>>(mut self, roles: impl IntoIterator<Item = S>) -> Self {
+        self.body.role_ids.extend(roles.into_iter().map(Into::into));
+        self
+    }
+
+    /// With access to these resources (ARIs).
+    pub fn resource_ids<S: Into<String>>(mut self, ids: impl IntoIterator<Item = S>) -> Self {
+        self.body
+            .resource_ids
+            .extend(ids.into_iter().map(Into::into));
+        self
+    }
+
+    /// Extra fields in each user: `platformRoles`, `counts.resources`,
+    /// `productAccess`, `groups` (kept in [`DirectoryUser`] where it has a field).
+    pub fn expand<S: Into<String>>(mut self, fields: impl IntoIterator<Item = S>) -> Self {
+        self.body.expand.extend(fields.into_iter().map(Into::into));
+        self
+    }
+
+    /// Users per page (Atlassian's default: 50).
+    pub fn limit(mut self, n: u32) -> Self {
+        self.body.limit = Some(n.max(1));
+        self
+    }
+
+    /// Start at this cursor (a page's `next`).
+    pub fn cursor(mut self, cursor: impl Into<String>) -> Self {
+        self.body.cursor = Some(cursor.into());
+        self
+    }
+
+    fn fetcher(conn: Arc<Conn>, base: ApiRequest, body: SearchBody) -> Fetch<DirectoryUser> {
+        let invalid = (!body.emails.is_empty() && body.search_term.is_some())
+            .then_some("a users search takes emails or a search term, not both");
+        Box::new(move |cursor| {
+            let conn = conn.clone();
+            let mut page = body.clone();
+            page.cursor = cursor;
+            let mut req = base.clone().json(&page).idempotent(true);
+            if let Some(reason) = invalid {
+                req = req.invalid(reason);
+            }
+            Box::pin(async move {
+                let page: DataPage<DirectoryUser> = conn.send(req).await?.json()?;
+                Ok(CursorPage::new(
+                    page.data,
+                    page.links.and_then(|l| l.next).filter(|n| !n.is_empty()),
+                ))
+            })
+        })
+    }
+
+    /// Every match, page after page, fetched lazily.
+    pub fn stream(self) -> ItemStream<DirectoryUser> {
+        let mut body = self.body;
+        let start = body.cursor.take();
+        stream_items(start, Self::fetcher(self.conn, self.base, body))
+    }
+}
+
+impl IntoFuture for SearchDirectoryUsers {
+    type Output = Result<CursorPage<DirectoryUser>>;
+    type IntoFuture = BoxFuture<'static, Result<CursorPage<DirectoryUser>>>;
+    fn into_future(self) -> Self::IntoFuture {
+        let mut body = self.body;
+        let start = body.cursor.take();
+        Self::fetcher(self.conn, self.base, body)(start)
     }
 }
 

@@ -96,8 +96,8 @@ pub mod teams;
 
 pub use crate::models::jsm_role::{jsm_role_for, JsmRole};
 pub use admin::{
-    AdminList, Directory, DirectoryUser, DirectoryUsersHandler, Group, GroupsHandler, Invite,
-    PermissionRule, RoleAssignment,
+    AdminList, Directory, DirectoryUser, DirectoryUsersHandler, FindUserByEmail, Group,
+    GroupsHandler, Invite, PermissionRule, RoleAssignment, SearchDirectoryUsers,
 };
 pub use client::{
     AdminClient, AdminClientBuilder, JsmOpsClient, JsmOpsClientBuilder, TeamsClient,
@@ -107,10 +107,11 @@ pub use ids::{
     AccountId, CloudId, DirectoryId, GroupId, OpsEscalationId, OpsForwardingRuleId, OpsRoleId,
     OpsRotationId, OpsScheduleId, OpsTeamRoleId, OrgId, PlatformTeamId,
 };
+pub use jsm::roles::{CreateOpsRole, OpsRoleWrite, UpdateOpsRole};
 pub use jsm::schedules::{
     OpsEscalation, OpsEscalationRule, OpsEscalationsHandler, OpsForwardingRule,
     OpsForwardingRulesHandler, OpsParticipant, OpsRotation, OpsRotationsHandler, OpsSchedule,
-    OpsSchedulesHandler,
+    OpsSchedulesHandler, UpdateOpsForwardingRule,
 };
 pub use jsm::{
     CustomRolesHandler, EnableOps, OpsCustomRole, OpsList, OpsTeam, OpsTeamRole, OpsTeamsHandler,

@@ -987,6 +987,7 @@ mod tests {
                 state: Some("THROTTLED".into()),
                 reason: Some("Configuration".into()),
                 period_secs: Some(period),
+                ..Default::default()
             }),
             throttled: true,
         }

@@ -163,6 +163,7 @@ pub(crate) async fn handle(
         ["jsm", ..] => Some(Api::Jsm),
         _ => None,
     };
+    let mut retry_after: Option<String> = None;
     let ans = match api {
         None => err(Api::Jsm, 404, "no such API"),
         Some(api) => {
@@ -176,17 +177,18 @@ pub(crate) async fn handle(
             let decoded = format!("/{}", segs.join("/"));
             let failure = {
                 let mut f = lock(&sh.failures);
-                let hit = f.iter_mut().find(|(p, _, n)| {
+                let hit = f.iter_mut().find(|(p, _, n, _)| {
                     *n > 0 && (path.starts_with(p.as_str()) || decoded.starts_with(p.as_str()))
                 });
-                hit.map(|(_, status, n)| {
+                hit.map(|(_, status, n, retry_after)| {
                     *n -= 1;
-                    *status
+                    (*status, retry_after.clone())
                 })
             };
             if auth != expected {
                 err(api, 401, "missing or wrong credentials")
-            } else if let Some(status) = failure {
+            } else if let Some((status, ra)) = failure {
+                retry_after = ra;
                 err(api, status, "injected failure")
             } else if !bytes.iter().all(u8::is_ascii_whitespace) && json_body.is_none() {
                 err(api, 400, "the body is not JSON")
@@ -213,7 +215,9 @@ pub(crate) async fn handle(
         status: ans.status,
     });
     let mut b = Response::builder().status(ans.status);
-    if ans.status == 429 {
+    if let Some(ra) = retry_after {
+        b = b.header(header::RETRY_AFTER, ra);
+    } else if ans.status == 429 {
         b = b.header(header::RETRY_AFTER, "1");
     }
     match ans.body {
@@ -249,7 +253,12 @@ fn admin_page(req: &Req, items: Vec<Value>) -> Ans {
         Ok(n) => n,
         Err(e) => return err(Api::Admin, 400, &e),
     };
-    let start = match req.q("cursor") {
+    cursor_page(req.q("cursor"), limit, items)
+}
+
+/// The page of `items` that starts at `cursor` (`cur-N`), `limit` long.
+fn cursor_page(cursor: Option<&str>, limit: usize, items: Vec<Value>) -> Ans {
+    let start = match cursor {
         None => 0,
         Some(c) => match c.strip_prefix("cur-").and_then(|n| n.parse::<usize>().ok()) {
             Some(n) if n <= items.len() => n,
@@ -277,6 +286,10 @@ fn admin(sh: &AShared, st: &mut AState, req: &Req, segs: &[&str]) -> Ans {
             "links": {},
         })),
         ["users", "invite"] if m == Method::POST => invite(st, req),
+        // `-` stands for every directory the key administers (documented
+        // for the users list and search).
+        ["directories", "-", "users"] => directory(st, req, &["users"]),
+        ["directories", "-", "users", "search"] => directory(st, req, &["users", "search"]),
         ["directories", dir, rest @ ..] => {
             if *dir != sh.directory_id {
                 return err(Api::Admin, 404, "directory not found");
@@ -337,6 +350,158 @@ fn group_mut<'a>(st: &'a mut AState, id: &str) -> Option<&'a mut DirGroup> {
     st.groups.iter_mut().find(|g| g.id == id)
 }
 
+/// A list of strings in a search body (absent: empty); `Err` when not one.
+fn strings(body: &serde_json::Map<String, Value>, key: &str) -> Result<Vec<String>, String> {
+    match body.get(key) {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|v| v.as_str().map(str::to_string))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| format!("{key} must be an array of strings")),
+        Some(_) => Err(format!("{key} must be an array of strings")),
+    }
+}
+
+/// `POST .../directories/{directoryId}/users/search`.
+fn search_users(st: &AState, req: &Req) -> Ans {
+    const KNOWN: [&str; 17] = [
+        "cursor",
+        "limit",
+        "emails",
+        "searchTerm",
+        "accountIds",
+        "status",
+        "accountStatus",
+        "membershipStatus",
+        "claimStatus",
+        "mfaEnabled",
+        "emailDomains",
+        "groupIds",
+        "expand",
+        "roleIds",
+        "resourceIds",
+        "directoryIds",
+        "sortBy",
+    ];
+    const NOT_SIMULATED: [&str; 4] = ["roleIds", "resourceIds", "directoryIds", "sortBy"];
+    const EXPAND: [&str; 4] = [
+        "platformRoles",
+        "counts.resources",
+        "productAccess",
+        "groups",
+    ];
+    let Some(Value::Object(body)) = &req.body else {
+        return err(Api::Admin, 400, "a JSON object body is required");
+    };
+    if let Some(k) = body.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+        return err(Api::Admin, 400, &format!("unknown field {k}"));
+    }
+    if let Some(k) = NOT_SIMULATED.iter().find(|k| body.contains_key(**k)) {
+        return err(
+            Api::Admin,
+            400,
+            &format!("the simulator does not filter by {k}"),
+        );
+    }
+    let lists = (|| -> Result<_, String> {
+        Ok((
+            strings(body, "emails")?,
+            strings(body, "accountIds")?,
+            strings(body, "status")?,
+            strings(body, "accountStatus")?,
+            strings(body, "membershipStatus")?,
+            strings(body, "emailDomains")?,
+            strings(body, "groupIds")?,
+            strings(body, "expand")?,
+        ))
+    })();
+    let (emails, accounts, status, account_status, membership, domains, groups, expand) =
+        match lists {
+            Ok(l) => l,
+            Err(e) => return err(Api::Admin, 400, &e),
+        };
+    let term = match body.get("searchTerm") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) => Some(t.to_lowercase()),
+        Some(_) => return err(Api::Admin, 400, "searchTerm must be a string"),
+    };
+    if term.is_some() && !emails.is_empty() {
+        return err(
+            Api::Admin,
+            400,
+            "searchTerm and emails are mutually exclusive",
+        );
+    }
+    if let Some(x) = expand.iter().find(|x| !EXPAND.contains(&x.as_str())) {
+        return err(Api::Admin, 400, &format!("unknown expand value {x}"));
+    }
+    let claim = match body.get("claimStatus") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(c)) if c == "managed" || c == "unmanaged" => Some(c.as_str()),
+        Some(_) => return err(Api::Admin, 400, "claimStatus must be managed or unmanaged"),
+    };
+    let mfa = match body.get("mfaEnabled") {
+        None | Some(Value::Null) => None,
+        Some(Value::Bool(b)) => Some(*b),
+        Some(_) => return err(Api::Admin, 400, "mfaEnabled must be a boolean"),
+    };
+    let limit = match body.get("limit") {
+        None | Some(Value::Null) => 50,
+        Some(v) => match v.as_u64() {
+            Some(n @ 1..=100) => n as usize,
+            _ => return err(Api::Admin, 400, "limit must be a number from 1 to 100"),
+        },
+    };
+    let cursor = match body.get("cursor") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(c)) => Some(c.as_str()),
+        Some(_) => return err(Api::Admin, 400, "cursor must be a string"),
+    };
+    let any =
+        |wanted: &[String], value: &str| wanted.is_empty() || wanted.iter().any(|w| w == value);
+    let items = st
+        .users
+        .iter()
+        .filter(|u| {
+            let email = u.email.to_lowercase();
+            (emails.is_empty() || emails.iter().any(|e| e.to_lowercase() == email))
+                && term
+                    .as_ref()
+                    .is_none_or(|t| email.contains(t) || u.name.to_lowercase().contains(t))
+                && any(&accounts, &u.account_id)
+                && any(&status, &u.status)
+                && any(&account_status, "active")
+                && any(&membership, &u.status)
+                && (domains.is_empty()
+                    || domains.iter().any(|d| {
+                        email.ends_with(&format!("@{}", d.trim_start_matches('@').to_lowercase()))
+                    }))
+                && (groups.is_empty()
+                    || st
+                        .groups
+                        .iter()
+                        .any(|g| groups.contains(&g.id) && g.members.contains(&u.account_id)))
+                // Every simulated account is unmanaged, without two-step verification.
+                && claim.is_none_or(|c| c == "unmanaged")
+                && mfa.is_none_or(|m| !m)
+        })
+        .map(|u| {
+            let mut v = admin_user(u);
+            if expand.iter().any(|x| x == "groups") {
+                v["groups"] = st
+                    .groups
+                    .iter()
+                    .filter(|g| g.members.contains(&u.account_id))
+                    .map(|g| json!({"id": g.id, "name": g.name, "description": ""}))
+                    .collect();
+            }
+            v
+        })
+        .collect();
+    cursor_page(cursor, limit, items)
+}
+
 fn directory(st: &mut AState, req: &Req, rest: &[&str]) -> Ans {
     let m = &req.method;
     match rest {
@@ -344,6 +509,7 @@ fn directory(st: &mut AState, req: &Req, rest: &[&str]) -> Ans {
             let items = st.users.iter().map(admin_user).collect();
             admin_page(req, items)
         }
+        ["users", "search"] if m == Method::POST => search_users(st, req),
         ["users", acct, action @ ("suspend" | "restore")] if m == Method::POST => {
             match st.user_by_account(acct) {
                 Some(i) => {
@@ -659,13 +825,10 @@ fn jsm(sh: &AShared, st: &mut AState, req: &Req, segs: &[&str]) -> Ans {
             }
         }
         ["roles"] if m == Method::GET => {
-            let items = st
-                .roles
-                .iter()
-                .map(|r| json!({"id": r.id, "name": r.name}))
-                .collect();
+            let items = st.roles.iter().map(role_json).collect();
             jsm_page(sh, req, "roles", items)
         }
+        ["roles"] if m == Method::POST => create_role(st, req),
         ["roles", "assign"] if m == Method::POST => {
             let body = req.body.clone().unwrap_or(Value::Null);
             let Some(ident) = body["roleIdentifier"].as_str() else {
@@ -701,10 +864,7 @@ fn jsm(sh: &AShared, st: &mut AState, req: &Req, segs: &[&str]) -> Ans {
                 None => err(Api::Jsm, 404, "role not found"),
             }
         }
-        ["roles", id] if m == Method::GET => match st.roles.iter().find(|r| r.id == *id) {
-            Some(r) => ok(json!({"id": r.id, "name": r.name})),
-            None => err(Api::Jsm, 404, "role not found"),
-        },
+        ["roles", ident] => role(st, req, ident),
         ["schedules"] if m == Method::GET => {
             let items = st.schedules.iter().map(schedule_json).collect();
             jsm_page(sh, req, "schedules", items)
@@ -722,6 +882,7 @@ fn jsm(sh: &AShared, st: &mut AState, req: &Req, segs: &[&str]) -> Ans {
             let pos = st.forwarding.iter().position(|f| f["id"] == *id);
             match (pos, m) {
                 (Some(i), &Method::GET) => ok(st.forwarding[i].clone()),
+                (Some(i), &Method::PUT) => update_forwarding(st, req, i),
                 (Some(i), &Method::DELETE) => {
                     st.forwarding.remove(i);
                     no_content()
@@ -732,6 +893,194 @@ fn jsm(sh: &AShared, st: &mut AState, req: &Req, segs: &[&str]) -> Ans {
         }
         _ => err(Api::Jsm, 404, "not found"),
     }
+}
+
+fn role_json(r: &super::SimCustomRole) -> Value {
+    json!({
+        "id": r.id,
+        "name": r.name,
+        "extendedRole": r.extended_role,
+        "grantedRights": r.granted_rights,
+        "disallowedRights": r.disallowed_rights,
+    })
+}
+
+/// Name and right lists of a role body; `Err` with the 400 message.
+fn role_fields(
+    body: &serde_json::Map<String, Value>,
+) -> Result<(String, Vec<String>, Vec<String>), String> {
+    let name = body
+        .get("name")
+        .and_then(Value::as_str)
+        .filter(|n| !n.trim().is_empty())
+        .ok_or("name is required")?
+        .to_string();
+    let granted = strings(body, "grantedRights")?;
+    let disallowed = strings(body, "disallowedRights")?;
+    if let Some(r) = granted.iter().find(|r| disallowed.contains(r)) {
+        return Err(format!("right {r} is both granted and disallowed"));
+    }
+    Ok((name, granted, disallowed))
+}
+
+/// `POST /v1/roles`.
+fn create_role(st: &mut AState, req: &Req) -> Ans {
+    let Some(Value::Object(body)) = &req.body else {
+        return err(Api::Jsm, 400, "a JSON object is required");
+    };
+    const FIELDS: [&str; 4] = ["name", "extendedRole", "grantedRights", "disallowedRights"];
+    if let Some(k) = body.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return err(Api::Jsm, 400, &format!("unknown field {k}"));
+    }
+    let (name, granted, disallowed) = match role_fields(body) {
+        Ok(f) => f,
+        Err(e) => return err(Api::Jsm, 400, &e),
+    };
+    let extended = match body.get("extendedRole") {
+        None | Some(Value::Null) => "user".to_string(),
+        Some(Value::String(r)) if ["user", "observer", "stakeholder"].contains(&r.as_str()) => {
+            r.clone()
+        }
+        Some(_) => {
+            return err(
+                Api::Jsm,
+                400,
+                "extendedRole must be user, observer or stakeholder",
+            )
+        }
+    };
+    if st.roles.iter().any(|r| r.name == name) {
+        return err(Api::Jsm, 409, "a custom role with this name exists");
+    }
+    let id = st.uuid();
+    st.roles.push(super::SimCustomRole {
+        id: id.clone(),
+        name: name.clone(),
+        extended_role: extended,
+        granted_rights: granted,
+        disallowed_rights: disallowed,
+        users: Vec::new(),
+    });
+    Ans {
+        status: 201,
+        body: Some(json!({"message": "Created", "data": {"id": id, "name": name}})),
+    }
+}
+
+/// `GET`, `PUT`, `DELETE /v1/roles/{identifier}?identifierType=id|name`.
+fn role(st: &mut AState, req: &Req, ident: &str) -> Ans {
+    let by_name = match req.q("identifierType") {
+        None | Some("id") => false,
+        Some("name") => true,
+        Some(_) => return err(Api::Jsm, 400, "identifierType must be id or name"),
+    };
+    let Some(i) = st.roles.iter().position(|r| {
+        if by_name {
+            r.name == ident
+        } else {
+            r.id == ident
+        }
+    }) else {
+        return err(Api::Jsm, 404, "role not found");
+    };
+    let m = &req.method;
+    if m == Method::GET {
+        return ok(role_json(&st.roles[i]));
+    }
+    if m == Method::DELETE {
+        if !st.roles[i].users.is_empty() {
+            return err(
+                Api::Jsm,
+                409,
+                "the role is assigned to users and cannot be deleted",
+            );
+        }
+        st.roles.remove(i);
+        return no_content();
+    }
+    if m != Method::PUT {
+        return err(Api::Jsm, 405, "method not allowed");
+    }
+    let Some(Value::Object(body)) = &req.body else {
+        return err(Api::Jsm, 400, "a JSON object is required");
+    };
+    const FIELDS: [&str; 4] = ["id", "name", "grantedRights", "disallowedRights"];
+    if let Some(k) = body.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return err(Api::Jsm, 400, &format!("unknown field {k}"));
+    }
+    if body.get("id").is_some_and(|id| *id != st.roles[i].id) {
+        return err(Api::Jsm, 400, "id does not match the role");
+    }
+    let (name, granted, disallowed) = match role_fields(body) {
+        Ok(f) => f,
+        Err(e) => return err(Api::Jsm, 400, &e),
+    };
+    if st
+        .roles
+        .iter()
+        .enumerate()
+        .any(|(j, r)| j != i && r.name == name)
+    {
+        return err(Api::Jsm, 409, "a custom role with this name exists");
+    }
+    let r = &mut st.roles[i];
+    r.name = name;
+    r.granted_rights = granted;
+    r.disallowed_rights = disallowed;
+    ok(json!({"message": "Updated", "data": {"id": r.id, "name": r.name}}))
+}
+
+/// `PUT /v1/forwarding-rules/{id}`: the whole rule.
+fn update_forwarding(st: &mut AState, req: &Req, i: usize) -> Ans {
+    let Some(Value::Object(body)) = &req.body else {
+        return err(Api::Jsm, 400, "a JSON object is required");
+    };
+    const FIELDS: [&str; 5] = ["id", "fromUserId", "toUserId", "startDate", "endDate"];
+    if let Some(k) = body.keys().find(|k| !FIELDS.contains(&k.as_str())) {
+        return err(Api::Jsm, 400, &format!("unknown field {k}"));
+    }
+    if body
+        .get("id")
+        .is_some_and(|id| *id != st.forwarding[i]["id"])
+    {
+        return err(Api::Jsm, 400, "id does not match the rule");
+    }
+    let field = |k: &str| body.get(k).and_then(Value::as_str).map(str::to_string);
+    let (Some(from), Some(to), Some(start), Some(end)) = (
+        field("fromUserId"),
+        field("toUserId"),
+        field("startDate"),
+        field("endDate"),
+    ) else {
+        return err(
+            Api::Jsm,
+            400,
+            "fromUserId, toUserId, startDate and endDate are required",
+        );
+    };
+    for u in [&from, &to] {
+        if st.user_by_account(u).is_none() {
+            return err(Api::Jsm, 400, &format!("user {u} does not exist"));
+        }
+    }
+    let (Ok(s), Ok(e)) = (
+        start.parse::<jiff::Timestamp>(),
+        end.parse::<jiff::Timestamp>(),
+    ) else {
+        return err(
+            Api::Jsm,
+            400,
+            "startDate and endDate must be ISO 8601 times",
+        );
+    };
+    if e <= s {
+        return err(Api::Jsm, 400, "endDate must be after startDate");
+    }
+    let id = st.forwarding[i]["id"].clone();
+    st.forwarding[i] = json!({
+        "id": id, "fromUserId": from, "toUserId": to, "startDate": start, "endDate": end,
+    });
+    ok(st.forwarding[i].clone())
 }
 
 fn schedule_json(s: &super::SimSchedule) -> Value {

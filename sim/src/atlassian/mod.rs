@@ -34,8 +34,27 @@
 //! * Error bodies: Admin `{"errors": [{"status", "code", "title", "detail"}]}`,
 //!   Teams `{"code", "message"}`, JSM `{"message", "errors": [{"title"}]}`
 //!   (the simulator's choice where Atlassian does not show one).
+//! * Admin users search (`POST .../directories/{directoryId}/users/search`,
+//!   directory `-` for all): `emails` match whole addresses ignoring case
+//!   (the simulator's choice: the documentation says "exact"), `searchTerm`
+//!   part of a name or address; both together is 400, as documented; a
+//!   body field it does not know, or one it does not simulate (`roleIds`,
+//!   `resourceIds`, `directoryIds`, `sortBy`), is 400; `limit` 1..=100
+//!   (default 50).
+//! * JSM custom user roles `{id, name, extendedRole, grantedRights,
+//!   disallowedRights}`: `POST /v1/roles` answers 201 `{message, data: {id,
+//!   name}}` (a taken name 409); `PUT /v1/roles/{identifier}` replaces name
+//!   and both right lists and takes only `id`, `name`, `grantedRights`,
+//!   `disallowedRights` (anything else is 400); `identifierType` is `id`
+//!   (default) or `name`; a right both granted and disallowed is 400;
+//!   deleting a role still assigned to someone is 409 (Atlassian refuses it
+//!   with a status it does not document).
+//! * JSM forwarding rules `{id, fromUserId, toUserId, startDate, endDate}`;
+//!   `PUT /v1/forwarding-rules/{id}` needs all four (the create's required
+//!   fields), users that exist and an end after the start (400 otherwise).
 //! * [`AtlassianServer::fail_next`] answers a status instead (a 429 carries
-//!   `Retry-After: 1`).
+//!   `Retry-After: 1`); [`AtlassianServer::fail_next_retry_after`] with any
+//!   `Retry-After`.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -138,6 +157,12 @@ pub struct SimCustomRole {
     pub id: String,
     /// Its name.
     pub name: String,
+    /// The built-in role it extends (`user`, `observer`, `stakeholder`).
+    pub extended_role: String,
+    /// Rights granted beyond the extended role.
+    pub granted_rights: Vec<String>,
+    /// Rights taken away from the extended role.
+    pub disallowed_rights: Vec<String>,
     /// Account ids it was assigned to.
     pub users: Vec<String>,
 }
@@ -200,6 +225,9 @@ impl AState {
     }
 }
 
+/// An injected failure: `(path prefix, status, remaining, Retry-After value)`.
+pub(crate) type Failure = (String, u16, u32, Option<String>);
+
 pub(crate) struct AShared {
     pub(crate) state: Mutex<AState>,
     pub(crate) org_id: String,
@@ -209,8 +237,7 @@ pub(crate) struct AShared {
     pub(crate) email: String,
     pub(crate) api_token: String,
     pub(crate) log: Mutex<Vec<AtlassianRequest>>,
-    /// `(path prefix, status, remaining)`.
-    pub(crate) failures: Mutex<Vec<(String, u16, u32)>>,
+    pub(crate) failures: Mutex<Vec<Failure>>,
     pub(crate) url: String,
 }
 
@@ -502,6 +529,9 @@ impl AtlassianServer {
         st.roles.push(SimCustomRole {
             id: id.clone(),
             name: name.to_string(),
+            extended_role: "user".into(),
+            granted_rights: Vec::new(),
+            disallowed_rights: Vec::new(),
             users: Vec::new(),
         });
         id
@@ -565,15 +595,18 @@ impl AtlassianServer {
         }
     }
 
-    /// Adds a forwarding rule from one account to another; returns its id.
+    /// Adds a forwarding rule from one account to another, for 2026, in the
+    /// documented shape `{id, fromUserId, toUserId, startDate, endDate}`;
+    /// returns its id.
     pub fn add_forwarding_rule(&self, from: &str, to: &str) -> String {
         let mut st = lock(&self.shared.state);
         let id = st.uuid();
         st.forwarding.push(serde_json::json!({
             "id": id,
-            "fromUser": {"id": from},
-            "toUser": {"id": to},
+            "fromUserId": from,
+            "toUserId": to,
             "startDate": "2026-01-01T00:00:00Z",
+            "endDate": "2027-01-01T00:00:00Z",
         }));
         id
     }
@@ -804,7 +837,26 @@ impl AtlassianServer {
     /// `Retry-After: 1`) to the next `count` requests whose path (as sent
     /// or percent-decoded) starts with `path_prefix`, without acting on them.
     pub fn fail_next(&self, path_prefix: &str, status: u16, count: u32) {
-        lock(&self.shared.failures).push((path_prefix.to_string(), status, count));
+        let retry_after = (status == 429).then(|| "1".to_string());
+        lock(&self.shared.failures).push((path_prefix.to_string(), status, count, retry_after));
+    }
+
+    /// Like [`fail_next`](Self::fail_next), with `Retry-After: <retry_after>`
+    /// on each of those answers (seconds or an HTTP date, sent as given), as
+    /// Atlassian sends it with 429 and 503.
+    pub fn fail_next_retry_after(
+        &self,
+        path_prefix: &str,
+        status: u16,
+        count: u32,
+        retry_after: &str,
+    ) {
+        lock(&self.shared.failures).push((
+            path_prefix.to_string(),
+            status,
+            count,
+            Some(retry_after.to_string()),
+        ));
     }
 
     /// Stops serving and waits for the server task.

@@ -20,15 +20,17 @@
 //! | [`OpsTeamsHandler::list`] | `GET /v1/teams` | path confirmed (API groups); item fields `teamId`/`teamName` inferred (`id`/`name` accepted too) |
 //! | [`OpsTeamsHandler::enable_ops`] | `POST /v1/teams/{teamId}/enable-ops` `{platformTeamId, adminAccountIds, inviteUsernames}` | body from the official Terraform provider |
 //! | [`TeamRolesHandler`] | `/v1/teams/{teamId}/roles[/{id}]` (GET, POST, PATCH, DELETE), `{id, name, rights: [{right, granted}]}` | shape from the official Terraform provider |
-//! | [`CustomRolesHandler`] | `GET /v1/roles[/{id}]`, `POST /v1/roles/assign` `{roleIdentifier, users}` | paths confirmed (API groups); assign body from public clients (`users` taken to be account ids: unconfirmed) |
+//! | [`CustomRolesHandler`] | `GET /v1/roles[/{id}]`, `POST /v1/roles/assign` `{roleIdentifier, users}` | paths and the role's fields `{id, name, extendedRole, grantedRights, disallowedRights}` confirmed (api-group-custom-user-roles); assign body from public clients (`users` taken to be account ids: unconfirmed) |
+//! | [`CustomRolesHandler::create`], [`update`](CustomRolesHandler::update), [`delete`](CustomRolesHandler::delete) | `POST /v1/roles`, `PUT` and `DELETE /v1/roles/{id}?identifierType=id` | see [`roles`] |
 //! | [`schedules`] | `/v1/schedules[/{id}]`, `/v1/schedules/{id}/rotations[/{id}]` (PATCH), participants `{type, id}` | paths confirmed; participant shape from public clients |
 //! | [`schedules::OpsEscalationsHandler`] | `/v1/teams/{teamId}/escalations[/{id}]` (PATCH) | as above; rules are written back with every field they were read with |
-//! | [`schedules::OpsForwardingRulesHandler`] | `/v1/forwarding-rules[/{id}]` | paths confirmed; fields kept as read |
+//! | [`schedules::OpsForwardingRulesHandler`] | `/v1/forwarding-rules[/{id}]` (GET, PUT, DELETE), `{id, fromUserId, toUserId, startDate, endDate}` | paths and the rule's fields confirmed (api-group-forwarding-rules); the update (`PUT`) body is taken to be the create body (`{fromUserId, toUserId, startDate, endDate}`, all required there): the update's own field list could not be read |
 //!
 //! No call assigns a team role to a member or changes a team's admins
 //! (Atlassian's JSDCLOUD-17225; the Terraform provider cannot either):
 //! admins are named once by [`enable_ops`](OpsTeamsHandler::enable_ops).
 
+pub mod roles;
 pub mod schedules;
 
 use std::future::IntoFuture;
@@ -143,15 +145,26 @@ struct NewTeamRole<'a> {
     rights: &'a [TeamRoleRight],
 }
 
-/// A custom user role. Fields other than `id` and `name` are kept as read
-/// (their names are not confirmed).
+/// A custom user role, as `GET /v1/roles/{id}` answers it (fields
+/// confirmed on the vendor page); fields this crate does not know are kept
+/// in `other` and written back by [`CustomRolesHandler::update`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OpsCustomRole {
     /// Its id.
     pub id: OpsRoleId,
     /// Its name.
     pub name: String,
+    /// The built-in role it extends (`user`, `observer`, `stakeholder`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extended_role: Option<String>,
+    /// Rights granted beyond the extended role.
+    #[serde(default)]
+    pub granted_rights: Vec<String>,
+    /// Rights taken away from the extended role.
+    #[serde(default)]
+    pub disallowed_rights: Vec<String>,
     /// Every other field.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,

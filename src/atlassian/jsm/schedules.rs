@@ -136,13 +136,29 @@ pub struct OpsEscalationRule {
     pub other: Fields,
 }
 
-/// A forwarding rule. Fields other than `id` are kept as read.
+/// A forwarding rule: notifications for `from_user_id` go to `to_user_id`
+/// between the two dates (`{id, fromUserId, toUserId, startDate, endDate}`,
+/// confirmed on the vendor page). Fields this crate does not know are kept
+/// in `other` and written back by [`OpsForwardingRulesHandler::update`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct OpsForwardingRule {
     /// Its id.
     pub id: OpsForwardingRuleId,
-    /// Every other field (from/to user, start and end dates).
+    /// Whose notifications are forwarded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_user_id: Option<AccountId>,
+    /// Who receives them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_user_id: Option<AccountId>,
+    /// From when (ISO 8601, as read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_date: Option<String>,
+    /// Until when (ISO 8601, as read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end_date: Option<String>,
+    /// Every other field.
     #[serde(flatten)]
     pub other: Fields,
 }
@@ -373,6 +389,33 @@ impl OpsForwardingRulesHandler {
         GetOpsForwardingRule::new(get_json(self.client.conn.clone(), req))
     }
 
+    /// Updates a rule: reads it, applies the changes set on the returned
+    /// builder, and writes the **complete** rule back
+    /// (`PUT /v1/forwarding-rules/{id}` with `fromUserId`, `toUserId`,
+    /// `startDate`, `endDate`, and any field this crate does not know, as
+    /// read). Idempotent: writing the same rule again changes nothing.
+    ///
+    /// ```no_run
+    /// # async fn demo(jsm: opsgenie_users::atlassian::JsmOpsClient) -> opsgenie_users::Result<()> {
+    /// // Hand a leaver's forwarding to their successor, until the end of the year.
+    /// jsm.forwarding_rules()
+    ///     .update("6667cb5b-a5ce-4550-9469-1dbcabac6ffb")
+    ///     .to_user("712020:successor")
+    ///     .end_date("2026-12-31T23:59:00Z".parse().expect("a timestamp"))
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn update(&self, rule: impl Into<OpsForwardingRuleId>) -> UpdateOpsForwardingRule {
+        UpdateOpsForwardingRule {
+            handler: self.clone(),
+            rule: rule.into(),
+            from: None,
+            to: None,
+            start: None,
+            end: None,
+        }
+    }
+
     /// Deletes a rule (`DELETE /v1/forwarding-rules/{id}`).
     pub fn delete(&self, rule: impl Into<OpsForwardingRuleId>) -> OpsWrite {
         let rule = rule.into();
@@ -382,5 +425,99 @@ impl OpsForwardingRulesHandler {
             req,
             format!("delete forwarding rule {rule}"),
         )
+    }
+}
+
+/// The complete rule as `PUT /v1/forwarding-rules/{id}` takes it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ForwardingBody<'a> {
+    from_user_id: &'a AccountId,
+    to_user_id: &'a AccountId,
+    start_date: &'a str,
+    end_date: &'a str,
+    #[serde(flatten)]
+    other: &'a Fields,
+}
+
+/// [`OpsForwardingRulesHandler::update`]: set the changes, then await it.
+/// Read, change, write the complete rule.
+#[derive(Debug, Clone)]
+#[must_use = "a call does nothing until awaited"]
+pub struct UpdateOpsForwardingRule {
+    handler: OpsForwardingRulesHandler,
+    rule: OpsForwardingRuleId,
+    from: Option<AccountId>,
+    to: Option<AccountId>,
+    start: Option<jiff::Timestamp>,
+    end: Option<jiff::Timestamp>,
+}
+
+impl UpdateOpsForwardingRule {
+    /// Forward this person's notifications instead.
+    pub fn from_user(mut self, account: impl Into<AccountId>) -> Self {
+        self.from = Some(account.into());
+        self
+    }
+    /// Forward them to this person.
+    pub fn to_user(mut self, account: impl Into<AccountId>) -> Self {
+        self.to = Some(account.into());
+        self
+    }
+    /// Start forwarding at this time.
+    pub fn start_date(mut self, at: jiff::Timestamp) -> Self {
+        self.start = Some(at);
+        self
+    }
+    /// Stop forwarding at this time.
+    pub fn end_date(mut self, at: jiff::Timestamp) -> Self {
+        self.end = Some(at);
+        self
+    }
+
+    async fn run(self) -> crate::Result<()> {
+        let mut rule = self.handler.get(self.rule).await?;
+        if let Some(a) = self.from {
+            rule.from_user_id = Some(a);
+        }
+        if let Some(a) = self.to {
+            rule.to_user_id = Some(a);
+        }
+        if let Some(t) = self.start {
+            rule.start_date = Some(t.to_string());
+        }
+        if let Some(t) = self.end {
+            rule.end_date = Some(t.to_string());
+        }
+        let req = self.handler.base(Method::PUT);
+        let req = seg(req, &rule.id);
+        let what = format!("update forwarding rule {}", rule.id);
+        let req = match (
+            &rule.from_user_id,
+            &rule.to_user_id,
+            &rule.start_date,
+            &rule.end_date,
+        ) {
+            (Some(from), Some(to), Some(start), Some(end)) => req.json(&ForwardingBody {
+                from_user_id: from,
+                to_user_id: to,
+                start_date: start,
+                end_date: end,
+                other: &rule.other,
+            }),
+            _ => req.invalid(
+                "the rule was read without fromUserId, toUserId, startDate or endDate, \
+                 and the change does not set it: a complete update cannot be built",
+            ),
+        };
+        write(self.handler.client.conn.clone(), req, what).await
+    }
+}
+
+impl std::future::IntoFuture for UpdateOpsForwardingRule {
+    type Output = crate::Result<()>;
+    type IntoFuture = futures::future::BoxFuture<'static, crate::Result<()>>;
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
     }
 }
