@@ -616,7 +616,9 @@ impl Handle {
             ..
         } = self.learn(&feedback, counted)
         {
-            self.inner.publish(&*shared, &self.gate.key, &[window]).await;
+            self.inner
+                .publish(&*shared, &self.gate.key, &[window])
+                .await;
         }
     }
 }
