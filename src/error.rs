@@ -52,7 +52,7 @@ pub struct RateLimitInfo {
 }
 
 impl RateLimitInfo {
-    /// Reads the `X-RateLimit-*` headers; `None` when none is present.
+    /// Reads the `X-RateLimit-*` and `Retry-After` headers; `None` when none is present.
     pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
         // Names made once, not parsed from text at every response.
         const STATE: HeaderName = HeaderName::from_static("x-ratelimit-state");
