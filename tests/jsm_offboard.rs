@@ -2,37 +2,16 @@
 //! against an Atlassian simulator holding a migrated Opsgenie account.
 #![cfg(feature = "atlassian")]
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use opsgenie_users_sim::atlassian::AtlassianServer;
 use opsgenie_users_sim::{Seed, Server};
 
 #[path = "support/examples.rs"]
 mod support_examples;
-use support_examples::example;
 
 async fn run(args: &[&str], env: &[(&str, String)]) -> Output {
-    let mut cmd = Command::new(example("jsm_offboard"));
-    cmd.args(args);
-    for var in [
-        "ATLASSIAN_ORG_ID",
-        "ATLASSIAN_ADMIN_KEY",
-        "ATLASSIAN_DIRECTORY_ID",
-        "ATLASSIAN_SITE",
-        "ATLASSIAN_SITE_URL",
-        "ATLASSIAN_EMAIL",
-        "ATLASSIAN_API_TOKEN",
-        "ATLASSIAN_API_URL",
-        "JSM_CLOUD_ID",
-        "JSM_BASE_URL",
-        "RUST_LOG",
-    ] {
-        cmd.env_remove(var);
-    }
-    cmd.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
-    tokio::task::spawn_blocking(move || cmd.output().expect("example runs"))
-        .await
-        .unwrap()
+    support_examples::run_example("jsm_offboard", args, env).await
 }
 
 fn env_for(atl: &AtlassianServer) -> Vec<(&'static str, String)> {

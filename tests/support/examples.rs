@@ -1,9 +1,10 @@
 //! Builds the example programs once per test binary and finds them, for the
 //! tests that run an example as a program (`tests/examples.rs`,
 //! `tests/migration_check.rs`, `tests/jsm_offboard.rs`, `tests/redis_store.rs`).
+#![allow(dead_code)]
 
 use std::path::PathBuf;
-use std::process::Command;
+use std::process::{Command, Output};
 use std::sync::OnceLock;
 
 /// The path of example `name`, after one `cargo build --all-features
@@ -35,4 +36,32 @@ pub fn example(name: &str) -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target"));
     target.join("debug").join("examples").join(name)
+}
+
+/// Runs example `name` with `args`, the Opsgenie and Atlassian variables of
+/// this environment removed and `env` set instead (logging off).
+pub async fn run_example(name: &str, args: &[&str], env: &[(&str, String)]) -> Output {
+    let mut cmd = Command::new(example(name));
+    cmd.args(args);
+    for var in [
+        "OPSGENIE_API_KEY",
+        "OPSGENIE_API_URL",
+        "ATLASSIAN_ORG_ID",
+        "ATLASSIAN_ADMIN_KEY",
+        "ATLASSIAN_DIRECTORY_ID",
+        "ATLASSIAN_SITE",
+        "ATLASSIAN_SITE_URL",
+        "ATLASSIAN_EMAIL",
+        "ATLASSIAN_API_TOKEN",
+        "ATLASSIAN_API_URL",
+        "JSM_CLOUD_ID",
+        "JSM_BASE_URL",
+        "RUST_LOG",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+    tokio::task::spawn_blocking(move || cmd.output().expect("example runs"))
+        .await
+        .unwrap()
 }
