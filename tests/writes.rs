@@ -645,239 +645,22 @@ fn run<F: std::future::Future>(f: F) -> F::Output {
         .block_on(f)
 }
 
+#[path = "support/update_model.rs"]
+mod update_model;
+
 mod props {
+    use super::update_model::*;
     use super::*;
     use proptest::prelude::*;
-    use std::collections::BTreeSet;
-
-    const RIGHTS: [&str; 8] = [
-        "logs-page-access",
-        "alert-delete",
-        "reports-access",
-        "maintenance-edit",
-        "heartbeat-edit",
-        "schedule-edit",
-        "user-edit",
-        "x-future-right",
-    ];
-
-    fn right() -> impl Strategy<Value = String> {
-        proptest::sample::select(&RIGHTS[..]).prop_map(str::to_string)
-    }
-
-    fn extra() -> impl Strategy<Value = serde_json::Map<String, serde_json::Value>> {
-        proptest::collection::btree_map("x[A-Z][a-z]{1,6}", any::<i32>(), 0..3)
-            .prop_map(|m| m.into_iter().map(|(k, v)| (k, json!(v))).collect())
-    }
-
-    /// A complete custom role: granted and disallowed are disjoint sets.
-    fn custom_role() -> impl Strategy<Value = serde_json::Value> {
-        (
-            "[A-Z][a-z]{2,8}",
-            proptest::option::of(proptest::sample::select(&["user", "observer", "stakeholder"][..])),
-            proptest::collection::vec(0u8..3, RIGHTS.len()),
-            extra(),
-        )
-            .prop_map(|(name, ext, placement, extra)| {
-                let granted: Vec<&str> = RIGHTS.iter().zip(&placement).filter(|(_, p)| **p == 1).map(|(r, _)| *r).collect();
-                let disallowed: Vec<&str> = RIGHTS.iter().zip(&placement).filter(|(_, p)| **p == 2).map(|(r, _)| *r).collect();
-                let mut o = json!({"id": "r-1", "name": name, "grantedRights": granted, "disallowedRights": disallowed});
-                if let Some(e) = ext {
-                    o["extendedRole"] = json!(e);
-                }
-                for (k, v) in extra {
-                    o[k] = v;
-                }
-                o
-            })
-    }
-
-    #[derive(Debug, Clone)]
-    enum RoleChange {
-        Name(String),
-        Extended(&'static str),
-        Grant(String),
-        Revoke(String),
-        Disallow(String),
-        Allow(String),
-    }
-
-    fn role_change() -> impl Strategy<Value = RoleChange> {
-        prop_oneof![
-            "[A-Z][a-z]{2,8}".prop_map(RoleChange::Name),
-            proptest::sample::select(&["user", "observer", "stakeholder"][..])
-                .prop_map(RoleChange::Extended),
-            right().prop_map(RoleChange::Grant),
-            right().prop_map(RoleChange::Revoke),
-            right().prop_map(RoleChange::Disallow),
-            right().prop_map(RoleChange::Allow),
-        ]
-    }
-
-    fn strings(v: &serde_json::Value) -> Vec<String> {
-        v.as_array()
-            .unwrap()
-            .iter()
-            .map(|s| s.as_str().unwrap().to_string())
-            .collect()
-    }
-
-    fn set(v: &serde_json::Value) -> BTreeSet<String> {
-        strings(v).into_iter().collect()
-    }
-
-    /// An independent model of the change: what the role must look like after.
-    fn expected_role(before: &serde_json::Value, c: &RoleChange) -> serde_json::Value {
-        let mut after = before.clone();
-        let mut granted = set(&before["grantedRights"]);
-        let mut disallowed = set(&before["disallowedRights"]);
-        match c {
-            RoleChange::Name(n) => after["name"] = json!(n),
-            RoleChange::Extended(e) => after["extendedRole"] = json!(e),
-            RoleChange::Grant(r) => {
-                granted.insert(r.clone());
-                disallowed.remove(r);
-            }
-            RoleChange::Revoke(r) => {
-                granted.remove(r);
-            }
-            RoleChange::Disallow(r) => {
-                disallowed.insert(r.clone());
-                granted.remove(r);
-            }
-            RoleChange::Allow(r) => {
-                disallowed.remove(r);
-            }
-        }
-        after["grantedRights"] = json!(granted);
-        after["disallowedRights"] = json!(disallowed);
-        after
-    }
-
-    fn normalised_role(v: &serde_json::Value) -> serde_json::Value {
-        let mut v = v.clone();
-        v["grantedRights"] = json!(set(&v["grantedRights"]));
-        v["disallowedRights"] = json!(set(&v["disallowedRights"]));
-        v
-    }
-
-    // A team role's rights: distinct names, each granted or not.
-    fn team_role() -> impl Strategy<Value = serde_json::Value> {
-        (
-            "[A-Z][a-z]{2,8}",
-            proptest::collection::vec(0u8..3, RIGHTS.len()),
-            extra(),
-        )
-            .prop_map(|(name, placement, extra)| {
-                let rights: Vec<_> = RIGHTS
-                    .iter()
-                    .zip(&placement)
-                    .filter(|(_, p)| **p != 0)
-                    .map(|(r, p)| json!({"right": r, "granted": *p == 1}))
-                    .collect();
-                let mut o = json!({"id": "tr-1", "name": name, "rights": rights});
-                for (k, v) in extra {
-                    o[k] = v;
-                }
-                o
-            })
-    }
-
-    #[derive(Debug, Clone)]
-    enum TeamRoleChange {
-        Name(String),
-        Grant(String),
-        Deny(String),
-        Remove(String),
-    }
-
-    fn team_role_change() -> impl Strategy<Value = TeamRoleChange> {
-        prop_oneof![
-            "[A-Z][a-z]{2,8}".prop_map(TeamRoleChange::Name),
-            right().prop_map(TeamRoleChange::Grant),
-            right().prop_map(TeamRoleChange::Deny),
-            right().prop_map(TeamRoleChange::Remove),
-        ]
-    }
-
-    fn rights_map(v: &serde_json::Value) -> std::collections::BTreeMap<String, bool> {
-        v["rights"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|r| {
-                (
-                    r["right"].as_str().unwrap().to_string(),
-                    r["granted"].as_bool().unwrap(),
-                )
-            })
-            .collect()
-    }
-
-    // A complete user: every writable field set, a full address, unknown fields.
-    fn user() -> impl Strategy<Value = serde_json::Value> {
-        (
-            "[A-Z][a-z]{2,8} [A-Z][a-z]{2,8}",
-            proptest::sample::select(&["Europe/Berlin", "US/Arizona", "Asia/Tokyo"][..]),
-            proptest::sample::select(&["en_US", "en_GB", "de_DE"][..]),
-            proptest::collection::vec("[a-z]{3,6}", 5),
-            proptest::collection::vec("[a-z]{2,6}", 0..3),
-            extra(),
-        )
-            .prop_map(|(full_name, tz, locale, addr, tags, extra)| {
-                let mut o = json!({
-                    "id": UID, "username": "jo@x.com", "fullName": full_name,
-                    "timeZone": tz, "locale": locale, "skypeUsername": "jo.sk",
-                    "tags": tags, "details": {"team": ["a"]},
-                    "role": {"id": "User", "name": "User"},
-                    "userAddress": {"country": addr[0], "state": addr[1], "city": addr[2],
-                                    "line": addr[3], "zipCode": addr[4]}
-                });
-                for (k, v) in extra {
-                    o[k] = v;
-                }
-                o
-            })
-    }
-
-    #[derive(Debug, Clone)]
-    enum UserChange {
-        FullName(String),
-        Locale(&'static str),
-        TimeZone(&'static str),
-        Tags(Vec<String>),
-        /// One address part (0 country .. 4 zipCode) set alone.
-        AddressPart(usize, String),
-    }
-
-    const ADDRESS_KEYS: [&str; 5] = ["country", "state", "city", "line", "zipCode"];
-
-    fn user_change() -> impl Strategy<Value = UserChange> {
-        prop_oneof![
-            "[A-Z][a-z]{2,8}".prop_map(UserChange::FullName),
-            proptest::sample::select(&["en_US", "fr_FR"][..]).prop_map(UserChange::Locale),
-            proptest::sample::select(&["Europe/Paris", "UTC"][..]).prop_map(UserChange::TimeZone),
-            proptest::collection::vec("[a-z]{2,6}", 0..3).prop_map(UserChange::Tags),
-            (0usize..5, "[A-Z][a-z]{2,8}").prop_map(|(i, v)| UserChange::AddressPart(i, v)),
-        ]
-    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
         #[test]
-        fn custom_role_update_changes_only_what_it_names(before in custom_role(), change in role_change()) {
+        fn custom_role_update_changes_only_what_it_names(before in custom_role(json!({"id": "r-1"})), change in role_change()) {
             let (c, store) = store_client(before.clone());
-            let b = c.roles().update(opsgenie_users::CustomRoleRef::id("r-1"));
-            let b = match change.clone() {
-                RoleChange::Name(n) => b.name(n),
-                RoleChange::Extended(e) => b.extended_role(e.into()),
-                RoleChange::Grant(r) => b.grant(r),
-                RoleChange::Revoke(r) => b.revoke(r),
-                RoleChange::Disallow(r) => b.disallow(r),
-                RoleChange::Allow(r) => b.allow(r),
-            };
-            run(async { b.await }).unwrap();
+            let update = c.roles().update(opsgenie_users::CustomRoleRef::id("r-1"));
+            run(async { apply_role(update, &change).await }).unwrap();
             let writes = store.writes.lock().unwrap().clone();
             prop_assert_eq!(writes.len(), 1);
             prop_assert_eq!(&writes[0].0, "PUT");
@@ -887,47 +670,25 @@ mod props {
         }
 
         #[test]
-        fn team_role_update_changes_only_what_it_names(before in team_role(), change in team_role_change()) {
+        fn team_role_update_changes_only_what_it_names(before in team_role(json!({"id": "tr-1"})), change in team_role_change()) {
             let (c, store) = store_client(before.clone());
-            let b = c.teams().roles(opsgenie_users::TeamRef::name("sre")).update(opsgenie_users::TeamRoleRef::id("tr-1"));
-            let mut expected = before.clone();
-            let mut rights = rights_map(&before);
-            let b = match change.clone() {
-                TeamRoleChange::Name(n) => { expected["name"] = json!(n); b.name(n) }
-                TeamRoleChange::Grant(r) => { rights.insert(r.clone(), true); b.grant(r) }
-                TeamRoleChange::Deny(r) => { rights.insert(r.clone(), false); b.deny(r) }
-                TeamRoleChange::Remove(r) => { rights.remove(&r); b.remove(r) }
-            };
-            run(async { b.await }).unwrap();
+            let update = c.teams().roles(opsgenie_users::TeamRef::name("sre")).update(opsgenie_users::TeamRoleRef::id("tr-1"));
+            run(async { apply_team_role(update, &change).await }).unwrap();
             let writes = store.writes.lock().unwrap().clone();
             prop_assert_eq!(writes.len(), 1);
             prop_assert_eq!(&writes[0].0, "PATCH");
             prop_assert_eq!(&writes[0].1, "/v2/teams/sre/roles/tr-1?teamIdentifierType=name&identifierType=id");
             let after = store.resource.lock().unwrap().clone();
-            prop_assert_eq!(rights_map(&after), rights);
-            let (mut a, mut e) = (after.clone(), expected.clone());
-            a.as_object_mut().unwrap().remove("rights");
-            e.as_object_mut().unwrap().remove("rights");
-            prop_assert_eq!(a, e);
+            prop_assert_eq!(split_team_role(&after), expected_team_role(&before, &change));
         }
 
         #[test]
-        fn user_update_changes_only_what_it_names(before in user(), change in user_change()) {
-            use opsgenie_users::models::user::UserAddress;
+        fn user_update_changes_only_what_it_names(
+            before in user(json!({"id": UID, "role": {"id": "User", "name": "User"}})),
+            change in user_change(),
+        ) {
             let (c, store) = store_client(before.clone());
-            let mut expected = before.clone();
-            let update = match change.clone() {
-                UserChange::FullName(n) => { expected["fullName"] = json!(n); UserUpdate::new().full_name(n) }
-                UserChange::Locale(l) => { expected["locale"] = json!(l); UserUpdate::new().locale(l) }
-                UserChange::TimeZone(t) => { expected["timeZone"] = json!(t); UserUpdate::new().time_zone(t) }
-                UserChange::Tags(t) => { expected["tags"] = json!(t); UserUpdate::new().tags(t) }
-                UserChange::AddressPart(i, v) => {
-                    expected["userAddress"][ADDRESS_KEYS[i]] = json!(v);
-                    let mut a = UserAddress::default();
-                    *[&mut a.country, &mut a.state, &mut a.city, &mut a.line, &mut a.zip_code][i] = Some(v);
-                    UserUpdate::new().user_address(a)
-                }
-            };
+            let (update, expected) = user_update(&before, &change);
             run(async { c.users().update(UserRef::id(UID), update).await }).unwrap();
             let writes = store.writes.lock().unwrap().clone();
             prop_assert_eq!(writes.len(), 1);
