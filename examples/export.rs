@@ -21,8 +21,19 @@
 //! skipped, so an interrupted export continues where it stopped (a half-written
 //! last record is cut off first; a file that is not UTF-8 is refused rather
 //! than appended to). `--max N` stops after N new users (batches).
-//! JSON lines hold `{"type": "customRole" | "teamRole" | "user", ...}`
-//! records; CSV holds the users and writes the roles to `<out>.roles.csv`.
+//!
+//! JSON lines hold the records of `opsgenie_users::export` (one shape for
+//! this writer and the migration check's reader): `customRole`, `teamRole`,
+//! `user`, then, once every user is written, the on-call section: every
+//! `team`, every schedule's `rotation` (participants in order) and every
+//! `escalation` (rules: condition, notifyType, delay, recipient; `team` null
+//! for one without an owner team), closed by `exportComplete`. The section
+//! is written once: a run stopped by `--max` writes none, a resumed run
+//! writes only the records not there yet and the closing record, and a file
+//! that has the closing record gets nothing more. Read it back with
+//! `migration_check --from-export FILE` (feature `atlassian`).
+//! CSV holds the users and writes the roles to `<out>.roles.csv` (no
+//! on-call section: use JSON lines for the migration check).
 //!
 //! Against the simulator: start `cargo run --example sim_server -- --users 300 --teams 4`,
 //! export the `OPSGENIE_API_URL` and `OPSGENIE_API_KEY` it prints, then run the commands above.
@@ -38,27 +49,17 @@ use std::path::{Path, PathBuf};
 
 use futures::TryStreamExt;
 use opsgenie_users::api::users::UserSort;
-use opsgenie_users::models::jsm_role::{jsm_role_for, JsmRole};
+use opsgenie_users::export::{
+    read_on_call, CustomRoleRecord, OnCall, Record, TeamRecord, TeamRoleRecord, UserRecord,
+};
 use opsgenie_users::models::role::CustomRole;
 use opsgenie_users::models::team::TeamRoleDef;
-use opsgenie_users::models::user::{Role, User};
+use opsgenie_users::models::user::User;
 use opsgenie_users::Client;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 #[path = "common/mod.rs"]
 mod common;
-
-/// The Jira Service Management counterpart of an Opsgenie account role, by
-/// the crate's one mapping ([`jsm_role_for`]). Whether an Owner was a site
-/// admin is not known here, so an Owner reads "Product admin (Site admin if
-/// they are one)".
-fn jsm_role(role: &Role) -> String {
-    match jsm_role_for(role, false) {
-        Some(JsmRole::ProductAdmin) => "Product admin (Site admin if they are one)".into(),
-        Some(r) => r.to_string(),
-        None => "review (no documented counterpart)".into(),
-    }
-}
 
 /// What an earlier, possibly interrupted, run left in the output file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +71,23 @@ pub struct Resumed {
     pub done: BTreeSet<String>,
     /// JSON lines: the role records are there; CSV: the header is there.
     pub has_roles: bool,
+    /// JSON lines: the on-call records already there.
+    pub on_call: OnCallDone,
+}
+
+/// The on-call records (teams, rotations, escalations) of an earlier run:
+/// they are written once, after the last user, and a resumed run writes
+/// only those not there yet.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OnCallDone {
+    /// The closing `exportComplete` record is there: nothing more to write.
+    pub complete: bool,
+    /// Team names.
+    pub teams: BTreeSet<String>,
+    /// (schedule, rotation) names.
+    pub rotations: BTreeSet<(String, String)>,
+    /// Escalation names.
+    pub escalations: BTreeSet<String>,
 }
 
 /// Reads the bytes of an earlier output (`csv`: a CSV file, else JSON
@@ -99,6 +117,7 @@ pub fn resume_from(data: &[u8], csv: bool) -> Result<Resumed, String> {
     })?;
     let mut done = BTreeSet::new();
     let mut has_roles = false;
+    let mut on_call = OnCallDone::default();
     if csv {
         let mut r = csv::Reader::from_reader(complete.as_bytes());
         for row in r.records().flatten() {
@@ -118,6 +137,20 @@ pub fn resume_from(data: &[u8], csv: bool) -> Result<Resumed, String> {
                         done.insert(u.to_string());
                     }
                 }
+                Some("team") => {
+                    on_call.teams.extend(v["name"].as_str().map(String::from));
+                }
+                Some("rotation") => {
+                    if let (Some(s), Some(r)) = (v["schedule"].as_str(), v["rotation"].as_str()) {
+                        on_call.rotations.insert((s.to_string(), r.to_string()));
+                    }
+                }
+                Some("escalation") => {
+                    on_call
+                        .escalations
+                        .extend(v["name"].as_str().map(String::from));
+                }
+                Some("exportComplete") => on_call.complete = true,
                 Some(_) => has_roles = true,
                 None => {}
             }
@@ -127,17 +160,25 @@ pub fn resume_from(data: &[u8], csv: bool) -> Result<Resumed, String> {
         keep,
         done,
         has_roles,
+        on_call,
     })
 }
 
 /// Cuts a half-written last record off the output file `path` and returns
-/// the usernames already exported, and whether the roles (CSV: the header)
-/// are written. A missing file is a fresh start; a file that cannot be read
-/// is an error (appending to it would export everyone twice).
-fn resume(path: &Path, csv: bool) -> Result<(BTreeSet<String>, bool), String> {
+/// what is already there. A missing file is a fresh start; a file that
+/// cannot be read is an error (appending to it would export everyone
+/// twice).
+fn resume(path: &Path, csv: bool) -> Result<Resumed, String> {
     let data = match std::fs::read(path) {
         Ok(data) => data,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok((BTreeSet::new(), false)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(Resumed {
+                keep: 0,
+                done: BTreeSet::new(),
+                has_roles: false,
+                on_call: OnCallDone::default(),
+            })
+        }
         Err(e) => return Err(format!("{}: {e}", path.display())),
     };
     let r = resume_from(&data, csv).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -148,7 +189,7 @@ fn resume(path: &Path, csv: bool) -> Result<(BTreeSet<String>, bool), String> {
             .and_then(|f| f.set_len(r.keep as u64))
             .map_err(|e| format!("{}: {e}", path.display()))?;
     }
-    Ok((r.done, r.has_roles))
+    Ok(r)
 }
 
 /// The CSV header of the users file.
@@ -157,22 +198,13 @@ pub const CSV_HEADER: &str =
 
 /// The custom and team roles as JSON lines.
 pub fn role_lines(custom_roles: &[CustomRole], team_roles: &[(String, TeamRoleDef)]) -> String {
-    let mut out = String::new();
-    for r in custom_roles {
-        let line = json!({
-            "type": "customRole", "id": r.id.as_str(), "name": r.name,
-            "extendedRole": r.extended_role.as_ref().map(|e| e.as_str()),
-            "grantedRights": r.granted_rights.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
-            "disallowedRights": r.disallowed_rights.iter().map(|x| x.as_str()).collect::<Vec<_>>(),
-            "jsmRole": "custom",
-        });
-        out.push_str(&format!("{line}\n"));
-    }
-    for (team, r) in team_roles {
-        let line = json!({"type": "teamRole", "team": team, "name": r.name, "rights": r.rights});
-        out.push_str(&format!("{line}\n"));
-    }
-    out
+    let custom = custom_roles
+        .iter()
+        .map(|r| Record::CustomRole(CustomRoleRecord::new(r)));
+    let team = team_roles
+        .iter()
+        .map(|(team, r)| Record::TeamRole(TeamRoleRecord::new(team.as_str(), r)));
+    custom.chain(team).map(|r| r.to_line()).collect()
 }
 
 /// One user's record, line break included: a JSON line, or a CSV record.
@@ -182,64 +214,68 @@ pub fn user_record(
     teams: &[(String, String)],
     csv_out: bool,
 ) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
-    let role = full
-        .role
-        .as_ref()
-        .map(|r| r.name.clone())
-        .unwrap_or(Role::User);
-    let contacts: Vec<(String, String, bool)> = full
-        .contacts
-        .clone()
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| {
-            (
-                c.method.map(|m| m.to_string()).unwrap_or_default(),
-                c.to.unwrap_or_default(),
-                c.enabled.unwrap_or(true),
-            )
-        })
-        .collect();
-    let created = full.created_at.map(|t| t.to_string()).unwrap_or_default();
-    if csv_out {
-        let mut w = csv::WriterBuilder::new()
-            .has_headers(false)
-            .from_writer(Vec::new());
-        w.write_record([
-            full.id.as_str(),
-            full.username.as_str(),
-            full.username.as_str(),
-            full.full_name.as_deref().unwrap_or(""),
-            role.as_str(),
-            &jsm_role(&role),
-            &teams
-                .iter()
-                .map(|(t, r)| format!("{t}:{r}"))
-                .collect::<Vec<_>>()
-                .join(";"),
-            &contacts
-                .iter()
-                .map(|(m, to, _)| format!("{m}:{to}"))
-                .collect::<Vec<_>>()
-                .join(";"),
-            &full.blocked.unwrap_or(false).to_string(),
-            &full.verified.unwrap_or(false).to_string(),
-            &created,
-        ])?;
-        Ok(w.into_inner()?)
-    } else {
-        let line = json!({
-            "type": "user",
-            "id": full.id.as_str(), "username": full.username.as_str(), "email": full.username.as_str(),
-            "fullName": full.full_name, "role": role.as_str(),
-            "roleKind": if role.is_builtin() { "builtin" } else { "custom" },
-            "jsmRole": jsm_role(&role),
-            "teams": teams.iter().map(|(t, r)| json!({"team": t, "role": r})).collect::<Vec<_>>(),
-            "contacts": contacts.iter().map(|(m, to, on)| json!({"method": m, "to": to, "enabled": on})).collect::<Vec<_>>(),
-            "blocked": full.blocked, "verified": full.verified, "createdAt": created,
-        });
-        Ok(format!("{line}\n").into_bytes())
+    let r = UserRecord::new(full, teams);
+    if !csv_out {
+        return Ok(Record::User(r).to_line().into_bytes());
     }
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    w.write_record([
+        r.id.as_str(),
+        r.username.as_str(),
+        r.email.as_str(),
+        r.full_name.as_deref().unwrap_or(""),
+        r.role.as_str(),
+        r.jsm_role.as_str(),
+        &r.teams
+            .iter()
+            .map(|m| format!("{}:{}", m.team, m.role))
+            .collect::<Vec<_>>()
+            .join(";"),
+        &r.contacts
+            .iter()
+            .map(|c| format!("{}:{}", c.method, c.to))
+            .collect::<Vec<_>>()
+            .join(";"),
+        &r.blocked.unwrap_or(false).to_string(),
+        &r.verified.unwrap_or(false).to_string(),
+        &r.created_at,
+    ])?;
+    Ok(w.into_inner()?)
+}
+
+/// The on-call records not in `done`, then the closing `exportComplete`:
+/// teams (id -> name), then rotations and escalations.
+pub fn on_call_lines(
+    done: &OnCallDone,
+    teams: &BTreeMap<String, String>,
+    on_call: OnCall,
+) -> String {
+    let teams = teams
+        .iter()
+        .filter(|(_, name)| !done.teams.contains(*name))
+        .map(|(id, name)| Record::Team(TeamRecord::new(id.as_str(), name.as_str())));
+    let rotations = on_call
+        .rotations
+        .into_iter()
+        .filter(|r| {
+            !done
+                .rotations
+                .contains(&(r.schedule.clone(), r.rotation.clone()))
+        })
+        .map(Record::Rotation);
+    let escalations = on_call
+        .escalations
+        .into_iter()
+        .filter(|e| !done.escalations.contains(&e.name))
+        .map(Record::Escalation);
+    teams
+        .chain(rotations)
+        .chain(escalations)
+        .chain([Record::ExportComplete])
+        .map(|r| r.to_line())
+        .collect()
 }
 
 #[tokio::main]
@@ -274,13 +310,20 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     let out = out.ok_or("usage: export --out FILE [--format jsonl|csv] [--max N]")?;
     let client = Client::from_env()?;
-    let (done, has_roles) = resume(&out, csv_out)?;
+    let Resumed {
+        done,
+        has_roles,
+        on_call: on_call_done,
+        ..
+    } = resume(&out, csv_out)?;
 
     // Roles and memberships: a handful of calls, then one call per user.
     let custom_roles = client.roles().list().await?;
     let mut memberships: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
     let mut team_roles = Vec::new();
+    let mut team_names = BTreeMap::new();
     for t in client.teams().list().await? {
+        team_names.insert(t.id.to_string(), t.name.clone());
         let team = client.teams().get(&t.id).await?;
         for m in &team.members {
             if let Some(id) = &m.user.id {
@@ -354,6 +397,9 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
 
     // Users, in a stable order, one line each, flushed as we go.
     let (mut exported, mut skipped) = (0usize, 0usize);
+    // Every user's id and username, for participants given by id only.
+    let mut usernames = BTreeMap::new();
+    let mut finished = true;
     let bar = common::progress(0);
     let mut users = client
         .users()
@@ -365,11 +411,13 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         // The users still to export, once the first page told the total.
         let total = users.total_count().unwrap_or(0);
         bar.set_length(total.saturating_sub(done.len() as u64).min(max as u64));
+        usernames.insert(u.id.to_string(), u.username.as_str().to_lowercase());
         if done.contains(u.username.as_str()) {
             skipped += 1;
             continue;
         }
         if exported == max {
+            finished = false;
             break;
         }
         let full: User = client.users().get(&u.id).expand_contacts().await?;
@@ -388,5 +436,17 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         custom_roles.len(),
         team_roles.len()
     );
+
+    // The on-call section, once every user is written (JSON lines only).
+    if !csv_out && finished && !on_call_done.complete {
+        let on_call = read_on_call(&client, &usernames, &team_names).await?;
+        let (rotations, escalations) = (on_call.rotations.len(), on_call.escalations.len());
+        file.write_all(on_call_lines(&on_call_done, &team_names, on_call).as_bytes())?;
+        file.flush()?;
+        println!(
+            "on-call: {} team(s), {rotations} rotation(s), {escalations} escalation(s)",
+            team_names.len()
+        );
+    }
     Ok(())
 }

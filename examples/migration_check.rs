@@ -15,6 +15,11 @@
 //! # Offline, on the simulators (an Opsgenie account and a half-done migration):
 //! cargo run --features atlassian --example migration_check -- --demo
 //!
+//! # From an export file (no Opsgenie key needed; rotations and escalations
+//! # are compared when the file holds the export's on-call section):
+//! OPSGENIE_API_KEY=... cargo run --example export -- --out account.jsonl
+//! ATLASSIAN_ORG_ID=... ... cargo run --features atlassian --example migration_check -- --from-export account.jsonl
+//!
 //! # For real:
 //! OPSGENIE_API_KEY=... \
 //! ATLASSIAN_ORG_ID=... ATLASSIAN_ADMIN_KEY=... \
@@ -23,7 +28,9 @@
 //! cargo run --features atlassian --example migration_check
 //! ```
 //!
-//! Environment: `OPSGENIE_API_KEY` (+ `OPSGENIE_API_URL`), `ATLASSIAN_ORG_ID`,
+//! Environment: `OPSGENIE_API_KEY` (+ `OPSGENIE_API_URL`; not with
+//! `--from-export FILE`, which reads the JSON lines of the `export` example
+//! instead of the account), `ATLASSIAN_ORG_ID`,
 //! `ATLASSIAN_ADMIN_KEY` (organization API key), `ATLASSIAN_DIRECTORY_ID`
 //! (default: the organization's first directory), `ATLASSIAN_SITE` (the
 //! `example` of example.atlassian.net) or `ATLASSIAN_SITE_URL`,
@@ -62,20 +69,29 @@ fn opt_env(name: &str) -> Option<String> {
 }
 
 struct Sides {
-    opsgenie: Client,
+    /// `None` with `--from-export`: the Opsgenie side is read from a file.
+    opsgenie: Option<Client>,
     admin: AdminClient,
     directory: Option<String>,
     teams: TeamsClient,
     jsm: Option<JsmOpsClient>,
 }
 
-fn from_env() -> Result<Sides, BoxError> {
-    let opsgenie = Client::from_env()?;
+/// The clients, from the environment; without an Opsgenie client when the
+/// Opsgenie side comes from an export file.
+fn from_env(with_opsgenie: bool) -> Result<Sides, BoxError> {
+    let opsgenie = if with_opsgenie {
+        Some(Client::from_env()?)
+    } else {
+        None
+    };
     let org = env("ATLASSIAN_ORG_ID")?;
     let mut admin = AdminClient::builder()
         .org_id(org.as_str())
-        .api_key(env("ATLASSIAN_ADMIN_KEY")?)
-        .shared_with(&opsgenie);
+        .api_key(env("ATLASSIAN_ADMIN_KEY")?);
+    if let Some(og) = &opsgenie {
+        admin = admin.shared_with(og);
+    }
     if let Some(url) = opt_env("ATLASSIAN_API_URL") {
         admin = admin.base_url(url);
     }
@@ -83,8 +99,10 @@ fn from_env() -> Result<Sides, BoxError> {
     let token = env("ATLASSIAN_API_TOKEN")?;
     let mut teams = TeamsClient::builder()
         .org_id(org.as_str())
-        .credentials(email.as_str(), token.as_str())
-        .shared_with(&opsgenie);
+        .credentials(email.as_str(), token.as_str());
+    if let Some(og) = &opsgenie {
+        teams = teams.shared_with(og);
+    }
     teams = match (opt_env("ATLASSIAN_SITE_URL"), opt_env("ATLASSIAN_SITE")) {
         (Some(url), _) => teams.base_url(url),
         (None, Some(site)) => teams.site(&site),
@@ -96,9 +114,12 @@ fn from_env() -> Result<Sides, BoxError> {
         (None, None) => None,
     }
     .map(|b| {
-        b.credentials(email.as_str(), token.as_str())
-            .shared_with(&opsgenie)
-            .build()
+        let b = b.credentials(email.as_str(), token.as_str());
+        match &opsgenie {
+            Some(og) => b.shared_with(og),
+            None => b,
+        }
+        .build()
     })
     .transpose()?;
     Ok(Sides {
@@ -121,7 +142,7 @@ async fn demo() -> Result<(Server, AtlassianServer, Sides), BoxError> {
         .await?;
     let atl = AtlassianServer::start().await?;
     let accounts = atl.migrate_from(&og);
-    let opsgenie = og.client();
+    let opsgenie = Some(og.client());
     let sides = Sides {
         admin: AdminClient::builder()
             .base_url(atl.url())
@@ -229,11 +250,22 @@ async fn demo() -> Result<(Server, AtlassianServer, Sides), BoxError> {
 async fn run() -> Result<bool, BoxError> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let json = args.iter().any(|a| a == "--json");
+    let export = match args.iter().position(|a| a == "--from-export") {
+        Some(i) => Some(
+            args.get(i + 1)
+                .ok_or("--from-export needs a file (written by the export example)")?
+                .clone(),
+        ),
+        None => None,
+    };
     let (_servers, sides) = if args.iter().any(|a| a == "--demo") {
+        if export.is_some() {
+            return Err("--demo reads its own simulated account: drop --from-export".into());
+        }
         let (og, atl, sides) = demo().await?;
         (Some((og, atl)), sides)
     } else {
-        (None, from_env()?)
+        (None, from_env(export.is_none())?)
     };
     let directory = match sides.directory.clone() {
         Some(d) => d,
@@ -245,8 +277,19 @@ async fn run() -> Result<bool, BoxError> {
             .map(|d| d.directory_id.to_string())
             .ok_or("the organization has no directory")?,
     };
-    eprintln!("reading Opsgenie...");
-    let before = OpsgenieSnapshot::collect(&sides.opsgenie).await?;
+    let before = match (&export, &sides.opsgenie) {
+        (Some(path), _) => {
+            eprintln!("reading the export {path}...");
+            let file = std::fs::File::open(path).map_err(|e| format!("{path}: {e}"))?;
+            OpsgenieSnapshot::from_export(std::io::BufReader::new(file))
+                .map_err(|e| format!("{path}: {e}"))?
+        }
+        (None, Some(client)) => {
+            eprintln!("reading Opsgenie...");
+            OpsgenieSnapshot::collect(client).await?
+        }
+        (None, None) => return Err("no Opsgenie client".into()),
+    };
     eprintln!("reading the Atlassian side...");
     let after = AtlassianSnapshot::collect(
         &sides.admin,

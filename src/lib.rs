@@ -18,6 +18,7 @@ pub mod api;
 pub mod atlassian;
 pub mod client;
 pub mod error;
+pub mod export;
 pub mod ids;
 pub mod models;
 pub mod pagination;

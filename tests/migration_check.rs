@@ -411,3 +411,219 @@ async fn a_changed_and_a_missing_escalation_are_reported() {
         "{r}"
     );
 }
+
+// ------------------------------------------------------- from an export file
+
+fn export_path(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!(
+        "opsgenie-users-migration-{}-{name}.jsonl",
+        std::process::id()
+    ))
+}
+
+async fn export(og: &Server, path: &std::path::Path, args: &[&str]) -> String {
+    let mut all = vec!["--out", path.to_str().unwrap()];
+    all.extend_from_slice(args);
+    let out = support_examples::run_example(
+        "export",
+        &all,
+        &[
+            ("OPSGENIE_API_KEY", og.api_key().to_string()),
+            ("OPSGENIE_API_URL", og.url().to_string()),
+        ],
+    )
+    .await;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn read_export(path: &std::path::Path) -> OpsgenieSnapshot {
+    let file = std::fs::File::open(path).unwrap();
+    OpsgenieSnapshot::from_export(std::io::BufReader::new(file)).unwrap()
+}
+
+/// Only the Atlassian variables: the Opsgenie side comes from the file.
+fn atlassian_env(atl: &AtlassianServer) -> Vec<(&'static str, String)> {
+    let og_less = |(k, _): &(&str, String)| !k.starts_with("OPSGENIE_");
+    let og = vec![
+        ("ATLASSIAN_ORG_ID", atl.org_id().to_string()),
+        ("ATLASSIAN_ADMIN_KEY", atl.admin_key().to_string()),
+        ("ATLASSIAN_API_URL", atl.url().to_string()),
+        ("ATLASSIAN_SITE_URL", atl.url().to_string()),
+        ("ATLASSIAN_EMAIL", atl.email().to_string()),
+        ("ATLASSIAN_API_TOKEN", atl.api_token().to_string()),
+        ("JSM_BASE_URL", atl.jsm_url()),
+    ];
+    og.into_iter().filter(og_less).collect()
+}
+
+/// The export written in two runs (`--max`, then the rest), and after an
+/// interruption in its on-call section, reads back as exactly what the live
+/// check reads from the account, each record once.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_export_reads_back_as_the_live_account_and_resumes_its_on_call_section() {
+    let og = account().await;
+    // A team nobody is in, and a custom role nobody holds.
+    og.client()
+        .teams()
+        .create(opsgenie_users::models::team::TeamCreate::new("empty-team"))
+        .await
+        .unwrap();
+    og.client()
+        .roles()
+        .create(opsgenie_users::models::role::CustomRoleWrite::new("Unused"))
+        .await
+        .unwrap();
+    let path = export_path("resume");
+    let _ = std::fs::remove_file(&path);
+    let first = export(&og, &path, &["--max", "4"]).await;
+    assert!(!first.contains("on-call:"), "{first}");
+    let partial = read_export(&path);
+    assert_eq!(partial.users.len(), 4);
+    assert_eq!(partial.rotations, None, "no on-call section yet");
+    assert_eq!(partial.escalations, None);
+
+    let second = export(&og, &path, &[]).await;
+    assert!(
+        second.contains("on-call: 3 team(s), 1 rotation(s), 4 escalation(s)"),
+        "{second}"
+    );
+    let live = OpsgenieSnapshot::collect(&og.client()).await.unwrap();
+    assert_eq!(read_export(&path), live);
+    assert!(live.teams["empty-team"].is_empty());
+    assert!(live.custom_roles.contains(&"Unused".to_string()));
+    // A new team gets its own escalation, as in Opsgenie.
+    assert_eq!(live.escalations.as_ref().unwrap().len(), 3);
+    assert_eq!(
+        live.escalations_without_team,
+        vec!["schedule-01-escalation".to_string()]
+    );
+
+    // Complete: a third run adds nothing.
+    let complete = std::fs::read_to_string(&path).unwrap();
+    export(&og, &path, &[]).await;
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), complete);
+
+    // Stopped while writing the on-call section: the last escalation and
+    // the closing record are gone, the escalation before it is cut.
+    let lines: Vec<&str> = complete.lines().collect();
+    let n = lines.len();
+    assert_eq!(lines[n - 1], r#"{"type":"exportComplete"}"#);
+    let mut cut = lines[..n - 3].join("\n");
+    cut.push('\n');
+    cut.push_str(&lines[n - 3][..10]);
+    std::fs::write(&path, &cut).unwrap();
+    let err = OpsgenieSnapshot::from_export(cut.as_bytes()).unwrap_err();
+    assert_eq!(err.line(), n - 2, "the cut line: {err}");
+    cut.truncate(cut.rfind('\n').unwrap() + 1);
+    assert_eq!(
+        OpsgenieSnapshot::from_export(cut.as_bytes())
+            .unwrap()
+            .rotations,
+        None,
+        "not closed: not compared"
+    );
+    export(&og, &path, &[]).await;
+    assert_eq!(read_export(&path), live);
+    let again = std::fs::read_to_string(&path).unwrap();
+    let mut sorted_again: Vec<&str> = again.lines().collect();
+    let mut sorted_complete = lines.clone();
+    sorted_again.sort();
+    sorted_complete.sort();
+    assert_eq!(sorted_again, sorted_complete, "every record once");
+    let _ = std::fs::remove_file(&path);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_check_runs_from_an_export_file_without_an_opsgenie_key() {
+    let og = account().await;
+    let atl = AtlassianServer::start().await.unwrap();
+    atl.migrate_from(&og);
+    let path = export_path("check");
+    let _ = std::fs::remove_file(&path);
+    export(&og, &path, &[]).await;
+    let file = path.to_str().unwrap();
+    let env = atlassian_env(&atl);
+
+    let out = run(&["--from-export", file], &env).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("migration is complete"), "{stdout}");
+    assert!(
+        stdout.contains("rotations: 1 checked, 0 differ"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("escalations: 2 checked, 0 differ"),
+        "{stdout}"
+    );
+
+    // The Atlassian side changes: the file-based check sees it, as the live
+    // one does.
+    let (admin, _) = clients(&atl);
+    let leaver = atl
+        .users()
+        .into_iter()
+        .find(|u| u.email == "user0004@example.com")
+        .unwrap();
+    admin
+        .users(atl.directory_id())
+        .suspend(AccountId::new(leaver.account_id.clone()))
+        .await
+        .unwrap();
+    let out = run(&["--from-export", file, "--json"], &env).await;
+    assert_eq!(out.status.code(), Some(1));
+    let from_file: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let live = serde_json::to_value(compare(&og, &atl).await).unwrap();
+    assert_eq!(from_file, live);
+    assert_eq!(from_file["users"][0]["kind"], "suspended");
+
+    // An export of the first version (no on-call section): rotations and
+    // escalations are not compared, not reported missing.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let old: String = text
+        .lines()
+        .filter(|l| {
+            ["\"customRole\"", "\"teamRole\"", "\"user\""]
+                .iter()
+                .any(|t| l.starts_with(&format!("{{\"type\":{t}")))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&path, old).unwrap();
+    let out = run(&["--from-export", file], &env).await;
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("rotations: not checked | escalations: not checked"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("no JSM escalation"), "{stdout}");
+
+    // A bad line: exit 2, naming the file and the line.
+    std::fs::write(
+        &path,
+        format!(
+            "{}{{\"type\":\"user\",\"role\":7}}\n",
+            text.lines().next().unwrap().to_owned() + "\n"
+        ),
+    )
+    .unwrap();
+    let out = run(&["--from-export", file], &env).await;
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{file}: export line 2")),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_file(&path);
+}

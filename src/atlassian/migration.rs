@@ -68,12 +68,16 @@ use super::ids::{AccountId, DirectoryId, PlatformTeamId};
 use super::jsm::schedules::{OpsEscalationRule, OpsParticipant};
 use super::teams::PlatformTeam;
 use crate::error::Result;
-use crate::ids::{ScheduleRef, TeamRef};
+use crate::export::{
+    read_on_call, read_records, EscalationRecord, ExportError, OnCall, Record, RotationRecord,
+    RuleRecord,
+};
+use crate::ids::TeamRef;
 use crate::models::jsm_role::{jsm_role_for, JsmRole};
-use crate::models::schedule::{EscalationDelay, Participant, ParticipantType};
 use crate::models::user::Role;
-use crate::request::{ApiRequest, Domain};
 use crate::Client;
+
+pub use crate::export::Slot;
 
 /// An Opsgenie user, as the check needs it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -88,32 +92,6 @@ pub struct OgUser {
 
 fn role_name<S: serde::Serializer>(r: &Option<Role>, s: S) -> std::result::Result<S::Ok, S::Error> {
     s.serialize_some(&r.as_ref().map(|r| r.as_str().to_string()))
-}
-
-/// A rotation participant on either side, in comparable form.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(tag = "type", content = "name", rename_all = "snake_case")]
-#[non_exhaustive]
-pub enum Slot {
-    /// A person, by e-mail (lowercased).
-    User(String),
-    /// A team, by name.
-    Team(String),
-    /// Nobody.
-    Nobody,
-    /// Something else (schedule, escalation, unknown id), as `type:id`.
-    Other(String),
-}
-
-impl fmt::Display for Slot {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Slot::User(e) => f.write_str(e),
-            Slot::Team(t) => write!(f, "team {t}"),
-            Slot::Nobody => f.write_str("nobody"),
-            Slot::Other(o) => f.write_str(o),
-        }
-    }
 }
 
 /// A rotation, named by schedule and rotation name, with its participants.
@@ -184,18 +162,25 @@ pub struct NamedEscalation {
     pub rules: Vec<EscalationStep>,
 }
 
-/// The Opsgenie side: users, teams with member usernames, rotations.
+/// The Opsgenie side: users, teams with member usernames, custom roles,
+/// rotations and escalations; read from the account
+/// ([`collect`](Self::collect)) or from an export file
+/// ([`from_export`](Self::from_export)).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[non_exhaustive]
 pub struct OpsgenieSnapshot {
-    /// Every user.
+    /// Every user, by username.
     pub users: Vec<OgUser>,
-    /// Team name -> member usernames.
+    /// Team name -> member usernames (lowercased).
     pub teams: BTreeMap<String, BTreeSet<String>>,
-    /// Every rotation of every schedule.
-    pub rotations: Vec<NamedRotation>,
-    /// Every escalation that has an owner team.
-    pub escalations: Vec<NamedEscalation>,
+    /// The custom user roles' names.
+    pub custom_roles: Vec<String>,
+    /// Every rotation of every schedule (`None`: not known, e.g. an export
+    /// without its on-call section; rotations are then not compared).
+    pub rotations: Option<Vec<NamedRotation>>,
+    /// Every escalation that has an owner team (`None`: not known;
+    /// escalations are then not compared).
+    pub escalations: Option<Vec<NamedEscalation>>,
     /// Names of the escalations without an owner team (not compared).
     pub escalations_without_team: Vec<String>,
 }
@@ -312,6 +297,13 @@ pub enum RoleFinding {
     CustomRoleMissing {
         /// The Opsgenie username.
         username: String,
+        /// The custom role's name.
+        role: String,
+    },
+    /// An Opsgenie custom role that nobody holds has no JSM custom user
+    /// role of the same name (one somebody holds is reported with them,
+    /// as [`CustomRoleMissing`](Self::CustomRoleMissing)).
+    UnheldCustomRoleMissing {
         /// The custom role's name.
         role: String,
     },
@@ -511,6 +503,11 @@ impl fmt::Display for MigrationReport {
                     "{:<10} {:<32} no JSM custom user role named {role:?}",
                     "role", username
                 )?,
+                RoleFinding::UnheldCustomRoleMissing { role } => writeln!(
+                    f,
+                    "{:<10} {:<32} no JSM custom user role of this name (nobody holds it)",
+                    "role", role
+                )?,
             }
         }
         for e in &self.escalations {
@@ -564,8 +561,10 @@ impl fmt::Display for MigrationReport {
 }
 
 impl OpsgenieSnapshot {
-    /// Reads users, teams (with members), every schedule's rotations and
-    /// every escalation from Opsgenie. One request per team and per schedule.
+    /// Reads users, teams (with members), custom roles, every schedule's
+    /// rotations and every escalation from Opsgenie. One request per team
+    /// and per schedule; rotations and escalations are read by
+    /// [`read_on_call`], as the `export` example reads them.
     pub async fn collect(client: &Client) -> Result<OpsgenieSnapshot> {
         let users: Vec<crate::models::user::User> = client.users().list_all().try_collect().await?;
         let by_id: BTreeMap<String, String> = users
@@ -578,10 +577,9 @@ impl OpsgenieSnapshot {
             })
             .collect();
         let mut teams = BTreeMap::new();
-        // Names of teams, schedules and escalations by id, for recipients.
-        let mut names: BTreeMap<(ParticipantType, String), String> = BTreeMap::new();
+        let mut team_names = BTreeMap::new();
         for t in client.teams().list().await? {
-            names.insert((ParticipantType::Team, t.id.to_string()), t.name.clone());
+            team_names.insert(t.id.to_string(), t.name.clone());
             let full = client.teams().get(TeamRef::Id(t.id.clone())).await?;
             let members = full
                 .members
@@ -601,81 +599,15 @@ impl OpsgenieSnapshot {
                 .collect();
             teams.insert(full.name.clone(), members);
         }
-        #[derive(serde::Deserialize)]
-        struct Sched {
-            id: String,
-            name: String,
-        }
-        let schedules: Vec<Sched> = client
-            .send(ApiRequest::get(Domain::Configuration).path("v2/schedules"))
+        let custom_roles = client
+            .roles()
+            .list()
             .await?
-            .data()?;
-        for s in &schedules {
-            names.insert((ParticipantType::Schedule, s.id.clone()), s.name.clone());
-        }
-        let all_escalations = client.escalations().list().await?;
-        for e in &all_escalations {
-            names.insert(
-                (ParticipantType::Escalation, e.id.to_string()),
-                e.name.clone(),
-            );
-        }
-        let mut rotations = Vec::new();
-        for s in schedules {
-            let rs = client
-                .schedules()
-                .rotations(ScheduleRef::id(s.id.as_str()))
-                .list()
-                .await?;
-            for r in rs {
-                rotations.push(NamedRotation {
-                    schedule: s.name.clone(),
-                    rotation: r.name.clone().unwrap_or_else(|| r.id.to_string()),
-                    participants: r
-                        .participants
-                        .iter()
-                        .map(|p| og_slot(p, &by_id, &names))
-                        .collect(),
-                });
-            }
-        }
-        let mut escalations = Vec::new();
-        let mut escalations_without_team = Vec::new();
-        for e in all_escalations {
-            let team = e.owner_team.as_ref().and_then(|t| {
-                t.name.clone().or_else(|| {
-                    t.id.as_ref()
-                        .and_then(|i| names.get(&(ParticipantType::Team, i.clone())).cloned())
-                })
-            });
-            let Some(team) = team else {
-                escalations_without_team.push(e.name.clone());
-                continue;
-            };
-            escalations.push(NamedEscalation {
-                team,
-                name: e.name.clone(),
-                rules: e
-                    .rules
-                    .iter()
-                    .map(|r| EscalationStep {
-                        condition: r
-                            .condition
-                            .clone()
-                            .filter(|c| !c.trim().is_empty())
-                            .unwrap_or_else(|| "if-not-acked".into()),
-                        notify_type: r
-                            .notify_type
-                            .clone()
-                            .filter(|c| !c.trim().is_empty())
-                            .unwrap_or_else(|| "default".into()),
-                        delay_minutes: og_minutes(&r.delay),
-                        recipient: og_slot(&r.recipient, &by_id, &names),
-                    })
-                    .collect(),
-            });
-        }
-        Ok(OpsgenieSnapshot {
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        let on_call = read_on_call(client, &by_id, &team_names).await?;
+        let mut snapshot = OpsgenieSnapshot {
             users: users
                 .into_iter()
                 .map(|u| OgUser {
@@ -684,15 +616,134 @@ impl OpsgenieSnapshot {
                 })
                 .collect(),
             teams,
-            rotations,
-            escalations,
-            escalations_without_team,
-        })
+            custom_roles,
+            ..Default::default()
+        };
+        snapshot.users.sort_by(|a, b| a.username.cmp(&b.username));
+        snapshot.set_on_call(on_call);
+        Ok(snapshot)
+    }
+
+    /// Rebuilds the snapshot from an export's JSON lines (as the `export`
+    /// example writes them, see [`crate::export`]): users with their roles,
+    /// teams with members (from the users' team lists and the `team`
+    /// records), custom roles and, when the file holds its complete on-call
+    /// section (closed by `exportComplete`), rotations and escalations.
+    /// Without it (an older export, or one stopped early) rotations and
+    /// escalations are `None`: not compared, rather than all missing.
+    ///
+    /// The first line that cannot be read is an error with its line number
+    /// ([`ExportError`]); records of an unknown type are skipped.
+    ///
+    /// ```
+    /// use opsgenie_users::atlassian::migration::OpsgenieSnapshot;
+    /// let file = r#"{"type":"user","username":"jane@example.com","role":"Admin","teams":[{"team":"SRE","role":"admin"}]}"#;
+    /// let og = OpsgenieSnapshot::from_export(file.as_bytes())?;
+    /// assert_eq!(og.teams["SRE"].len(), 1);
+    /// assert!(og.rotations.is_none()); // no on-call section: not compared
+    /// # Ok::<(), opsgenie_users::export::ExportError>(())
+    /// ```
+    pub fn from_export<R: std::io::BufRead>(
+        reader: R,
+    ) -> std::result::Result<OpsgenieSnapshot, ExportError> {
+        let mut snapshot = OpsgenieSnapshot::default();
+        let mut on_call = OnCall::default();
+        let mut complete = false;
+        let mut seen = BTreeSet::new();
+        for record in read_records(reader) {
+            match record? {
+                Record::User(u) => {
+                    if !seen.insert(u.username.clone()) {
+                        continue;
+                    }
+                    let member = u.username.to_lowercase();
+                    for m in &u.teams {
+                        snapshot
+                            .teams
+                            .entry(m.team.clone())
+                            .or_default()
+                            .insert(member.clone());
+                    }
+                    snapshot.users.push(OgUser {
+                        role: (!u.role.is_empty()).then(|| Role::from(u.role)),
+                        username: u.username,
+                    });
+                }
+                Record::Team(t) => {
+                    snapshot.teams.entry(t.name).or_default();
+                }
+                Record::CustomRole(r) => {
+                    if !snapshot.custom_roles.contains(&r.name) {
+                        snapshot.custom_roles.push(r.name)
+                    }
+                }
+                Record::Rotation(r) => on_call.rotations.push(r),
+                Record::Escalation(e) => on_call.escalations.push(e),
+                Record::ExportComplete => complete = true,
+                Record::TeamRole(_) => {}
+            }
+        }
+        snapshot.users.sort_by(|a, b| a.username.cmp(&b.username));
+        if complete {
+            snapshot.set_on_call(on_call);
+        }
+        Ok(snapshot)
+    }
+
+    /// Sets rotations and escalations from what [`read_on_call`] read (or
+    /// an export holds).
+    fn set_on_call(&mut self, on_call: OnCall) {
+        self.rotations = Some(on_call.rotations.into_iter().map(named_rotation).collect());
+        let mut escalations = Vec::new();
+        self.escalations_without_team.clear();
+        for e in on_call.escalations {
+            match named_escalation(e) {
+                Ok(e) => escalations.push(e),
+                Err(name) => self.escalations_without_team.push(name),
+            }
+        }
+        self.escalations = Some(escalations);
     }
 
     /// Compares with the Atlassian side.
     pub fn compare(&self, atl: &AtlassianSnapshot) -> MigrationReport {
         compare(self, atl)
+    }
+}
+
+fn named_rotation(r: RotationRecord) -> NamedRotation {
+    NamedRotation {
+        schedule: r.schedule,
+        rotation: r.rotation,
+        participants: r.participants,
+    }
+}
+
+/// The escalation in comparable form, or its name when it has no owner
+/// team.
+fn named_escalation(e: EscalationRecord) -> std::result::Result<NamedEscalation, String> {
+    let Some(team) = e.team else {
+        return Err(e.name);
+    };
+    Ok(NamedEscalation {
+        team,
+        name: e.name,
+        rules: e.rules.into_iter().map(step).collect(),
+    })
+}
+
+fn step(r: RuleRecord) -> EscalationStep {
+    EscalationStep {
+        condition: r
+            .condition
+            .filter(|c| !c.trim().is_empty())
+            .unwrap_or_else(|| "if-not-acked".into()),
+        notify_type: r
+            .notify_type
+            .filter(|c| !c.trim().is_empty())
+            .unwrap_or_else(|| "default".into()),
+        delay_minutes: minutes(r.delay.time_amount, r.delay.time_unit.as_deref()),
+        recipient: r.recipient,
     }
 }
 
@@ -708,10 +759,6 @@ fn minutes(amount: i64, unit: Option<&str>) -> Option<i64> {
     amount.checked_mul(factor)
 }
 
-fn og_minutes(d: &EscalationDelay) -> Option<i64> {
-    minutes(d.time_amount, d.time_unit.as_deref())
-}
-
 /// The delay of a JSM escalation rule: integer minutes, or
 /// `{timeAmount, timeUnit}` like Opsgenie's (the shape is not confirmed:
 /// both are read).
@@ -723,35 +770,6 @@ fn jsm_minutes(rule: &OpsEscalationRule) -> Option<i64> {
             o.get("timeUnit").and_then(|u| u.as_str()),
         ),
         _ => None,
-    }
-}
-
-fn og_slot(
-    p: &Participant,
-    by_id: &BTreeMap<String, String>,
-    names: &BTreeMap<(ParticipantType, String), String>,
-) -> Slot {
-    let named = || {
-        p.name.clone().or_else(|| {
-            p.id.as_ref()
-                .and_then(|i| names.get(&(p.kind.clone(), i.clone())).cloned())
-        })
-    };
-    match p.kind {
-        ParticipantType::User => p
-            .username
-            .as_ref()
-            .map(|u| u.to_lowercase())
-            .or_else(|| p.id.as_ref().and_then(|i| by_id.get(i).cloned()))
-            .map(Slot::User)
-            .unwrap_or_else(|| Slot::Other(format!("user:{}", p.id.as_deref().unwrap_or("?")))),
-        ParticipantType::Team => Slot::Team(named().or_else(|| p.id.clone()).unwrap_or_default()),
-        ParticipantType::None => Slot::Nobody,
-        _ => Slot::Other(format!(
-            "{}:{}",
-            p.kind.as_str(),
-            named().or_else(|| p.id.clone()).as_deref().unwrap_or("?")
-        )),
     }
 }
 
@@ -1065,6 +1083,19 @@ fn compare(og: &OpsgenieSnapshot, atl: &AtlassianSnapshot) -> MigrationReport {
             role_note: note,
         });
     }
+    if let Some(jsm_roles) = &atl.custom_roles {
+        for role in &og.custom_roles {
+            let held = og
+                .users
+                .iter()
+                .any(|u| matches!(&u.role, Some(Role::Custom(r)) if r == role));
+            if !held && !jsm_roles.contains(role) {
+                report
+                    .roles
+                    .push(RoleFinding::UnheldCustomRoleMissing { role: role.clone() });
+            }
+        }
+    }
     for (name, og_members) in &og.teams {
         report.teams_checked += 1;
         let Some((team, members)) = atl
@@ -1098,9 +1129,9 @@ fn compare(og: &OpsgenieSnapshot, atl: &AtlassianSnapshot) -> MigrationReport {
             });
         }
     }
-    if let Some(jsm) = &atl.rotations {
-        report.rotations_checked = Some(og.rotations.len());
-        for r in &og.rotations {
+    if let (Some(og_rotations), Some(jsm)) = (&og.rotations, &atl.rotations) {
+        report.rotations_checked = Some(og_rotations.len());
+        for r in og_rotations {
             let found = jsm.iter().find(|j| {
                 j.schedule.eq_ignore_ascii_case(&r.schedule)
                     && j.rotation.eq_ignore_ascii_case(&r.rotation)
@@ -1123,9 +1154,9 @@ fn compare(og: &OpsgenieSnapshot, atl: &AtlassianSnapshot) -> MigrationReport {
         }
     }
     report.escalations_skipped = og.escalations_without_team.clone();
-    if let Some(jsm) = &atl.escalations {
-        report.escalations_checked = Some(og.escalations.len());
-        for e in &og.escalations {
+    if let (Some(og_escalations), Some(jsm)) = (&og.escalations, &atl.escalations) {
+        report.escalations_checked = Some(og_escalations.len());
+        for e in og_escalations {
             let found = jsm.iter().find(|j| {
                 j.team.eq_ignore_ascii_case(&e.team) && j.name.eq_ignore_ascii_case(&e.name)
             });
@@ -1189,11 +1220,11 @@ mod tests {
                 ("DB".to_string(), BTreeSet::new()),
             ]
             .into(),
-            rotations: vec![NamedRotation {
+            rotations: Some(vec![NamedRotation {
                 schedule: "sre".into(),
                 rotation: "weekly".into(),
                 participants: vec![Slot::User("jane@x.com".into()), Slot::Nobody],
-            }],
+            }]),
             ..Default::default()
         };
         let atl = AtlassianSnapshot {
@@ -1389,11 +1420,11 @@ mod tests {
             rules,
         };
         let og = OpsgenieSnapshot {
-            escalations: vec![
+            escalations: Some(vec![
                 esc("SRE", "night", steps(&["a@x.com", "b@x.com"])),
                 esc("SRE", "day", steps(&["a@x.com"])),
                 esc("DB", "db", steps(&["c@x.com"])),
-            ],
+            ]),
             escalations_without_team: vec!["orphan".into()],
             ..Default::default()
         };
