@@ -398,7 +398,11 @@ async fn jsm_schedules_rotations_escalations_forwarding() {
     escalations.set_rules(&e.id, e.rules.clone()).await.unwrap();
     let stored = &s.escalations()[0].body;
     assert_eq!(stored["rules"][0]["recipient"]["id"], next.as_str());
-    assert_eq!(stored["rules"][1]["delay"], 10, "rule fields written back");
+    assert_eq!(
+        stored["rules"][1]["delay"],
+        serde_json::json!({"timeAmount": 10, "timeUnit": "minutes"}),
+        "rule fields written back"
+    );
     assert!(matches!(
         escalations.set_rules(&e.id, vec![]).await,
         Err(Error::InvalidInput(_))

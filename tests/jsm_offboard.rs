@@ -183,7 +183,11 @@ async fn dry_run_changes_nothing_then_apply_hands_over_before_removing() {
         esc.body["rules"][0]["condition"], "if-not-acked",
         "fields kept"
     );
-    assert_eq!(esc.body["rules"][1]["delay"], 10, "other rules kept");
+    assert_eq!(
+        esc.body["rules"][1]["delay"],
+        serde_json::json!({"timeAmount": 10, "timeUnit": "minutes"}),
+        "other rules kept"
+    );
     // Teams: the successor joined the team whose duties they took; the leaver left all.
     assert!(w.atl.team(&w.team).unwrap().members.contains(&w.successor));
     assert!(w.atl.teams().iter().all(|t| !t.members.contains(&w.leaver)));

@@ -26,6 +26,16 @@
 //!   as Opsgenie's `{timeAmount, timeUnit}` (its shape is not confirmed on
 //!   the vendor page).
 //!
+//! # From an export file
+//!
+//! [`OpsgenieSnapshot::from_export`] reads the JSON lines of the `export`
+//! example (the records of [`crate::export`]) instead of the account: no
+//! Opsgenie key is needed, e.g. after Opsgenie is turned off. Its on-call
+//! section (teams, rotations, escalations, closed by `exportComplete`)
+//! makes the check as complete as a live one; an export without it (an
+//! older one, or one stopped early) has rotations and escalations "not
+//! checked" rather than missing.
+//!
 //! # Roles: what is compared, what cannot be
 //!
 //! A product role is a role assignment (`roleId`) on the Jira Service

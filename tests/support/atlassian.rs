@@ -129,12 +129,12 @@ pub fn ops_rotation() -> Value {
 
 pub fn ops_escalation() -> Value {
     json!({"id": "e-1", "name": "night", "rules": [{"condition": "if-not-acked",
-        "notifyType": "default", "delay": {"timeAmount": 5},
+        "notifyType": "default", "delay": {"timeAmount": 5, "timeUnit": "minutes"},
         "recipient": {"type": "user", "id": "712020:6a1c"}}], "repeat": {"waitInterval": 0}})
 }
 
 pub fn ops_forwarding_rule() -> Value {
-    json!({"id": "f-1", "fromUser": {"id": "712020:6a1c"}, "toUser": {"id": "712020:ffff"},
+    json!({"id": "f-1", "fromUserId": "712020:6a1c", "toUserId": "712020:ffff",
         "startDate": "2026-01-01T00:00:00Z", "endDate": "2026-01-08T00:00:00Z"})
 }
 

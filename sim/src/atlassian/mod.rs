@@ -509,7 +509,7 @@ impl AtlassianServer {
                 serde_json::json!({
                     "condition": "if-not-acked",
                     "notifyType": "default",
-                    "delay": 10 * n,
+                    "delay": {"timeAmount": 10 * n, "timeUnit": "minutes"},
                     "recipient": {"type": "user", "id": u},
                 })
             })
