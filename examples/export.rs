@@ -310,12 +310,52 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     }
     let out = out.ok_or("usage: export --out FILE [--format jsonl|csv] [--max N]")?;
     let client = Client::from_env()?;
+    let s = export(&client, &out, csv_out, max).await?;
+    println!(
+        "exported {} user(s) to {} ({} already there); {} custom role(s), {} team role(s)",
+        s.exported,
+        out.display(),
+        s.skipped,
+        s.custom_roles,
+        s.team_roles
+    );
+    if let Some((teams, rotations, escalations)) = s.on_call {
+        println!("on-call: {teams} team(s), {rotations} rotation(s), {escalations} escalation(s)");
+    }
+    Ok(())
+}
+
+/// What one run of [`export`] wrote.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// Users written.
+    pub exported: usize,
+    /// Users already in the file.
+    pub skipped: usize,
+    /// Custom user roles read.
+    pub custom_roles: usize,
+    /// Custom team roles read.
+    pub team_roles: usize,
+    /// The on-call section's teams, rotations and escalations, when this
+    /// run wrote it.
+    pub on_call: Option<(usize, usize, usize)>,
+}
+
+/// Exports the account of `client` to `out` (CSV or JSON lines), resuming
+/// what an earlier run left there, at most `max` new users. The
+/// `migration_check` example's `--demo --via-export` calls it too.
+pub async fn export(
+    client: &Client,
+    out: &Path,
+    csv_out: bool,
+    max: usize,
+) -> Result<Summary, Box<dyn std::error::Error>> {
     let Resumed {
         done,
         has_roles,
         on_call: on_call_done,
         ..
-    } = resume(&out, csv_out)?;
+    } = resume(out, csv_out)?;
 
     // Roles and memberships: a handful of calls, then one call per user.
     let custom_roles = client.roles().list().await?;
@@ -338,7 +378,7 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         }
     }
 
-    let mut file = OpenOptions::new().create(true).append(true).open(&out)?;
+    let mut file = OpenOptions::new().create(true).append(true).open(out)?;
     if csv_out {
         let mut w = csv::Writer::from_path(out.with_extension("roles.csv"))?;
         w.write_record([
@@ -430,23 +470,21 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         bar.inc(1);
     }
     bar.finish_and_clear();
-    println!(
-        "exported {exported} user(s) to {} ({skipped} already there); {} custom role(s), {} team role(s)",
-        out.display(),
-        custom_roles.len(),
-        team_roles.len()
-    );
+    let mut summary = Summary {
+        exported,
+        skipped,
+        custom_roles: custom_roles.len(),
+        team_roles: team_roles.len(),
+        on_call: None,
+    };
 
     // The on-call section, once every user is written (JSON lines only).
     if !csv_out && finished && !on_call_done.complete {
-        let on_call = read_on_call(&client, &usernames, &team_names).await?;
+        let on_call = read_on_call(client, &usernames, &team_names).await?;
         let (rotations, escalations) = (on_call.rotations.len(), on_call.escalations.len());
         file.write_all(on_call_lines(&on_call_done, &team_names, on_call).as_bytes())?;
         file.flush()?;
-        println!(
-            "on-call: {} team(s), {rotations} rotation(s), {escalations} escalation(s)",
-            team_names.len()
-        );
+        summary.on_call = Some((team_names.len(), rotations, escalations));
     }
-    Ok(())
+    Ok(summary)
 }

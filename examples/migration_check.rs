@@ -14,6 +14,9 @@
 //! ```sh
 //! # Offline, on the simulators (an Opsgenie account and a half-done migration):
 //! cargo run --features atlassian --example migration_check -- --demo
+//! # The same, the Opsgenie side written to a new file by the export
+//! # example's code and read back from it:
+//! cargo run --features atlassian --example migration_check -- --demo --via-export demo.jsonl
 //!
 //! # From an export file (no Opsgenie key needed; rotations and escalations
 //! # are compared when the file holds the export's on-call section):
@@ -42,6 +45,10 @@
 //! Rights: Opsgenie Configuration Access with Read; an organization API key;
 //! an Agent (or higher) in JSM. It only reads.
 
+// `--demo --via-export` includes the export example, which loads
+// `common/mod.rs` a second time.
+#![allow(clippy::duplicate_mod)]
+
 use std::error::Error;
 
 use opsgenie_users::atlassian::migration::{AtlassianSnapshot, OpsgenieSnapshot};
@@ -54,6 +61,11 @@ use opsgenie_users_sim::{Seed, Server};
 
 #[path = "common/mod.rs"]
 mod common;
+
+// The export example's code, for `--demo --via-export`.
+#[allow(dead_code)]
+#[path = "export.rs"]
+mod export;
 
 type BoxError = Box<dyn Error + Send + Sync>;
 
@@ -258,7 +270,19 @@ async fn run() -> Result<bool, BoxError> {
         ),
         None => None,
     };
-    let (_servers, sides) = if args.iter().any(|a| a == "--demo") {
+    let via_export = match args.iter().position(|a| a == "--via-export") {
+        Some(i) => Some(
+            args.get(i + 1)
+                .ok_or("--via-export needs a file that does not exist yet")?
+                .clone(),
+        ),
+        None => None,
+    };
+    let demo_mode = args.iter().any(|a| a == "--demo");
+    if via_export.is_some() && !demo_mode {
+        return Err("--via-export goes with --demo (else: export, then --from-export)".into());
+    }
+    let (_servers, sides) = if demo_mode {
         if export.is_some() {
             return Err("--demo reads its own simulated account: drop --from-export".into());
         }
@@ -266,6 +290,21 @@ async fn run() -> Result<bool, BoxError> {
         (Some((og, atl)), sides)
     } else {
         (None, from_env(export.is_none())?)
+    };
+    // The demo through a file: the simulated account exported by the
+    // export example's code, then read back as with --from-export.
+    let export = match (via_export, &sides.opsgenie) {
+        (Some(path), Some(client)) => {
+            if std::path::Path::new(&path).exists() {
+                return Err(format!("{path} exists: --via-export writes a new file").into());
+            }
+            eprintln!("exporting the simulated Opsgenie account to {path}...");
+            export::export(client, std::path::Path::new(&path), false, usize::MAX)
+                .await
+                .map_err(|e| format!("export to {path}: {e}"))?;
+            Some(path)
+        }
+        _ => export,
     };
     let directory = match sides.directory.clone() {
         Some(d) => d,

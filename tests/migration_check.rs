@@ -55,6 +55,51 @@ async fn demo_reports_an_unfinished_migration_and_exits_1() {
     );
 }
 
+/// The demo through a file written by the export code: the same findings
+/// as the demo reading the account, and the file is a complete export.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_demo_through_an_export_file_reports_the_same() {
+    let path = std::env::temp_dir().join(format!(
+        "opsgenie-users-migration-{}-demo.jsonl",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_file(&path);
+    let file = path.to_str().unwrap();
+    let out = run(&["--demo", "--via-export", file, "--json"], &[]).await;
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let kinds = |key: &str| -> Vec<String> {
+        report[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["kind"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // By username: user0007 (suspended), user0008 (no account).
+    assert_eq!(kinds("users"), ["suspended", "no_account"]);
+    assert_eq!(kinds("teams"), ["members_differ"]);
+    assert_eq!(kinds("rotations"), ["participants_differ"]);
+    assert_eq!(kinds("roles"), ["product_role_differs"]);
+    assert_eq!(kinds("escalations"), ["rules_differ"]);
+    assert!(report["rotations_checked"].as_u64().unwrap() > 0);
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.ends_with("{\"type\":\"exportComplete\"}\n"), "{text}");
+
+    // An existing file is not overwritten; --via-export needs --demo.
+    let out = run(&["--demo", "--via-export", file], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), text);
+    let out = run(&["--via-export", file], &[]).await;
+    assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_file(&path);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_complete_migration_exits_0_and_a_difference_exits_1() {
     let og = Server::builder()
