@@ -482,6 +482,47 @@ async fn answers_map_to_typed_errors() {
 }
 
 #[tokio::test]
+async fn a_groups_role_assignments_are_read_from_the_grouped_answer() {
+    let s = MockServer::start_async().await;
+    let m = expect(
+        &s,
+        GET,
+        "/admin/v2/orgs/org%201/directories/dir-1/groups/g-1/role-assignments",
+        &[],
+        &bearer(),
+        None,
+        200,
+        Some(json!({
+            "data": [
+                {"resourceId": "ari:cloud:jira-servicedesk::site/c-1", "resourceOwner": "jira-servicedesk",
+                 "defaultRole": "atlassian/user", "roles": ["atlassian/user", "atlassian/stakeholder"]},
+                {"resourceId": "ari:cloud:confluence::site/c-1", "roles": []}
+            ],
+            "links": {"next": null},
+        })),
+    )
+    .await;
+    let roles: Vec<RoleAssignment> = admin(&s)
+        .groups("dir-1")
+        .role_assignments("g-1")
+        .stream()
+        .try_collect()
+        .await
+        .unwrap();
+    m.assert_async().await;
+    assert_eq!(
+        roles,
+        vec![
+            RoleAssignment::new("atlassian/user", "ari:cloud:jira-servicedesk::site/c-1"),
+            RoleAssignment::new(
+                "atlassian/stakeholder",
+                "ari:cloud:jira-servicedesk::site/c-1"
+            ),
+        ]
+    );
+}
+
+#[tokio::test]
 async fn a_users_role_assignments_are_read_page_by_page() {
     let s = MockServer::start_async().await;
     let path = "/admin/v2/orgs/org%201/directories/dir-1/users/712020%3Aabc/role-assignments";
@@ -493,9 +534,21 @@ async fn a_users_role_assignments_are_read_page_by_page() {
         &bearer(),
         None,
         200,
+        // The documented answer: roles grouped by resource, with
+        // `roleAssignments` (and the deprecated `roles`) per resource.
         Some(json!({
-            "data": [{"roleId": "atlassian/user", "resourceId": "ari:cloud:jira-servicedesk::site/c-1", "principalType": "USER"}],
-            "links": {"next": "c-2"},
+            "data": [
+                {"resourceId": "ari:cloud:jira-servicedesk::site/c-1", "resourceOwner": "jira-servicedesk",
+                 "roles": ["atlassian/user", "atlassian/admin"],
+                 "roleAssignments": [
+                     {"role": "atlassian/user", "roleAssignmentMethods": ["group_direct"]},
+                     {"role": "atlassian/admin", "roleAssignmentMethods": ["direct", "inferred"]}
+                 ],
+                 "directoryId": "dir-1", "userDirectoryStatus": "active"},
+                {"roleAssignments": [{"role": "atlassian/org-admin", "roleAssignmentMethods": ["direct"]}],
+                 "directoryId": null, "userDirectoryStatus": null}
+            ],
+            "links": {"next": "c-2", "self": "c-1", "prev": null},
         })),
     )
     .await;
@@ -507,6 +560,7 @@ async fn a_users_role_assignments_are_read_page_by_page() {
         &bearer(),
         None,
         200,
+        // A flat `{roleId, resourceId}` item is read as well.
         Some(json!({"data": [{"roleId": "atlassian/site-admin", "resourceId": "ari:cloud:platform::site/c-1"}], "links": {}})),
     )
     .await;
@@ -524,6 +578,8 @@ async fn a_users_role_assignments_are_read_page_by_page() {
         roles,
         vec![
             RoleAssignment::new("atlassian/user", "ari:cloud:jira-servicedesk::site/c-1"),
+            RoleAssignment::new("atlassian/admin", "ari:cloud:jira-servicedesk::site/c-1"),
+            RoleAssignment::new("atlassian/org-admin", ""),
             RoleAssignment::new("atlassian/site-admin", "ari:cloud:platform::site/c-1"),
         ]
     );

@@ -14,10 +14,10 @@
 //! | [`DirectoryUsersHandler::list`] | `GET /admin/v2/orgs/{orgId}/directories/{directoryId}/users` (`cursor`, `limit`) | confirmed (api-group-users: `{data: [...], links: {next}}`); Atlassian marks it deprecated after 2027-06-30 in favour of `POST .../users/search` |
 //! | [`DirectoryUsersHandler::search`], [`find_by_email`](DirectoryUsersHandler::find_by_email) | `POST /admin/v2/orgs/{orgId}/directories/{directoryId}/users/search`, body `{cursor, limit, emails, searchTerm, accountIds, status, accountStatus, membershipStatus, claimStatus, emailDomains, groupIds, roleIds, resourceIds, expand}` answering `{data, links: {next}}` | path, body fields, paging and the answer's user fields confirmed (api-group-users, "Search for users in an organization"; the same in Atlassian's published OpenAPI as generated clients carry it); `searchTerm` and `emails` are mutually exclusive (400), `directoryId` `-` searches every directory, `limit` defaults to 50. Unconfirmed: the largest `limit`, how many `emails` one request takes, whether `emails` match case-insensitively |
 //! | [`DirectoryUsersHandler::suspend`] / [`restore`](DirectoryUsersHandler::restore) | `POST .../directories/{directoryId}/users/{accountId}/suspend` / `/restore` | path from the Admin changelog and public clients; the v1 `.../directory/users/{accountId}/suspend-access` is confirmed on the vendor page |
-//! | [`DirectoryUsersHandler::role_assignments`] | `GET .../directories/{directoryId}/users/{accountId}/role-assignments` (`cursor`, `limit`) | path from the Admin API reference ("Get user role assignments", scope `read:directories:admin`) as public clients restate it; items read as `{roleId, resourceId}`, other fields ignored (**inferred**; searched again 2026-11-30: no vendor page found, and a public client generated from Atlassian's schema (jira.js, `admin.getUserRoleAssignments`) gives the answer as `{data: [...], links: {next, prev, self}}` with items that may be grouped by resource, `{resourceId, roleAssignments: [{role, roleAssignmentMethods}], roles}`: to be checked against a live organization) |
+//! | [`DirectoryUsersHandler::role_assignments`] | `GET .../directories/{directoryId}/users/{accountId}/role-assignments` (`cursor`, `limit`) | path from the Admin API reference ("Get user role assignments", scope `read:directories:admin`) as public clients restate it. Answer read in the shape of Atlassian's published schema as clients generated from it carry it (jira.js `MultiDirectoryUserRoleAssignmentPage`, checked 2026-11-30): `{data: [{resourceId, resourceOwner, roleAssignments: [{role, roleAssignmentMethods}], roles (deprecated), directoryId, userDirectoryStatus}], links: {next}}`, one [`RoleAssignment`] per role; a flat `{roleId, resourceId}` item is read too. No vendor page was found: **inferred from the schema, not seen on a live organization** |
 //! | [`DirectoryUsersHandler::remove`] | `DELETE .../directories/{directoryId}/users/{accountId}` | as above (v1 `DELETE .../directory/users/{accountId}` confirmed) |
 //! | [`AdminClient::invite`] | `POST /admin/v2/orgs/{orgId}/users/invite` | path and body fields confirmed by the vendor's and public clients' docs; answer kept as JSON (shape unconfirmed). The v1 invite ends after 2026-06-30 |
-//! | [`GroupsHandler`] | `GET .../groups`, `POST .../groups/{groupId}/memberships` `{accountId}`, `DELETE .../memberships/{accountId}`, `GET .../role-assignments`, `POST .../role-assignments/assign|revoke` `{roleId, resourceId}` | list and paths confirmed (api-group-groups); membership and assign bodies from public clients; role-assignment answer fields inferred |
+//! | [`GroupsHandler`] | `GET .../groups`, `POST .../groups/{groupId}/memberships` `{accountId}`, `DELETE .../memberships/{accountId}`, `GET .../role-assignments`, `POST .../role-assignments/assign|revoke` `{roleId, resourceId}` | list and paths confirmed (api-group-groups); membership and assign bodies as clients generated from Atlassian's schema send them; the role-assignment answer read as that schema gives it, grouped by resource (`{data: [{resourceId, resourceOwner, defaultRole, roles}], links}`), **inferred from the schema** |
 //!
 //! A SCIM `DELETE` (the [`scim`](crate::scim) module) only deactivates a
 //! user; removing someone from the organization's directory is
@@ -29,7 +29,6 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use http::Method;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::client::{AdminClient, Conn};
@@ -118,9 +117,13 @@ pub struct Group {
     pub managed_by: Option<String>,
 }
 
-/// A product role of a group on a resource: what gives its members product
+/// A role on a resource: what gives a user, or a group's members, product
 /// access. Body of `role-assignments/assign` and `/revoke`; one item of the
-/// role-assignment list.
+/// role-assignment lists, which the API answers grouped by resource
+/// (`{resourceId, roles: [...]}` for a group, `{resourceId, roleAssignments:
+/// [{role, roleAssignmentMethods}], roles}` for a user) and this crate
+/// reads as one `RoleAssignment` per role. A platform role without a
+/// resource (e.g. `atlassian/org-admin`) has an empty `resource_id`.
 ///
 /// ```
 /// use opsgenie_users::atlassian::RoleAssignment;
@@ -235,6 +238,83 @@ impl PermissionRule {
     }
 }
 
+mod sealed {
+    use serde::Deserialize;
+
+    /// How the `data` entries of an Admin API list page become items.
+    pub trait AdminItem: Sized + Send + 'static {
+        /// One entry as the page carries it.
+        type Wire: serde::de::DeserializeOwned + Send;
+        /// The items of a page's entries, in order.
+        fn expand(wire: Vec<Self::Wire>) -> Vec<Self>;
+    }
+
+    /// One entry of a role-assignment list. The documented answers group the
+    /// roles by resource: a group's `{resourceId, roles}`, a user's
+    /// `{resourceId, roleAssignments: [{role, roleAssignmentMethods}], roles}`
+    /// (`roles` deprecated there); a flat `{roleId, resourceId}` is read too.
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    pub struct RoleAssignmentEntry {
+        #[serde(default)]
+        pub(super) resource_id: Option<String>,
+        #[serde(default)]
+        pub(super) role_id: Option<String>,
+        #[serde(default)]
+        pub(super) roles: Option<Vec<String>>,
+        #[serde(default)]
+        pub(super) role_assignments: Option<Vec<HeldRole>>,
+    }
+
+    /// `{role, roleAssignmentMethods}` (the methods are not kept).
+    #[derive(Deserialize)]
+    pub struct HeldRole {
+        #[serde(default)]
+        pub(super) role: Option<String>,
+    }
+}
+
+use sealed::{AdminItem, RoleAssignmentEntry};
+
+macro_rules! admin_items {
+    ($($t:ty),*) => {$(
+        impl AdminItem for $t {
+            type Wire = $t;
+            fn expand(wire: Vec<$t>) -> Vec<$t> {
+                wire
+            }
+        }
+    )*};
+}
+admin_items!(DirectoryUser, Group, Directory);
+
+impl AdminItem for RoleAssignment {
+    type Wire = RoleAssignmentEntry;
+    fn expand(wire: Vec<RoleAssignmentEntry>) -> Vec<RoleAssignment> {
+        let mut out: Vec<RoleAssignment> = Vec::new();
+        for e in wire {
+            let resource = e.resource_id.unwrap_or_default();
+            let held = e
+                .role_assignments
+                .into_iter()
+                .flatten()
+                .filter_map(|h| h.role);
+            let roles = e
+                .role_id
+                .into_iter()
+                .chain(held)
+                .chain(e.roles.into_iter().flatten());
+            for role in roles {
+                let r = RoleAssignment::new(role, resource.clone());
+                if !out.contains(&r) {
+                    out.push(r);
+                }
+            }
+        }
+        out
+    }
+}
+
 #[derive(Deserialize)]
 struct DataPage<T> {
     #[serde(default = "Vec::new")]
@@ -277,7 +357,7 @@ pub type ListGroups = AdminList<Group>;
 /// [`GroupsHandler::role_assignments`], [`DirectoryUsersHandler::role_assignments`].
 pub type ListRoleAssignments = AdminList<RoleAssignment>;
 
-impl<T: DeserializeOwned + Send + 'static> AdminList<T> {
+impl<T: AdminItem> AdminList<T> {
     fn new(conn: Arc<Conn>, base: ApiRequest) -> Self {
         AdminList {
             conn,
@@ -308,9 +388,9 @@ impl<T: DeserializeOwned + Send + 'static> AdminList<T> {
                 .query_opt("cursor", cursor)
                 .query_opt("limit", limit);
             Box::pin(async move {
-                let page: DataPage<T> = conn.send(req).await?.json()?;
+                let page: DataPage<T::Wire> = conn.send(req).await?.json()?;
                 Ok(CursorPage::new(
-                    page.data,
+                    T::expand(page.data),
                     page.links.and_then(|l| l.next).filter(|n| !n.is_empty()),
                 ))
             })
@@ -323,7 +403,7 @@ impl<T: DeserializeOwned + Send + 'static> AdminList<T> {
     }
 }
 
-impl<T: DeserializeOwned + Send + 'static> IntoFuture for AdminList<T> {
+impl<T: AdminItem> IntoFuture for AdminList<T> {
     type Output = Result<CursorPage<T>>;
     type IntoFuture = BoxFuture<'static, Result<CursorPage<T>>>;
     fn into_future(self) -> Self::IntoFuture {

@@ -528,20 +528,34 @@ fn directory(st: &mut AState, req: &Req, rest: &[&str]) -> Ans {
                 return err(Api::Admin, 404, "user not found in this directory");
             }
             // The roles the user holds through the groups they are in (the
-            // simulator gives roles to groups only).
-            let mut items: Vec<Value> = Vec::new();
+            // simulator gives roles to groups only), grouped by resource as
+            // the documented answer is: `{resourceId, roleAssignments:
+            // [{role, roleAssignmentMethods}], roles (deprecated), userDirectoryStatus}`.
+            let mut by_resource: Vec<(String, Vec<String>)> = Vec::new();
             for g in st
                 .groups
                 .iter()
                 .filter(|g| g.members.iter().any(|a| a == acct))
             {
                 for (r, res) in &g.roles {
-                    let item = json!({"roleId": r, "resourceId": res});
-                    if !items.contains(&item) {
-                        items.push(item);
+                    match by_resource.iter_mut().find(|(x, _)| x == res) {
+                        Some((_, roles)) if roles.contains(r) => {}
+                        Some((_, roles)) => roles.push(r.clone()),
+                        None => by_resource.push((res.clone(), vec![r.clone()])),
                     }
                 }
             }
+            let items = by_resource
+                .into_iter()
+                .map(|(res, roles)| {
+                    let held: Vec<Value> = roles
+                        .iter()
+                        .map(|r| json!({"role": r, "roleAssignmentMethods": ["group_direct"]}))
+                        .collect();
+                    json!({"resourceId": res, "roleAssignments": held, "roles": roles,
+                           "userDirectoryStatus": "active"})
+                })
+                .collect();
             admin_page(req, items)
         }
         ["users", acct] if m == Method::DELETE => match st.user_by_account(acct) {
@@ -594,10 +608,17 @@ fn directory(st: &mut AState, req: &Req, rest: &[&str]) -> Ans {
         },
         ["groups", g, "role-assignments"] if m == Method::GET => match group_mut(st, g) {
             Some(group) => {
-                let items = group
-                    .roles
-                    .iter()
-                    .map(|(r, res)| json!({"roleId": r, "resourceId": res}))
+                // Grouped by resource, as documented: `{resourceId, roles, defaultRole}`.
+                let mut by_resource: Vec<(String, Vec<String>)> = Vec::new();
+                for (r, res) in &group.roles {
+                    match by_resource.iter_mut().find(|(x, _)| x == res) {
+                        Some((_, roles)) => roles.push(r.clone()),
+                        None => by_resource.push((res.clone(), vec![r.clone()])),
+                    }
+                }
+                let items = by_resource
+                    .into_iter()
+                    .map(|(res, roles)| json!({"resourceId": res, "roles": roles, "defaultRole": null}))
                     .collect();
                 admin_page(req, items)
             }

@@ -25,9 +25,14 @@
 //!   `{values, links: {next}}` with an absolute `next` URL.
 //! * Teams `members/add` and `/remove` take 1 to 50 members (400 otherwise)
 //!   and report unknown accounts or non-members in `errors` with 200.
-//! * A user's role assignments (`GET .../directories/{directoryId}/users/{accountId}/role-assignments`)
-//!   are `{roleId, resourceId}` items, those of the groups the user is in
-//!   (the simulator gives roles to groups only).
+//! * Role-assignment lists are grouped by resource, in the shape of
+//!   Atlassian's published schema (as clients generated from it carry it):
+//!   a group's (`GET .../groups/{groupId}/role-assignments`) are
+//!   `{resourceId, roles, defaultRole}` items; a user's
+//!   (`GET .../directories/{directoryId}/users/{accountId}/role-assignments`)
+//!   are `{resourceId, roleAssignments: [{role, roleAssignmentMethods}],
+//!   roles, userDirectoryStatus}` items, from the groups the user is in (the
+//!   simulator gives roles to groups only).
 //! * JSM calls on a team need Operations enabled on it (404 before);
 //!   `enable-ops` on an enabled team is 409; rotation participants and
 //!   escalation recipients of type `user` must be directory users (400).
