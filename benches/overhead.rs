@@ -16,6 +16,17 @@
 //!   heap allocations per sequential call (every thread of the process),
 //!   SDK and hand-written. Unlike times, these counts do not depend on how
 //!   busy the machine is.
+//! * `instructions_ratio_get`, `instructions_ratio_create`,
+//!   `instructions_ratio_8_tasks`: user-space instructions per call, SDK /
+//!   hand-written, counted by valgrind (`cachegrind`, no cache simulation)
+//!   on this same binary: sequential gets, sequential creates, and creates
+//!   by 8 tasks at once, on a single-thread runtime (no idle workers or
+//!   work stealing to count). The count does not move with the machine's
+//!   load (two runs agree within 0.1 %).
+//!   Each side runs twice, with a small and a large number of calls; the
+//!   difference, divided by the difference in calls, leaves out start-up
+//!   (runtime, TLS roots, first connection, the SDK's read of the limits).
+//!   Without valgrind on `PATH` the lines say `n/a` and why.
 //!
 //! Run: `cargo bench --all-features --bench overhead` (criterion's own
 //! groups `overhead/*` follow the headline lines).
@@ -38,6 +49,9 @@ use serde::{Deserialize, Serialize};
 mod common;
 
 const SERVER_ENV: &str = "OPSGENIE_USERS_BENCH_SERVER";
+/// `SIDE:CALL:TASKS:N` (e.g. `sdk:create:8:500`): make `N` calls and exit,
+/// for an instruction count under valgrind.
+const COUNT_ENV: &str = "OPSGENIE_USERS_BENCH_COUNT";
 
 // ---------------------------------------------------------------- allocations
 
@@ -490,22 +504,17 @@ fn allocs_per_call(rt: &tokio::runtime::Runtime, base: &str, call: Call, per: us
     );
 }
 
-/// 8 tasks creating `n` users in all, on a fresh client; returns CPU
-/// nanoseconds used by this process and connections the server accepted.
-fn concurrent(
+/// `tasks` tasks creating `n` users in all with one side's client.
+fn concurrent_calls(
     rt: &tokio::runtime::Runtime,
-    server: &Server,
+    (client, raw): (&Client, &Raw),
     sdk_side: bool,
+    tasks: usize,
     n: usize,
-) -> (u64, usize) {
-    const TASKS: usize = 8;
-    let before_conn = server.accepted();
-    let client = sdk(&server.base);
-    let raw = Raw::new(&server.base);
-    let before = common::cpu_ns().unwrap_or(0);
+) {
     rt.block_on(async {
         let next = Arc::new(AtomicUsize::new(0));
-        let tasks: Vec<_> = (0..TASKS)
+        let tasks: Vec<_> = (0..tasks)
             .map(|_| {
                 let (client, raw, next) = (client.clone(), raw.clone(), next.clone());
                 tokio::spawn(async move {
@@ -527,6 +536,21 @@ fn concurrent(
             t.await.unwrap();
         }
     });
+}
+
+/// 8 tasks creating `n` users in all, on a fresh client; returns CPU
+/// nanoseconds used by this process and connections the server accepted.
+fn concurrent(
+    rt: &tokio::runtime::Runtime,
+    server: &Server,
+    sdk_side: bool,
+    n: usize,
+) -> (u64, usize) {
+    let before_conn = server.accepted();
+    let client = sdk(&server.base);
+    let raw = Raw::new(&server.base);
+    let before = common::cpu_ns().unwrap_or(0);
+    concurrent_calls(rt, (&client, &raw), sdk_side, 8, n);
     let cpu = common::cpu_ns().unwrap_or(0).saturating_sub(before);
     drop((client, raw));
     // The first `accepted()` opened a connection of its own, counted by
@@ -564,9 +588,114 @@ fn cpu_and_connections(rt: &tokio::runtime::Runtime, server: &Server, n: usize, 
     println!("connections_8_tasks={conn_sdk} raw={conn_raw} creates={n}");
 }
 
+/// The calls of one [`COUNT_ENV`] spec, nothing else: `TASKS` tasks make
+/// `N` calls in all (creates, when more than one task), each side on a
+/// fresh client.
+fn count_mode(spec: &str) {
+    let parts: Vec<&str> = spec.split(':').collect();
+    let [side, call, tasks, n] = parts[..] else {
+        panic!("{COUNT_ENV}={spec}: want SIDE:CALL:TASKS:N");
+    };
+    let sdk_side = side == "sdk";
+    let call = match call {
+        "get" => Call::Get,
+        "create" => Call::Create,
+        "list" => Call::List,
+        other => panic!("{COUNT_ENV}: unknown call {other}"),
+    };
+    let (tasks, n): (usize, usize) = (tasks.parse().unwrap(), n.parse().unwrap());
+    let server = Server::start();
+    // One thread: no work stealing or idle workers to count.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (client, raw) = (sdk(&server.base), Raw::new(&server.base));
+    if tasks > 1 {
+        concurrent_calls(&rt, (&client, &raw), sdk_side, tasks, n);
+        return;
+    }
+    rt.block_on(async {
+        for i in 0..n {
+            if sdk_side {
+                one_sdk(&client, call, i).await;
+            } else {
+                one_raw(&raw, call, i).await;
+            }
+        }
+    });
+}
+
+/// User-space instructions of this binary run with `COUNT_ENV=spec`, as
+/// cachegrind counts them (the server child is not traced); `Err` says why
+/// there is no count.
+fn instructions(spec: &str) -> Result<u64, String> {
+    let exe = std::env::current_exe().map_err(|e| e.to_string())?;
+    let out = Command::new("valgrind")
+        .args([
+            "--tool=cachegrind",
+            "--cache-sim=no",
+            "--branch-sim=no",
+            "--trace-children=no",
+            "--cachegrind-out-file=/dev/null",
+        ])
+        .arg(exe)
+        .env(COUNT_ENV, spec)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .output()
+        .map_err(|e| format!("valgrind-missing({})", e.kind()))?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if !out.status.success() {
+        return Err(format!("valgrind-failed({})", out.status));
+    }
+    // `==123== I   refs:      1,234,567`
+    stderr
+        .lines()
+        .find_map(|l| {
+            l.split_once("I   refs:")
+                .map(|(_, n)| n.trim().replace(',', ""))
+        })
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| "no-I-refs-in-valgrind-output".to_string())
+}
+
+/// Instructions per call of one side: the difference between `n` and
+/// `5 * n` calls over the `4 * n` extra calls.
+fn instructions_per_call(side: &str, call: Call, tasks: usize, n: usize) -> Result<f64, String> {
+    let spec = |n| format!("{side}:{}:{tasks}:{n}", call.name());
+    let small = instructions(&spec(n))?;
+    let large = instructions(&spec(5 * n))?;
+    Ok(large.saturating_sub(small) as f64 / (4 * n) as f64)
+}
+
+/// The `instructions_ratio_*` headlines (see the module documentation).
+fn instruction_ratios() {
+    for (name, call, tasks, n) in [
+        ("get", Call::Get, 1, 250),
+        ("create", Call::Create, 1, 250),
+        ("8_tasks", Call::Create, 8, 250),
+    ] {
+        let both = instructions_per_call("sdk", call, tasks, n)
+            .and_then(|s| Ok((s, instructions_per_call("raw", call, tasks, n)?)));
+        match both {
+            Ok((s, r)) => println!(
+                "instructions_ratio_{name}={:.3} sdk={s:.0} raw={r:.0} calls={} tasks={tasks}",
+                s / r,
+                4 * n
+            ),
+            Err(why) => println!("instructions_ratio_{name}=n/a sdk=n/a raw=n/a why={why}"),
+        }
+    }
+}
+
 fn main() {
     if std::env::var_os(SERVER_ENV).is_some() {
         run_server();
+        return;
+    }
+    if let Ok(spec) = std::env::var(COUNT_ENV) {
+        count_mode(&spec);
         return;
     }
     // `cargo bench` passes `--bench`; `cargo test --benches` does not: then
@@ -598,6 +727,7 @@ fn main() {
     if !full {
         return;
     }
+    instruction_ratios();
 
     let mut c = Criterion::default().configure_from_args();
     let client = sdk(&server.base);

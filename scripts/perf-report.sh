@@ -11,7 +11,8 @@
 # The tables are written between the marker comments in README.md
 # (perf-table, ratelimit-table). Benchmarks on a busy machine are noisy:
 # the ratios are measured side by side in one run, but compare runs with
-# the load average printed here in mind.
+# the load average printed here in mind; the instruction counts (valgrind,
+# when installed) do not depend on it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -64,6 +65,16 @@ mib() { [[ "$1" == n/a ]] && echo n/a || awk -v k="$1" 'BEGIN { printf "%.1f MiB
     echo "| $what | $(get "overhead_ratio_$c" sdk_us) µs | $(get "overhead_ratio_$c" raw_us) µs | $(ratio "$(get "overhead_ratio_$c")") (≤ 1.05×) |"
   done
   echo "| Create, CPU (user + system) per call, 8 tasks | $(get cpu_ratio_8_tasks sdk_cpu_us) µs | $(get cpu_ratio_8_tasks raw_cpu_us) µs | $(ratio "$(get cpu_ratio_8_tasks)") (≤ 1.1×) |"
+  for c in get create 8_tasks; do
+    case $c in
+      get) what="Get a user" ;;
+      create) what="Create a user" ;;
+      8_tasks) what="Create a user, 8 tasks" ;;
+    esac
+    r=$(get "instructions_ratio_$c")
+    [[ "$r" == n/a ]] && r="n/a ($(get "instructions_ratio_$c" why))" || r=$(ratio "$r")
+    echo "| $what, instructions per call (valgrind; load does not move it) | $(get "instructions_ratio_$c" sdk) | $(get "instructions_ratio_$c" raw) | $r |"
+  done
   echo "| Create, TCP connections opened, 8 tasks | $(get connections_8_tasks) | $(get connections_8_tasks raw) | (≤ 9) |"
   echo "| Heap allocations per call: get / create / list page | $(get allocs_per_call_get) / $(get allocs_per_call_create) / $(get allocs_per_call_list) | $(get allocs_per_call_get raw) / $(get allocs_per_call_create raw) / $(get allocs_per_call_list raw) | |"
   echo "| Decode one user (page of 100) | $(get decode_per_user_ns) ns | $(get decode_per_user_ns plain_ns) ns (plain serde_json) | |"
