@@ -19,6 +19,7 @@
 //! A 2xx whose body lacks what the caller needs (a 202 without an id) or
 //! does not decode was applied: it is looked up but never resent.
 
+use std::fmt;
 use std::future::Future;
 
 use crate::api::write_result;
@@ -59,7 +60,21 @@ fn is_conflict(e: &Error) -> bool {
     }
 }
 
-fn ambiguous(what: &str, why: &str, cause: Error) -> Error {
+/// The name of a write, for errors and logs: `"create user"` and the
+/// username give `create user jo@x.com`, written out only when an error or
+/// a log line needs it (not on every call).
+pub(crate) struct Named<'a>(pub(crate) &'static str, pub(crate) &'a str);
+
+impl fmt::Display for Named<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {}", self.0, self.1)
+    }
+}
+
+/// What [`finish`] needs of a write's name.
+pub(crate) type What<'a> = &'a (dyn fmt::Display + Sync);
+
+fn ambiguous(what: What<'_>, why: &str, cause: Error) -> Error {
     Error::AmbiguousOutcome {
         operation: format!("{what} ({why})"),
         cause: Box::new(cause),
@@ -74,7 +89,7 @@ fn ambiguous(what: &str, why: &str, cause: Error) -> Error {
 pub(crate) async fn finish<T, F, L>(
     client: &Client,
     req: ApiRequest,
-    what: &str,
+    what: What<'_>,
     complete: impl Fn(&WriteResult) -> bool,
     lookup: L,
 ) -> Result<Finished<T>>
@@ -150,7 +165,7 @@ where
                 };
             }
             Err(e) if resent && is_conflict(&e) => {
-                tracing::info!(what, error = %e, "write: the resend met a conflict; looking it up again");
+                tracing::info!(what = %what, error = %e, "write: the resend met a conflict; looking it up again");
                 return match lookup().await {
                     Ok(Some(found)) => {
                         client.count_recovered();
@@ -173,7 +188,7 @@ where
             Err(e) if e.may_have_reached_server() => e,
             Err(e) => return Err(e),
         };
-        tracing::warn!(what, error = %lost, sends, "write: answer lost; looking it up before sending again");
+        tracing::warn!(what = %what, error = %lost, sends, "write: answer lost; looking it up before sending again");
         match lookup().await {
             Ok(Some(found)) => {
                 client.count_recovered();
@@ -184,14 +199,14 @@ where
             }
             Ok(None) => match client.resend_delay(sends, &lost) {
                 Some(delay) => {
-                    tracing::info!(what, sends, ?delay, "write: not applied; sending it again");
+                    tracing::info!(what = %what, sends, ?delay, "write: not applied; sending it again");
                     tokio::time::sleep(delay).await;
                 }
                 // Not applied, and the policy allows no further attempt.
                 None => return Err(lost),
             },
             Err(lookup) => {
-                tracing::warn!(what, error = %lookup, "write: the lookup after a lost answer failed too");
+                tracing::warn!(what = %what, error = %lookup, "write: the lookup after a lost answer failed too");
                 client.count_ambiguous();
                 return Err(ambiguous(
                     what,

@@ -32,7 +32,7 @@ use std::future::IntoFuture;
 use futures::future::BoxFuture;
 use futures::TryStreamExt;
 
-use crate::api::write::finish;
+use crate::api::write::{finish, Named};
 use crate::api::{call, send_write, write_result};
 use crate::error::{Error, Result};
 use crate::ids::{self, UserId, UserRef, Username};
@@ -191,7 +191,7 @@ impl UsersHandler {
         if let Err(e) = ids::validate("username", user.username.as_str()) {
             req = req.invalid(e.to_string());
         }
-        let what = format!("create user {}", user.username);
+        let what = Named("create user", user.username.as_str());
         let has_id = |w: &WriteResult| w.data.as_ref().is_some_and(|d| d.id.is_some());
         let lookup = || self.lookup_created(&user.username);
         let done = finish(&self.client, req, &what, has_id, lookup).await?;
