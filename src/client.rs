@@ -190,12 +190,12 @@ impl Core {
             return Err(Error::InvalidInput(reason.clone()));
         }
         let url = build_url(&to.base_url, req)?;
-        let deadline = Instant::now() + self.deadline;
+        let start = Instant::now();
         let mut progress = Progress::default();
         // One timer at a time: the deadline bounds the wait for a permit
         // (a timer only when the permit is not granted at once) and each
         // attempt's own timeout, rather than a second timer around the call.
-        let run = self.attempts(to, req, &url, deadline, &mut progress);
+        let run = self.attempts(to, req, &url, start, &mut progress);
         match run.await {
             Ok(result) => result,
             Err(DeadlinePassed) => {
@@ -216,18 +216,25 @@ impl Core {
         to: &Endpoint,
         req: &ApiRequest,
         url: &Url,
-        deadline: Instant,
+        start: Instant,
         progress: &mut Progress,
     ) -> std::result::Result<Result<ApiResponse>, DeadlinePassed> {
+        let deadline = start + self.deadline;
         let auth_header = match to.auth.header() {
             Ok(h) => h,
             Err(e) => return Ok(Err(e)),
         };
         let key = to.key(req.domain);
         loop {
-            let Ok(mut permit) = tokio::time::timeout_at(deadline, self.limiter.acquire(key)).await
-            else {
-                return Err(DeadlinePassed);
+            // A slot free at once needs no future and no timer; the clock
+            // read at the start of the call then also starts the attempt.
+            let (mut permit, sent_at) = match self.limiter.try_acquire(key) {
+                Some(p) if progress.attempts == 0 => (p, start),
+                Some(p) => (p, Instant::now()),
+                None => match tokio::time::timeout_at(deadline, self.limiter.acquire(key)).await {
+                    Ok(p) => (p, Instant::now()),
+                    Err(_) => return Err(DeadlinePassed),
+                },
             };
             progress.attempts += 1;
             let attempt = progress.attempts;
@@ -247,7 +254,7 @@ impl Core {
             // with this future keeps its slot.
             permit.mark_sent();
             progress.in_flight = true;
-            let attempt_deadline = deadline.min(Instant::now() + self.request_timeout);
+            let attempt_deadline = deadline.min(sent_at + self.request_timeout);
             let result =
                 tokio::time::timeout_at(attempt_deadline, self.transport.send(http_req)).await;
             if result.is_err() && Instant::now() >= deadline {
@@ -275,25 +282,32 @@ impl Core {
                 Ok(Err(e)) => Attempt::Failed(e),
                 Err(_) => Attempt::TimedOut,
             };
-            // Classified once: the limiter learns from it, the retry policy decides on it.
-            let rate_limit = match &ended {
-                Attempt::Answer(r) => RateLimitInfo::from_headers(&r.headers),
-                _ => None,
+            // Classified once: the limiter learns from it, the retry policy
+            // decides on it. The feedback owns the rate-limit headers the
+            // outcome borrows (read once, not copied).
+            let mut feedback = match &ended {
+                Attempt::Answer(r) => Feedback {
+                    status: Some(r.status.as_u16()),
+                    rate_limit: RateLimitInfo::from_headers(&r.headers),
+                    throttled: false,
+                },
+                _ => Feedback::unanswered(),
             };
             let outcome = match &ended {
                 Attempt::Answer(resp) => Outcome::Response {
                     status: resp.status,
-                    rate_limit: rate_limit.as_ref(),
+                    rate_limit: feedback.rate_limit.as_ref(),
                 },
                 Attempt::Failed(e) => Outcome::Transport(e),
                 Attempt::TimedOut => Outcome::Timeout,
             };
+            feedback.throttled = outcome.is_throttle();
             progress.acted |= outcome.may_have_acted();
             progress.reached |= match &outcome {
                 Outcome::Transport(e) => e.may_have_reached_server(),
                 other => !other.is_throttle(),
             };
-            permit.complete(&Feedback::from_outcome(&outcome));
+            permit.complete(&feedback);
             // Pure decision first, then the shared retry budget pays for it.
             let wanted = self
                 .retry

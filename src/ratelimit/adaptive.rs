@@ -278,6 +278,52 @@ impl Inner {
     }
 }
 
+impl Inner {
+    /// One look at `gate`'s bucket for caller `id` (waiting since `start`):
+    /// grants the slot (`Ok`) or says when to look again. `queue`: how the
+    /// caller stands in the bucket's queue count.
+    fn look(
+        &self,
+        gate: &Gate,
+        id: u64,
+        start: Instant,
+        now: Instant,
+        queue: InQueue,
+    ) -> Result<(), Instant> {
+        let counted = queue == InQueue::Counted;
+        let cfg = self.config();
+        let mut result = Ok(());
+        self.update(&gate.key, &mut |st| {
+            result = st.try_grant(now, id, &cfg);
+            match result {
+                Ok(()) => {
+                    // Out of the queue before the statistics are taken.
+                    if counted {
+                        st.queued = st.queued.saturating_sub(1);
+                    }
+                    st.total_wait += now.saturating_duration_since(start);
+                    self.maybe_emit_stats(&gate.key, gate, st, now, &cfg);
+                }
+                Err(_) if queue == InQueue::CountIfRefused => st.queued += 1,
+                Err(_) => {}
+            }
+        });
+        result
+    }
+}
+
+/// How a caller stands in its bucket's queue count when it looks.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum InQueue {
+    /// Counted in: a grant counts it out.
+    Counted,
+    /// Not counted: a refusal counts it in (it waits).
+    CountIfRefused,
+    /// Not counted, and not counted on a refusal ([`RateLimiter::try_acquire`]:
+    /// a refused caller goes on to `acquire`, which counts it).
+    Never,
+}
+
 /// Counts a caller in the queue for as long as it waits (also when dropped).
 struct Queued<'a> {
     inner: &'a Inner,
@@ -334,26 +380,20 @@ impl RateLimiter for AdaptiveLimiter {
         // after that look wakes the caller rather than being missed.
         let mut changed = std::pin::pin!(gate.changed.notified());
         let mut armed = false;
+        // The first look reads the clock read at the start.
+        let mut now = start;
+        let mut looked = false;
         loop {
-            let now = Instant::now();
-            let cfg = inner.config();
-            let mut result = Ok(());
-            let counted = queued.is_some();
-            inner.update(key, &mut |st| {
-                result = st.try_grant(now, id, &cfg);
-                match result {
-                    Ok(()) => {
-                        // Out of the queue before the statistics are taken.
-                        if counted {
-                            st.queued = st.queued.saturating_sub(1);
-                        }
-                        st.total_wait += now.saturating_duration_since(start);
-                        inner.maybe_emit_stats(key, &gate, st, now, &cfg);
-                    }
-                    Err(_) if !counted => st.queued += 1,
-                    Err(_) => {}
-                }
-            });
+            if looked {
+                now = Instant::now();
+            }
+            looked = true;
+            let queue = if queued.is_some() {
+                InQueue::Counted
+            } else {
+                InQueue::CountIfRefused
+            };
+            let result = inner.look(&gate, id, start, now, queue);
             let at = match result {
                 Ok(()) => {
                     if let Some(q) = queued.as_mut() {
@@ -383,6 +423,7 @@ impl RateLimiter for AdaptiveLimiter {
             }
         }
         drop(queued);
+        let mut waited = now > start;
         let mut handle = Unsent(Some(Handle {
             inner: self.inner.clone(),
             gate: gate.clone(),
@@ -404,20 +445,50 @@ impl RateLimiter for AdaptiveLimiter {
                         break;
                     }
                     Reservation::Wait(d) => {
+                        waited = true;
                         tracing::trace!(domain = %key.domain, wait_ms = d.as_millis() as u64, "waiting for a shared rate-limit slot");
                         tokio::time::sleep(d.max(std::time::Duration::from_millis(1))).await;
                     }
                 }
             }
         }
-        let waited_ms = start.elapsed().as_millis() as u64;
+        // Granted at the first look (the common case): no clock read.
+        let waited_ms = if waited {
+            start.elapsed().as_millis() as u64
+        } else {
+            0
+        };
         if waited_ms > 0 {
             tracing::debug!(domain = %key.domain, waited_ms, "rate-limit slot granted after a wait");
         }
         match handle.0.take() {
-            Some(h) => Permit::new(Box::new(h)),
+            Some(h) => Permit::adaptive(h),
             None => Permit::unlimited(),
         }
+    }
+
+    /// Grants at once when nobody waits ahead and the bucket has room;
+    /// never with a shared store (its reservation is asynchronous).
+    fn try_acquire(&self, key: &BucketKey) -> Option<Permit> {
+        let inner = &*self.inner;
+        if inner.shared.is_some() {
+            return None;
+        }
+        let gate = inner.gate(key);
+        let turn = gate.queue.try_lock().ok()?;
+        let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
+        let now = Instant::now();
+        // Refused: `acquire` follows, looks again and counts the caller in.
+        if inner.look(&gate, id, now, now, InQueue::Never).is_err() {
+            return None;
+        }
+        drop(turn);
+        Some(Permit::adaptive(Handle {
+            inner: self.inner.clone(),
+            gate,
+            id,
+            slot: None,
+        }))
     }
 
     fn set_limits(&self, domain: Domain, limits: Limits, source: LimitSource) {
@@ -493,7 +564,8 @@ impl RateLimiter for AdaptiveLimiter {
     }
 }
 
-struct Handle {
+/// The limiter side of a default-limiter [`Permit`].
+pub(crate) struct Handle {
     inner: Arc<Inner>,
     gate: Arc<Gate>,
     id: u64,
@@ -508,7 +580,7 @@ struct Unsent(Option<Handle>);
 impl Drop for Unsent {
     fn drop(&mut self) {
         if let Some(h) = self.0.take() {
-            Box::new(h).cancel();
+            h.give_back();
         }
     }
 }
@@ -546,6 +618,13 @@ impl Handle {
     /// Records the outcome and learns from a 429 (`counted`: the window's
     /// requests as the shared store counted them).
     fn learn(&self, feedback: &Feedback, counted: Option<Counted>) -> Learning {
+        if !feedback.throttled {
+            // An answer or a lost request: its slot is marked, nothing to
+            // learn (no clock read, no configuration).
+            self.inner
+                .update(&self.gate.key, &mut |st| st.done(self.id, feedback));
+            return Learning::Nothing;
+        }
         let now = Instant::now();
         let cfg = self.inner.config();
         let mut learning = Learning::Nothing;
@@ -623,8 +702,9 @@ impl Handle {
     }
 }
 
-impl PermitHandle for Handle {
-    fn complete(self: Box<Self>, feedback: &Feedback) {
+impl Handle {
+    /// [`PermitHandle::complete`] without the box.
+    pub(crate) fn finish(self, feedback: &Feedback) {
         if feedback.throttled {
             if let (Some(shared), Some(slot), Ok(rt)) = (
                 self.inner.shared.clone(),
@@ -638,7 +718,8 @@ impl PermitHandle for Handle {
         self.learn(feedback, None);
     }
 
-    fn cancel(self: Box<Self>) {
+    /// [`PermitHandle::cancel`] without the box.
+    pub(crate) fn give_back(self) {
         let now = Instant::now();
         let cfg = self.inner.config();
         self.inner
@@ -648,6 +729,16 @@ impl PermitHandle for Handle {
             let key = self.gate.key.clone();
             spawn_store(async move { shared.release(&key, &slot).await });
         }
+    }
+}
+
+impl PermitHandle for Handle {
+    fn complete(self: Box<Self>, feedback: &Feedback) {
+        self.finish(feedback);
+    }
+
+    fn cancel(self: Box<Self>) {
+        self.give_back();
     }
 }
 

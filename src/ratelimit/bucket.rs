@@ -656,6 +656,18 @@ impl BucketState {
         self.complete_counted(now, id, feedback, cfg, None)
     }
 
+    /// Records how request `id` ended when it was not throttled: answered,
+    /// or sent and never answered.
+    pub(crate) fn done(&mut self, id: u64, feedback: &Feedback) {
+        let state = if feedback.status.is_some() {
+            SlotState::Accepted
+        } else {
+            SlotState::Unknown
+        };
+        self.second.mark(id, state);
+        self.minute.mark(id, state);
+    }
+
     /// [`complete`](Self::complete), with a 429's window count from a shared
     /// store (`None`: this limiter's own requests).
     pub(crate) fn complete_counted(
@@ -667,13 +679,7 @@ impl BucketState {
         counted: Option<Counted>,
     ) -> Learning {
         if !feedback.throttled {
-            let state = if feedback.status.is_some() {
-                SlotState::Accepted
-            } else {
-                SlotState::Unknown
-            };
-            self.second.mark(id, state);
-            self.minute.mark(id, state);
+            self.done(id, feedback);
             return Learning::Nothing;
         }
         self.throttled += 1;

@@ -213,8 +213,38 @@ impl Feedback {
 /// drop(permit); // a sent request keeps its slot
 /// ```
 pub struct Permit {
-    inner: Option<Box<dyn PermitHandle>>,
+    inner: Held,
     sent: bool,
+}
+
+/// What a [`Permit`] holds: the default limiter's handle is kept inline
+/// (no allocation per permit), any other limiter's boxed.
+enum Held {
+    Nothing,
+    Adaptive(adaptive::Handle),
+    Boxed(Box<dyn PermitHandle>),
+}
+
+impl Held {
+    fn take(&mut self) -> Held {
+        std::mem::replace(self, Held::Nothing)
+    }
+
+    fn complete(self, feedback: &Feedback) {
+        match self {
+            Held::Nothing => {}
+            Held::Adaptive(h) => h.finish(feedback),
+            Held::Boxed(h) => h.complete(feedback),
+        }
+    }
+
+    fn cancel(self) {
+        match self {
+            Held::Nothing => {}
+            Held::Adaptive(h) => h.give_back(),
+            Held::Boxed(h) => h.cancel(),
+        }
+    }
 }
 
 /// The limiter side of a [`Permit`].
@@ -231,7 +261,7 @@ impl Permit {
     /// A permit that tracks nothing.
     pub fn unlimited() -> Self {
         Permit {
-            inner: None,
+            inner: Held::Nothing,
             sent: false,
         }
     }
@@ -239,7 +269,15 @@ impl Permit {
     /// Wraps a limiter's handle.
     pub fn new(handle: Box<dyn PermitHandle>) -> Self {
         Permit {
-            inner: Some(handle),
+            inner: Held::Boxed(handle),
+            sent: false,
+        }
+    }
+
+    /// The default limiter's permit, without a box.
+    pub(crate) fn adaptive(handle: adaptive::Handle) -> Self {
+        Permit {
+            inner: Held::Adaptive(handle),
             sent: false,
         }
     }
@@ -252,20 +290,17 @@ impl Permit {
 
     /// Reports the outcome of the attempt made with this permit.
     pub fn complete(mut self, feedback: &Feedback) {
-        if let Some(h) = self.inner.take() {
-            h.complete(feedback);
-        }
+        self.inner.take().complete(feedback);
     }
 }
 
 impl Drop for Permit {
     fn drop(&mut self) {
-        if let Some(h) = self.inner.take() {
-            if self.sent {
-                h.complete(&Feedback::unanswered());
-            } else {
-                h.cancel();
-            }
+        let held = self.inner.take();
+        if self.sent {
+            held.complete(&Feedback::unanswered());
+        } else {
+            held.cancel();
         }
     }
 }
@@ -273,7 +308,7 @@ impl Drop for Permit {
 impl fmt::Debug for Permit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Permit")
-            .field("tracked", &self.inner.is_some())
+            .field("tracked", &!matches!(self.inner, Held::Nothing))
             .field("sent", &self.sent)
             .finish()
     }
@@ -286,6 +321,23 @@ pub trait RateLimiter: Send + Sync + 'static {
     /// Waits until `key`'s bucket has a slot and reserves it. Dropping the
     /// returned future leaves the queue at once.
     async fn acquire(&self, key: &BucketKey) -> Permit;
+
+    /// A permit for `key` at once, without waiting, or `None`. The client
+    /// asks this first and awaits [`acquire`](Self::acquire) only on
+    /// `None`, so a limiter that can tell cheaply that a slot is free (and
+    /// nobody waits ahead) saves the call its future. `None` must leave
+    /// nothing reserved. The default implementation always says `None`.
+    ///
+    /// ```
+    /// use opsgenie_users::ratelimit::{BucketKey, RateLimiter, Unlimited};
+    /// use opsgenie_users::Domain;
+    /// let key = BucketKey { credential: 1, base_url: "https://api.opsgenie.com/".into(), domain: Domain::Configuration };
+    /// assert!(Unlimited.try_acquire(&key).is_some());
+    /// ```
+    fn try_acquire(&self, key: &BucketKey) -> Option<Permit> {
+        let _ = key;
+        None
+    }
 
     /// Sets the limits of `domain` (every credential and base URL) at
     /// runtime. The default implementation ignores them.
@@ -537,6 +589,10 @@ pub struct Unlimited;
 impl RateLimiter for Unlimited {
     async fn acquire(&self, _key: &BucketKey) -> Permit {
         Permit::unlimited()
+    }
+
+    fn try_acquire(&self, _key: &BucketKey) -> Option<Permit> {
+        Some(Permit::unlimited())
     }
 }
 
