@@ -144,6 +144,9 @@ impl Endpoint {
 /// The shared machinery under every client: transport, limiter, retry, timeouts.
 pub(crate) struct Core {
     pub(crate) transport: Arc<dyn Transport>,
+    /// The same transport when it is the default one: called directly, with
+    /// the request in parts (see [`ReqwestTransport::send_parts`]).
+    pub(crate) direct: Option<ReqwestTransport>,
     pub(crate) limiter: Arc<dyn RateLimiter>,
     pub(crate) retry: RetryPolicy,
     pub(crate) budget: RetryBudget,
@@ -168,6 +171,14 @@ struct Progress {
 /// The overall deadline of a call passed (while waiting for a permit or
 /// with a request in flight).
 struct DeadlinePassed;
+
+/// An attempt's request, ready for its transport.
+enum Prepared<'a> {
+    /// For the default transport, in parts.
+    Direct(&'a ReqwestTransport, http::HeaderMap, Bytes),
+    /// For a custom transport.
+    Custom(http::Request<Bytes>),
+}
 
 /// How one attempt ended.
 enum Attempt {
@@ -242,21 +253,39 @@ impl Core {
             if attempt > 1 {
                 Counters::bump(&self.counters.retries);
             }
-            let mut http_req = match build_http(req, url, auth_header) {
-                Ok(r) => r,
+            let headers = match build_headers(req, auth_header) {
+                Ok(h) => h,
                 Err(e) => return Ok(Err(e)),
             };
-            http_req
-                .extensions_mut()
-                .insert(MaxResponseSize(self.max_response_size));
+            let body = req.body.clone().unwrap_or_default();
+            let prepared = match &self.direct {
+                Some(direct) => Prepared::Direct(direct, headers, body),
+                None => match build_http(req, url, headers, body, self.max_response_size) {
+                    Ok(r) => Prepared::Custom(r),
+                    Err(e) => return Ok(Err(e)),
+                },
+            };
             tracing::debug!(method = %req.method, path = %req.path, domain = %req.domain, attempt, "sending");
             // From here on the server may count the request: a permit dropped
             // with this future keeps its slot.
             permit.mark_sent();
             progress.in_flight = true;
             let attempt_deadline = deadline.min(sent_at + self.request_timeout);
-            let result =
-                tokio::time::timeout_at(attempt_deadline, self.transport.send(http_req)).await;
+            let result = match prepared {
+                Prepared::Custom(http_req) => {
+                    tokio::time::timeout_at(attempt_deadline, self.transport.send(http_req)).await
+                }
+                Prepared::Direct(direct, headers, body) => {
+                    let send = direct.send_parts(
+                        req.method.clone(),
+                        url.clone(),
+                        headers,
+                        body,
+                        self.max_response_size,
+                    );
+                    tokio::time::timeout_at(attempt_deadline, send).await
+                }
+            };
             if result.is_err() && Instant::now() >= deadline {
                 return Err(DeadlinePassed);
             }
@@ -379,19 +408,19 @@ fn build_url(base: &Url, req: &ApiRequest) -> Result<Url> {
     Ok(url)
 }
 
-fn build_http(req: &ApiRequest, url: &Url, auth: &HeaderValue) -> Result<http::Request<Bytes>> {
-    let bad = |e: &dyn fmt::Display| {
-        Error::Transport(TransportError::new(
-            TransportErrorKind::Request,
-            e.to_string(),
-        ))
-    };
+/// The headers of every request: credential, `Accept`, `User-Agent` and,
+/// with a body, `Content-Type`.
+fn build_headers(req: &ApiRequest, auth: &HeaderValue) -> Result<http::HeaderMap> {
     // Media types come from the caller (`&'static str`, but unchecked).
-    let value = |v: &'static str| HeaderValue::from_str(v).map_err(|e| bad(&e));
-    let mut r = http::Request::new(req.body.clone().unwrap_or_default());
-    *r.method_mut() = req.method.clone();
-    *r.uri_mut() = http::Uri::try_from(url.as_str()).map_err(|e| bad(&e))?;
-    let h = r.headers_mut();
+    let value = |v: &'static str| {
+        HeaderValue::from_str(v).map_err(|e| {
+            Error::Transport(TransportError::new(
+                TransportErrorKind::Request,
+                e.to_string(),
+            ))
+        })
+    };
+    let mut h = http::HeaderMap::with_capacity(4);
     h.insert(AUTHORIZATION, auth.clone());
     h.insert(
         ACCEPT,
@@ -407,7 +436,30 @@ fn build_http(req: &ApiRequest, url: &Url, auth: &HeaderValue) -> Result<http::R
     if let Some(ct) = req.content_type {
         h.insert(CONTENT_TYPE, value(ct)?);
     }
-    // The default transport takes the parsed URL from here.
+    Ok(h)
+}
+
+/// The request a custom transport gets: method, absolute URI, `headers`,
+/// `body`, and in its extensions the response size cap and the parsed URL.
+fn build_http(
+    req: &ApiRequest,
+    url: &Url,
+    headers: http::HeaderMap,
+    body: Bytes,
+    max_response_size: u64,
+) -> Result<http::Request<Bytes>> {
+    let mut r = http::Request::new(body);
+    *r.method_mut() = req.method.clone();
+    *r.uri_mut() = http::Uri::try_from(url.as_str()).map_err(|e| {
+        Error::Transport(TransportError::new(
+            TransportErrorKind::Request,
+            e.to_string(),
+        ))
+    })?;
+    *r.headers_mut() = headers;
+    r.extensions_mut()
+        .insert(MaxResponseSize(max_response_size));
+    // A default transport wrapped by the caller takes the parsed URL from here.
     r.extensions_mut().insert(RequestUrl(url.clone()));
     Ok(r)
 }
@@ -899,19 +951,21 @@ impl ClientBuilder {
     }
 
     pub(crate) fn core(&self) -> Result<Arc<Core>> {
-        let transport = match &self.transport {
-            Some(t) => t.clone(),
-            None => Arc::new(
-                ReqwestTransport::new(
+        let (transport, direct): (Arc<dyn Transport>, _) = match &self.transport {
+            Some(t) => (t.clone(), None),
+            None => {
+                let t = ReqwestTransport::new(
                     self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
                     USER_AGENT,
                 )
-                .map_err(Error::Transport)?,
-            ),
+                .map_err(Error::Transport)?;
+                (Arc::new(t.clone()), Some(t))
+            }
         };
         let retry = self.retry.clone().unwrap_or_default();
         Ok(Arc::new(Core {
             transport,
+            direct,
             limiter: self.limiter.clone().unwrap_or_else(|| match &self.store {
                 Some(store) => Arc::new(AdaptiveLimiter::with_store(
                     LimiterConfig::default(),

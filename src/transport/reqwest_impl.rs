@@ -68,6 +68,35 @@ impl Transport for ReqwestTransport {
         *req.headers_mut() = parts.headers;
         *req.version_mut() = parts.version;
         *req.body_mut() = Some(reqwest::Body::from(body));
+        self.exchange(req, limit).await
+    }
+}
+
+impl ReqwestTransport {
+    /// The client's own way in: the request in parts, with the URL it
+    /// parsed, and no `http::Request` (its URI, printed and parsed again,
+    /// and its extensions) in between. The same exchange as
+    /// [`Transport::send`].
+    pub(crate) async fn send_parts(
+        &self,
+        method: http::Method,
+        url: url::Url,
+        headers: http::HeaderMap,
+        body: Bytes,
+        limit: u64,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        let mut req = reqwest::Request::new(method, url);
+        *req.headers_mut() = headers;
+        *req.body_mut() = Some(reqwest::Body::from(body));
+        self.exchange(req, limit).await
+    }
+
+    /// Sends `req` and reads its body, up to `limit` bytes.
+    async fn exchange(
+        &self,
+        req: reqwest::Request,
+        limit: u64,
+    ) -> Result<http::Response<Bytes>, TransportError> {
         let mut resp = self.client.execute(req).await.map_err(classify)?;
         let expected = resp.content_length();
         if expected.is_some_and(|n| n > limit) {
