@@ -132,7 +132,10 @@ impl ReqwestTransport {
         // hyper hands the connection back to its pool from a task of its
         // own, woken when the body has ended: letting it run before this
         // call's caller sends again keeps the next request from opening
-        // another connection (tokio runs the woken task first).
+        // another connection (tokio runs the woken task first). Measured
+        // (benches/overhead.rs, 8 tasks, 20,000 creates, 8 runs each): 8-9
+        // connections with this yield, 8-12 without, against 8-14 for a
+        // hand-written reqwest client; it costs ~3,000 instructions per call.
         tokio::task::yield_now().await;
         let mut out = http::Response::new(rest.map_or(first, BytesMut::freeze));
         *out.status_mut() = status;
