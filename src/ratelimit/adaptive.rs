@@ -80,7 +80,7 @@ struct Inner {
     tag: u64,
     /// Per bucket: the version of the shared store's notes last read.
     seen: Mutex<HashMap<BucketKey, u64>>,
-    gates: Mutex<HashMap<BucketKey, Arc<Gate>>>,
+    gates: Mutex<super::KeyMap<Arc<Gate>>>,
     next_id: AtomicU64,
 }
 
@@ -145,7 +145,7 @@ impl AdaptiveLimiter {
                 shared,
                 tag: fastrand::u64(..),
                 seen: Mutex::new(HashMap::new()),
-                gates: Mutex::new(HashMap::new()),
+                gates: Mutex::new(super::KeyMap::default()),
                 next_id: AtomicU64::new(1),
             }),
         }

@@ -19,7 +19,7 @@ use super::BucketKey;
 /// key: the limiter reserves slots inside it.
 #[derive(Debug, Default)]
 pub(crate) struct LocalStates {
-    buckets: Mutex<HashMap<BucketKey, BucketState>>,
+    buckets: Mutex<super::KeyMap<BucketState>>,
 }
 
 impl LocalStates {
