@@ -306,7 +306,19 @@ impl Window {
     }
 
     /// When this window next has room (`None`: now).
+    #[cfg(test)]
     fn next_free(&mut self, now: Instant, cfg: &LimiterConfig) -> Option<Instant> {
+        self.next_free_with(now, cfg).0
+    }
+
+    /// [`next_free`](Self::next_free), and the limit in force at `now`
+    /// (for [`grant_with`](Self::grant_with), which then need not work it
+    /// out again).
+    fn next_free_with(
+        &mut self,
+        now: Instant,
+        cfg: &LimiterConfig,
+    ) -> (Option<Instant>, Option<Effective>) {
         // Keep the longest stretched window, which also covers a full
         // (unstretched) period for learning from accepted counts.
         let keep = self
@@ -327,7 +339,7 @@ impl Window {
                 // Slow start: one interval (at today's rate) after the last grant.
                 later(&mut at, last.at + interval);
             }
-            return at;
+            return (at, None);
         };
         // The log is ordered by grant time: the slots still inside the
         // window are a suffix of it. A log shorter than the cap cannot fill
@@ -351,17 +363,24 @@ impl Window {
             let tau = eff.interval * (eff.burst() - 1);
             later(&mut at, tat.checked_sub(tau).unwrap_or(tat));
         }
-        at
+        (at, Some(eff))
     }
 
+    #[cfg(test)]
     fn grant(&mut self, now: Instant, id: u64, cfg: &LimiterConfig) {
+        let eff = self.effective(now, cfg);
+        self.grant_with(now, id, eff);
+    }
+
+    /// Grants request `id` a slot at `now`, under the limit `eff` in force.
+    fn grant_with(&mut self, now: Instant, id: u64, eff: Option<Effective>) {
         self.started.get_or_insert(now);
         self.log.push_back(Slot {
             at: now,
             id,
             state: SlotState::InFlight,
         });
-        if let Some(eff) = self.effective(now, cfg) {
+        if let Some(eff) = eff {
             let base = self.tat.map_or(now, |t| t.max(now));
             self.tat = Some(base + eff.interval);
         }
@@ -619,17 +638,13 @@ impl BucketState {
         id: u64,
         cfg: &LimiterConfig,
     ) -> Result<(), Instant> {
-        let mut wait: Option<Instant> = None;
-        for kind in [WindowKind::Second, WindowKind::Minute] {
-            if let Some(at) = self.window_mut(kind).next_free(now, cfg) {
-                wait = Some(wait.map_or(at, |w| w.max(at)));
-            }
-        }
-        if let Some(at) = wait {
+        let (second, second_eff) = self.second.next_free_with(now, cfg);
+        let (minute, minute_eff) = self.minute.next_free_with(now, cfg);
+        if let Some(at) = second.max(minute) {
             return Err(at);
         }
-        self.second.grant(now, id, cfg);
-        self.minute.grant(now, id, cfg);
+        self.second.grant_with(now, id, second_eff);
+        self.minute.grant_with(now, id, minute_eff);
         self.sent += 1;
         Ok(())
     }
