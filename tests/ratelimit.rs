@@ -557,3 +557,31 @@ async fn discovered_limits_feed_the_limiter() {
     );
     assert_eq!(conf.source, Some(LimitSource::Discovered));
 }
+
+/// `try_acquire` grants while the bucket has room and nobody waits, says
+/// `None` once a window is full (reserving nothing: the bucket's count and
+/// queue are unchanged), and the slot of a permit dropped unsent comes back.
+#[tokio::test(start_paused = true)]
+async fn try_acquire_grants_only_free_slots_and_reserves_nothing_otherwise() {
+    let limiter = AdaptiveLimiter::new(
+        LimiterConfig::default().limit(Domain::Configuration, Limits::per_second(2)),
+    );
+    let k = key();
+    let sent = |l: &AdaptiveLimiter| l.stats().first().map_or(0, |s| s.sent);
+    let a = limiter.try_acquire(&k).expect("room for the first");
+    let b = limiter.try_acquire(&k).expect("room for the second");
+    assert_eq!(sent(&limiter), 2);
+    assert!(limiter.try_acquire(&k).is_none(), "the window is full");
+    let s = &limiter.stats()[0];
+    assert_eq!((s.sent, s.queued), (2, 0));
+    a.complete(&ok());
+    // Dropped before sending: the slot is given back and can be granted again.
+    drop(b);
+    assert_eq!(sent(&limiter), 1);
+    let c = limiter.try_acquire(&k).expect("the given-back slot");
+    c.complete(&ok());
+    assert!(limiter.try_acquire(&k).is_none());
+    // Once the (slightly stretched) window has passed, there is room again.
+    tokio::time::advance(secs(2)).await;
+    assert!(limiter.try_acquire(&k).is_some());
+}
