@@ -137,55 +137,13 @@ pub use adaptive::AdaptiveLimiter;
 pub use bucket::{LimitSource, Probe};
 pub use store::{Counted, InMemoryStore, LimiterStore, Note, Reservation, Slot, WindowLimit};
 
-/// The hasher of the limiter's maps keyed by [`BucketKey`]: a multiply and
-/// rotate per 8 bytes. The keys come from the client's own configuration,
-/// never from a server, so the maps need no defence against chosen
-/// collisions, and the standard SipHash of the base URL (three per call:
-/// the bucket's gate at the permit, its state at the grant and at the
+/// A map keyed by [`BucketKey`], hashed with rustc-hash's Fx hasher instead
+/// of the standard SipHash: the keys come from the client's own
+/// configuration, never from a server, so the maps need no defence against
+/// chosen collisions, and SipHash of the base URL (three per call: the
+/// bucket's gate at the permit, its state at the grant and at the
 /// completion) was a measurable share of a permit's cost.
-#[derive(Default, Clone, Copy)]
-pub(crate) struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(c);
-            self.add(u64::from_le_bytes(word));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut word = [0u8; 8];
-            word[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(word) ^ ((rest.len() as u64) << 59));
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.add(n);
-    }
-
-    fn write_usize(&mut self, n: usize) {
-        self.add(n as u64);
-    }
-
-    fn finish(&self) -> u64 {
-        // The map takes its buckets from the low bits and its tags from the
-        // high ones: fold the high bits down as well.
-        self.0 ^ (self.0 >> 29)
-    }
-}
-
-impl KeyHasher {
-    fn add(&mut self, word: u64) {
-        // An odd constant with well-spread bits (2^64 / golden ratio).
-        self.0 = (self.0.rotate_left(23) ^ word).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    }
-}
-
-/// A map keyed by [`BucketKey`], hashed with [`KeyHasher`].
-pub(crate) type KeyMap<V> = HashMap<BucketKey, V, std::hash::BuildHasherDefault<KeyHasher>>;
+pub(crate) type KeyMap<V> = HashMap<BucketKey, V, rustc_hash::FxBuildHasher>;
 
 /// Which bucket a request draws from: one per credential, base URL and domain.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
