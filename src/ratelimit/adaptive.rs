@@ -29,7 +29,8 @@ use super::{
 ///   sending keeps it (the server has probably counted the request), and a
 ///   caller dropped while queued simply leaves the queue.
 /// * A 429 re-estimates the tripped window's limit from our requests in it,
-///   holding the domain until the window has room, and tells a window we
+///   holding the domain until the window has room (and at least until the
+///   429's `Retry-After`, when it has one, for at most a minute), and tells a window we
 ///   filled ourselves from one shared with other consumers: the first is
 ///   confirmed and probed upward slowly, the second is cut and recovers
 ///   within seconds ([`Probe`](super::Probe); the rule and its reasons are in

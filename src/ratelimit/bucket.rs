@@ -127,6 +127,10 @@ fn jitter(limit: f64) -> f64 {
 
 /// 429s at a stated limit (within `forget`) before it is taken as too high.
 const STATED_STRIKES: u32 = 3;
+/// The longest a 429's `Retry-After` holds a window (the retry policy's
+/// default `max_retry_after` too): a server asking for more is not obeyed
+/// for longer than this by the limiter.
+const RETRY_AFTER_HOLD_MAX: Duration = Duration::from_secs(60);
 
 impl Learned {
     /// The estimate `now`.
@@ -708,6 +712,17 @@ impl BucketState {
         };
         self.window_mut(other).release(now, id, cfg);
         let reaction = self.window_mut(kind).throttled(now, id, cfg, counted);
+        // The server said when to come back (`Retry-After`, which the Atlassian
+        // APIs send): the tripped window grants nothing before then, whatever
+        // its own count says, so the other callers do not run into the same
+        // refusal while the one that got it waits.
+        if let Some(wait) = feedback.rate_limit.as_ref().and_then(|r| r.retry_after) {
+            let until = now + wait.min(RETRY_AFTER_HOLD_MAX);
+            let w = self.window_mut(kind);
+            if w.paused_until.is_none_or(|p| p < until) {
+                w.paused_until = Some(until);
+            }
+        }
         Learning::Throttled {
             window: kind,
             estimate: match reaction {
@@ -1210,6 +1225,38 @@ mod tests {
         // Room again only once enough of the accepted requests left the window.
         let next = b.try_grant(now, 75, &cfg).unwrap_err();
         assert!(next > now + secs(20), "{:?}", next - now);
+    }
+
+    #[test]
+    fn retry_after_holds_the_tripped_window_until_then_capped_at_a_minute() {
+        let cfg = LimiterConfig {
+            slow_start: None,
+            ..cfg()
+        };
+        let with_retry_after = |secs_: u64| {
+            let mut fb = throttled(1);
+            if let Some(r) = fb.rate_limit.as_mut() {
+                r.retry_after = Some(secs(secs_));
+            }
+            fb
+        };
+        let mut b = BucketState::new(Limits::default(), LimitSource::Configured);
+        let now = Instant::now();
+        for id in 0..3 {
+            b.try_grant(now, id, &cfg).unwrap();
+        }
+        b.complete(now, 0, &ok(), &cfg);
+        b.complete(now, 1, &with_retry_after(5), &cfg);
+        // Without Retry-After the per-second window would open within a second.
+        assert_eq!(b.try_grant(now + secs(2), 3, &cfg), Err(now + secs(5)));
+        assert_eq!(b.try_grant(now + secs(5), 3, &cfg), Ok(()));
+        // A shorter Retry-After never shortens a hold; a longer one than a
+        // minute holds a minute.
+        b.complete(now + secs(5), 2, &with_retry_after(3600), &cfg);
+        assert_eq!(
+            b.try_grant(now + secs(6), 4, &cfg),
+            Err(now + secs(5) + secs(60))
+        );
     }
 
     #[test]
