@@ -9,21 +9,10 @@ use opsgenie_users_sim::{Seed, Server};
 
 #[path = "support/examples.rs"]
 mod support_examples;
+use support_examples::atlassian_env;
 
 async fn run(args: &[&str], env: &[(&str, String)]) -> Output {
     support_examples::run_example("jsm_offboard", args, env).await
-}
-
-fn env_for(atl: &AtlassianServer) -> Vec<(&'static str, String)> {
-    vec![
-        ("ATLASSIAN_ORG_ID", atl.org_id().to_string()),
-        ("ATLASSIAN_ADMIN_KEY", atl.admin_key().to_string()),
-        ("ATLASSIAN_API_URL", atl.url().to_string()),
-        ("ATLASSIAN_SITE_URL", atl.url().to_string()),
-        ("ATLASSIAN_EMAIL", atl.email().to_string()),
-        ("ATLASSIAN_API_TOKEN", atl.api_token().to_string()),
-        ("JSM_BASE_URL", atl.jsm_url()),
-    ]
 }
 
 fn out(o: &Output) -> String {
@@ -117,7 +106,7 @@ async fn world() -> World {
 #[tokio::test(flavor = "multi_thread")]
 async fn dry_run_changes_nothing_then_apply_hands_over_before_removing() {
     let w = world().await;
-    let env = env_for(&w.atl);
+    let env = atlassian_env(&w.atl);
     let args = [
         w.leaver_email.as_str(),
         "--successor",
@@ -231,7 +220,7 @@ async fn an_unknown_successor_is_refused_before_any_write() {
             "nobody@example.com",
             "--apply",
         ],
-        &env_for(&w.atl),
+        &atlassian_env(&w.atl),
     )
     .await;
     let text = out(&out_);
@@ -264,7 +253,7 @@ async fn a_failed_hand_over_stops_before_the_leaver_is_removed_or_suspended() {
             w.successor_email.as_str(),
             "--apply",
         ],
-        &env_for(&w.atl),
+        &atlassian_env(&w.atl),
     )
     .await;
     let text = out(&failed);

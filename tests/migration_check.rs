@@ -9,23 +9,19 @@ use opsgenie_users_sim::{Seed, Server};
 
 #[path = "support/examples.rs"]
 mod support_examples;
+use support_examples::atlassian_env;
 
 async fn run(args: &[&str], env: &[(&str, String)]) -> Output {
     support_examples::run_example("migration_check", args, env).await
 }
 
 fn env_for(og: &Server, atl: &AtlassianServer) -> Vec<(&'static str, String)> {
-    vec![
+    let mut env = vec![
         ("OPSGENIE_API_KEY", og.api_key().to_string()),
         ("OPSGENIE_API_URL", og.url().to_string()),
-        ("ATLASSIAN_ORG_ID", atl.org_id().to_string()),
-        ("ATLASSIAN_ADMIN_KEY", atl.admin_key().to_string()),
-        ("ATLASSIAN_API_URL", atl.url().to_string()),
-        ("ATLASSIAN_SITE_URL", atl.url().to_string()),
-        ("ATLASSIAN_EMAIL", atl.email().to_string()),
-        ("ATLASSIAN_API_TOKEN", atl.api_token().to_string()),
-        ("JSM_BASE_URL", atl.jsm_url()),
-    ]
+    ];
+    env.extend(atlassian_env(atl));
+    env
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -489,21 +485,6 @@ async fn export(og: &Server, path: &std::path::Path, args: &[&str]) -> String {
 fn read_export(path: &std::path::Path) -> OpsgenieSnapshot {
     let file = std::fs::File::open(path).unwrap();
     OpsgenieSnapshot::from_export(std::io::BufReader::new(file)).unwrap()
-}
-
-/// Only the Atlassian variables: the Opsgenie side comes from the file.
-fn atlassian_env(atl: &AtlassianServer) -> Vec<(&'static str, String)> {
-    let og_less = |(k, _): &(&str, String)| !k.starts_with("OPSGENIE_");
-    let og = vec![
-        ("ATLASSIAN_ORG_ID", atl.org_id().to_string()),
-        ("ATLASSIAN_ADMIN_KEY", atl.admin_key().to_string()),
-        ("ATLASSIAN_API_URL", atl.url().to_string()),
-        ("ATLASSIAN_SITE_URL", atl.url().to_string()),
-        ("ATLASSIAN_EMAIL", atl.email().to_string()),
-        ("ATLASSIAN_API_TOKEN", atl.api_token().to_string()),
-        ("JSM_BASE_URL", atl.jsm_url()),
-    ];
-    og.into_iter().filter(og_less).collect()
 }
 
 /// The export written in two runs (`--max`, then the rest), and after an

@@ -65,3 +65,20 @@ pub async fn run_example(name: &str, args: &[&str], env: &[(&str, String)]) -> O
         .await
         .unwrap()
 }
+
+/// The variables that point an example at the Atlassian simulator `atl`
+/// (Admin, Teams and JSM Operations).
+#[cfg(feature = "atlassian")]
+pub fn atlassian_env(
+    atl: &opsgenie_users_sim::atlassian::AtlassianServer,
+) -> Vec<(&'static str, String)> {
+    vec![
+        ("ATLASSIAN_ORG_ID", atl.org_id().to_string()),
+        ("ATLASSIAN_ADMIN_KEY", atl.admin_key().to_string()),
+        ("ATLASSIAN_API_URL", atl.url().to_string()),
+        ("ATLASSIAN_SITE_URL", atl.url().to_string()),
+        ("ATLASSIAN_EMAIL", atl.email().to_string()),
+        ("ATLASSIAN_API_TOKEN", atl.api_token().to_string()),
+        ("JSM_BASE_URL", atl.jsm_url()),
+    ]
+}
