@@ -64,17 +64,6 @@ mod common;
 
 type BoxError = Box<dyn Error + Send + Sync>;
 
-fn env(name: &str) -> Result<String, BoxError> {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .ok_or_else(|| format!("{name} is not set (or run with --demo)").into())
-}
-
-fn opt_env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
 struct Args {
     leaver: Option<String>,
     successor: Option<String>,
@@ -116,33 +105,12 @@ struct Sides {
 }
 
 fn from_env() -> Result<Sides, BoxError> {
-    let org = env("ATLASSIAN_ORG_ID")?;
-    let mut admin = AdminClient::builder()
-        .org_id(org.as_str())
-        .api_key(env("ATLASSIAN_ADMIN_KEY")?);
-    if let Some(url) = opt_env("ATLASSIAN_API_URL") {
-        admin = admin.base_url(url);
-    }
-    let email = env("ATLASSIAN_EMAIL")?;
-    let token = env("ATLASSIAN_API_TOKEN")?;
-    let mut teams = TeamsClient::builder()
-        .org_id(org.as_str())
-        .credentials(email.as_str(), token.as_str());
-    teams = match (opt_env("ATLASSIAN_SITE_URL"), opt_env("ATLASSIAN_SITE")) {
-        (Some(url), _) => teams.base_url(url),
-        (None, Some(site)) => teams.site(&site),
-        (None, None) => return Err("ATLASSIAN_SITE or ATLASSIAN_SITE_URL is not set".into()),
-    };
-    let jsm = match (opt_env("JSM_BASE_URL"), opt_env("JSM_CLOUD_ID")) {
-        (Some(url), _) => JsmOpsClient::builder().base_url(url),
-        (None, Some(cloud)) => JsmOpsClient::builder().cloud_id(cloud.as_str()),
-        (None, None) => return Err("JSM_CLOUD_ID or JSM_BASE_URL is not set".into()),
-    };
+    let c = common::atlassian::from_env(None)?;
     Ok(Sides {
-        admin: admin.build()?,
-        directory: opt_env("ATLASSIAN_DIRECTORY_ID"),
-        teams: teams.build()?,
-        jsm: jsm.credentials(email.as_str(), token.as_str()).build()?,
+        admin: c.admin,
+        directory: c.directory,
+        teams: c.teams,
+        jsm: c.jsm.ok_or("JSM_CLOUD_ID or JSM_BASE_URL is not set")?,
     })
 }
 

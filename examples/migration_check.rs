@@ -69,17 +69,6 @@ mod export;
 
 type BoxError = Box<dyn Error + Send + Sync>;
 
-fn env(name: &str) -> Result<String, BoxError> {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .ok_or_else(|| format!("{name} is not set (or run with --demo)").into())
-}
-
-fn opt_env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
 struct Sides {
     /// `None` with `--from-export`: the Opsgenie side is read from a file.
     opsgenie: Option<Client>,
@@ -97,49 +86,13 @@ fn from_env(with_opsgenie: bool) -> Result<Sides, BoxError> {
     } else {
         None
     };
-    let org = env("ATLASSIAN_ORG_ID")?;
-    let mut admin = AdminClient::builder()
-        .org_id(org.as_str())
-        .api_key(env("ATLASSIAN_ADMIN_KEY")?);
-    if let Some(og) = &opsgenie {
-        admin = admin.shared_with(og);
-    }
-    if let Some(url) = opt_env("ATLASSIAN_API_URL") {
-        admin = admin.base_url(url);
-    }
-    let email = env("ATLASSIAN_EMAIL")?;
-    let token = env("ATLASSIAN_API_TOKEN")?;
-    let mut teams = TeamsClient::builder()
-        .org_id(org.as_str())
-        .credentials(email.as_str(), token.as_str());
-    if let Some(og) = &opsgenie {
-        teams = teams.shared_with(og);
-    }
-    teams = match (opt_env("ATLASSIAN_SITE_URL"), opt_env("ATLASSIAN_SITE")) {
-        (Some(url), _) => teams.base_url(url),
-        (None, Some(site)) => teams.site(&site),
-        (None, None) => return Err("ATLASSIAN_SITE or ATLASSIAN_SITE_URL is not set".into()),
-    };
-    let jsm = match (opt_env("JSM_BASE_URL"), opt_env("JSM_CLOUD_ID")) {
-        (Some(url), _) => Some(JsmOpsClient::builder().base_url(url)),
-        (None, Some(cloud)) => Some(JsmOpsClient::builder().cloud_id(cloud.as_str())),
-        (None, None) => None,
-    }
-    .map(|b| {
-        let b = b.credentials(email.as_str(), token.as_str());
-        match &opsgenie {
-            Some(og) => b.shared_with(og),
-            None => b,
-        }
-        .build()
-    })
-    .transpose()?;
+    let c = common::atlassian::from_env(opsgenie.as_ref())?;
     Ok(Sides {
         opsgenie,
-        admin: admin.build()?,
-        directory: opt_env("ATLASSIAN_DIRECTORY_ID"),
-        teams: teams.build()?,
-        jsm,
+        admin: c.admin,
+        directory: c.directory,
+        teams: c.teams,
+        jsm: c.jsm,
     })
 }
 

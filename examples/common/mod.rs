@@ -26,6 +26,9 @@ use std::sync::Mutex;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+#[cfg(feature = "atlassian")]
+pub mod atlassian;
+
 /// The bar being drawn, if any: log lines are written while it is
 /// suspended, so they scroll above it instead of tearing it.
 static BAR: Mutex<Option<ProgressBar>> = Mutex::new(None);
