@@ -10,16 +10,15 @@ use std::time::Duration;
 
 use futures::TryStreamExt;
 use httpmock::prelude::*;
-use httpmock::Mock;
 use opsgenie_users::atlassian::{AdminClient, JsmOpsClient, OpsRoleWrite};
 use opsgenie_users::ratelimit::Unlimited;
 use opsgenie_users::{Error, RetryPolicy};
 use opsgenie_users_sim::atlassian::AtlassianServer;
-use serde_json::{json, Value};
+use serde_json::json;
 
-const ADMIN_KEY: &str = "org-key-0000";
-/// base64("me@example.com:tok-123"), computed outside the crate.
-const BASIC: &str = "Basic bWVAZXhhbXBsZS5jb206dG9rLTEyMw==";
+#[path = "support/atlassian_mock.rs"]
+mod atlassian_mock;
+use atlassian_mock::{bearer, expect, ADMIN_KEY, BASIC};
 
 fn admin_at(url: &str, org: &str, key: &str) -> AdminClient {
     AdminClient::builder()
@@ -54,56 +53,6 @@ fn jsm(s: &MockServer) -> JsmOpsClient {
         "me@example.com",
         "tok-123",
     )
-}
-
-/// A mock matching only this exact request: method, path, exactly these
-/// query parameters, this `Authorization`, and the exact JSON body (or no
-/// `Content-Type` at all).
-#[allow(clippy::too_many_arguments)]
-async fn expect<'a>(
-    server: &'a MockServer,
-    method: httpmock::Method,
-    path: &str,
-    query: &[(&str, &str)],
-    auth: &str,
-    body: Option<Value>,
-    status: u16,
-    answer: Option<Value>,
-) -> Mock<'a> {
-    let query: Vec<(String, String)> = query
-        .iter()
-        .map(|(k, v)| (k.to_string(), v.to_string()))
-        .collect();
-    let auth = auth.to_string();
-    server
-        .mock_async(move |mut when, then| {
-            when = when
-                .method(method)
-                .path(path)
-                .header("authorization", auth)
-                .header("accept", "application/json")
-                .query_param_count(".*", ".*", query.len());
-            for (k, v) in &query {
-                when = when.query_param(k, v);
-            }
-            match body {
-                Some(b) => {
-                    when.header("content-type", "application/json").json_body(b);
-                }
-                None => {
-                    when.header_missing("content-type");
-                }
-            }
-            let then = then.status(status);
-            if let Some(a) = answer {
-                then.header("content-type", "application/json").json_body(a);
-            }
-        })
-        .await
-}
-
-fn bearer() -> String {
-    format!("Bearer {ADMIN_KEY}")
 }
 
 const SEARCH: &str = "/admin/v2/orgs/org-1/directories/dir-1/users/search";
