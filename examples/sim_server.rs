@@ -14,6 +14,10 @@
 //! `--no-request-limits` makes it answer 404. `--background DOMAIN=PER_SECOND`
 //! adds another consumer of that domain's quota (a second tool or replica).
 //!
+//! Stopped with Ctrl-C or SIGTERM, it prints what it served, counted on the
+//! server's side: requests and 429s per domain, and the user creates (sent,
+//! applied, refused because the username existed, faulted).
+//!
 //! The figures of the README's "Rate limits" section come from runs against
 //! `--limit configuration=600/10 --limit search=300/5`.
 //!
@@ -25,7 +29,7 @@ use std::net::SocketAddr;
 
 use opsgenie_users::ratelimit::Limits;
 use opsgenie_users::Domain;
-use opsgenie_users_sim::{RandomFaults, RequestLimits, Seed, Server};
+use opsgenie_users_sim::{Fault, RandomFaults, RequestLimits, Seed, Server};
 
 #[path = "common/mod.rs"]
 mod common;
@@ -108,6 +112,67 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
         "simulator serving {} users; stop it with Ctrl-C",
         server.users().len()
     );
-    std::future::pending::<()>().await;
+    stopped().await;
+    eprint!("{}", report(&server));
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM where there is one (`kill`, a CI script).
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            },
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// The server's own account of the run, from its request log.
+fn report(server: &Server) -> String {
+    use std::collections::BTreeMap;
+    use std::fmt::Write;
+
+    let log = server.requests();
+    let mut per_domain: BTreeMap<String, (usize, usize)> = BTreeMap::new();
+    for r in &log {
+        let e = per_domain.entry(r.domain.to_string()).or_default();
+        e.0 += 1;
+        e.1 += usize::from(r.throttled);
+    }
+    let creates: Vec<_> = log
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/v2/users")
+        .collect();
+    let served = |status: u16| creates.iter().filter(|r| r.served == Some(status)).count();
+    let faulted: Vec<_> = creates.iter().filter_map(|r| r.fault.as_ref()).collect();
+    let delayed = faulted
+        .iter()
+        .filter(|f| matches!(f, Fault::Delay(_)))
+        .count();
+    let hidden = faulted.iter().filter(|f| f.applies()).count() - delayed;
+    let mut out = format!("served {} requests\n", log.len());
+    for (domain, (n, throttled)) in per_domain {
+        let _ = writeln!(out, "  {domain}: {n} requests, {throttled} x 429");
+    }
+    let _ = writeln!(
+        out,
+        "user creates: {} sent, {} applied (201), {} for an existing username (422), {} x 429; \
+         faulted: {delayed} delayed, {hidden} applied behind a failed answer, {} not applied",
+        creates.len(),
+        served(201),
+        served(422),
+        creates.iter().filter(|r| r.throttled).count(),
+        faulted.len() - delayed - hidden,
+    );
+    let _ = writeln!(out, "users now: {}", server.users().len());
+    out
 }

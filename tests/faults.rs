@@ -2,8 +2,10 @@
 //! the requests (500, 502, 503, the HTML 503 page, a dropped connection, a
 //! delay; half the faulted writes applied before the fault). Every property
 //! is read from the simulator's own request log and state, not from the
-//! SDK's counters alone. No limits and short delays keep each run fast; the
-//! paced 10/s runs are measured with the `bulk_sync` example (see README).
+//! SDK's counters alone. The server enforces (and advertises) ten times the
+//! live API's limits and delays are short, which keeps each run to a few
+//! seconds while the limiter still paces every request; the 10/s runs are
+//! measured with the `bulk_sync` example (see README).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -11,6 +13,8 @@ use std::time::Duration;
 use futures::StreamExt;
 use opsgenie_users::api::users::Expected;
 use opsgenie_users::models::user::{Role, UserCreate};
+use opsgenie_users::ratelimit::Limits;
+use opsgenie_users::Domain;
 use opsgenie_users_sim::{Fault, FaultRule, RandomFaults, RequestRecord, Server};
 
 const USERS: usize = 300;
@@ -40,6 +44,11 @@ fn username(r: &RequestRecord) -> String {
 
 async fn scenario(seed: u64) {
     let server = Server::builder()
+        .limit(
+            Domain::Configuration,
+            Limits::per_minute(6000).and_per_second(100),
+        )
+        .limit(Domain::Search, Limits::per_minute(3000).and_per_second(50))
         .random_faults(
             RandomFaults::new(0.05, seed)
                 .delay(Duration::from_millis(20), Duration::from_millis(80)),
@@ -137,11 +146,12 @@ async fn scenario(seed: u64) {
         "seed {seed}: no create was faulted"
     );
     eprintln!(
-        "seed {seed}: {} creates for {USERS} users ({per_write:.3} per write), {} recovered, {} resent, {} requests in all",
+        "seed {seed}: {} creates for {USERS} users ({per_write:.3} per write), {} recovered, {} resent, {} requests in all, {} x 429",
         posts.len(),
         stats.recovered,
         stats.resends,
-        log.len()
+        log.len(),
+        server.throttled_total()
     );
 }
 
