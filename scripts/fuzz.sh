@@ -66,6 +66,14 @@ prebuilt_libfuzzer() {
   echo "$dir/libFuzzer.a"
 }
 
+# errors_in_repo < LOG: the locations (`--> path:line:col`) of the compile
+# errors in a cargo log that are in this repository: not in a registry or git
+# dependency, not in the toolchain's own sources. Warnings are left out.
+errors_in_repo() {
+  awk '/^error/ { e = 1; next } /^warning/ { e = 0; next }
+       e && /^ *--> / && $2 !~ /(^|\/)(\.cargo|registry|git\/checkouts|rustc|\.rustup)\// { print $2 }' | sort -u
+}
+
 if ! rustup run nightly rustc --version >/dev/null 2>&1; then
   echo "fuzz: SKIPPED: no nightly toolchain (cargo-fuzz needs one; this machine cannot download toolchains). The targets in fuzz/ are built and run where nightly exists: scripts/fuzz.sh"
   exit 0
@@ -100,12 +108,23 @@ if [ -z "${CUSTOM_LIBFUZZER_PATH:-}" ]; then
 fi
 echo "fuzz: libFuzzer ${CUSTOM_LIBFUZZER_PATH:-compiled by libfuzzer-sys} ($(elapsed))"
 cd fuzz
-# A build that fails on this nightly is reported, not fatal: the nightly on
-# a machine is whatever was there, not a pinned one.
-if ! cargo +nightly fuzz build --dev -s none --target-dir "$TARGET_DIR"; then
-  echo "fuzz: SKIPPED: the targets do not build with $(rustup run nightly rustc --version)"
+# A build that fails because of this nightly is reported, not fatal: the
+# nightly on a machine is whatever was there, not a pinned one. A compile
+# error located in this repository's code (the targets, the SDK, the shared
+# test checks, the examples) is ours, whatever the toolchain: that fails.
+build_log=$(mktemp)
+if ! cargo +nightly fuzz build --dev -s none --target-dir "$TARGET_DIR" 2>&1 | tee "$build_log"; then
+  ours=$(errors_in_repo <"$build_log")
+  rm -f "$build_log"
+  if [ -n "$ours" ]; then
+    echo "fuzz: FAILED: the targets do not compile; errors in this repository's code:"
+    echo "$ours"
+    exit 1
+  fi
+  echo "fuzz: SKIPPED: the targets do not build with $(rustup run nightly rustc --version), with no compile error in this repository's code"
   exit 0
 fi
+rm -f "$build_log"
 echo "fuzz: built in $(elapsed)"
 
 # run TARGET: fuzzes TARGET for SECONDS_EACH into logs/TARGET.log.
