@@ -60,3 +60,56 @@ async fn a_malformed_number_is_refused_before_sending_and_a_good_one_is_sent() {
     good.assert_async().await;
     assert_eq!(created.id, "c-1");
 }
+
+#[tokio::test]
+async fn an_update_to_a_malformed_address_is_refused_before_sending_and_a_good_one_is_sent() {
+    let s = MockServer::start_async().await;
+    let c = common::client(&s.base_url());
+    let any = s
+        .mock_async(|when, then| {
+            when.path_includes("/v2/users/");
+            then.status(500);
+        })
+        .await;
+    for to in [
+        "1-555-0100",
+        "+1 5550100",
+        "15550100",
+        "1234-5550100",
+        "jane@",
+        "",
+        "jane @x.com",
+    ] {
+        let err = c
+            .contacts("jane@x.com")
+            .update("c-1", to)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::InvalidInput(m) if m.contains(&format!("{to:?}"))),
+            "{to}: {err:?}"
+        );
+    }
+    assert_eq!(any.calls_async().await, 0, "nothing was sent");
+    any.delete_async().await;
+
+    for to in ["1-5550199", "jane.doe@example.com"] {
+        let good = s
+            .mock_async(|when, then| {
+                when.method(PATCH)
+                    .path("/v2/users/jane@x.com/contacts/c-1")
+                    .query_param_count(".*", ".*", 0)
+                    .header("authorization", common::auth())
+                    .header("content-type", "application/json")
+                    .json_body(json!({ "to": to }));
+                then.status(200)
+                    .header("content-type", "application/json")
+                    .json_body(json!({"result": "Updated", "data": {"id": "c-1"},
+                        "took": 0.1, "requestId": "rq-2"}));
+            })
+            .await;
+        c.contacts("jane@x.com").update("c-1", to).await.unwrap();
+        good.assert_async().await;
+        good.delete_async().await;
+    }
+}

@@ -151,16 +151,25 @@ impl ContactsHandler {
     /// Changes a contact's address (`PATCH`, body `{"to": ...}`; the method
     /// cannot change). Idempotent: sending the same address twice is harmless.
     ///
+    /// The address is checked before anything is sent (see [`check_update_to`]):
+    /// one with `@` must be an e-mail address, any other the
+    /// `<countryCode>-<number>` of an SMS or voice contact (e.g.
+    /// `1-5555550100`); otherwise the call is
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) and no request is sent.
+    ///
     /// ```no_run
     /// # async fn demo(client: opsgenie_users::Client) -> opsgenie_users::Result<()> {
     /// client.contacts("jane@example.com").update("b9a8a3f4", "1-5555550199").await?;
     /// # Ok(()) }
     /// ```
     pub fn update(&self, contact: impl Into<ContactId>, to: &str) -> UpdateContact {
-        let req = self
+        let mut req = self
             .one(ApiRequest::patch(Domain::Configuration), &contact.into())
             .json(&To { to })
             .idempotent(true);
+        if let Err(reason) = check_update_to(to) {
+            req = req.invalid(reason);
+        }
         UpdateContact::new(send_write(self.client.clone(), req))
     }
 
@@ -249,5 +258,26 @@ pub fn check_to(method: &ContactMethod, to: &str) -> std::result::Result<(), Str
             _ => Err(format!("email contact {to:?} is not an e-mail address")),
         },
         _ => Ok(()),
+    }
+}
+
+/// Checks the new address of [`ContactsHandler::update`], which does not
+/// know the contact's method: an address with `@` is checked as an e-mail
+/// address, any other as the `<countryCode>-<number>` of an SMS or voice
+/// contact (see [`check_to`]).
+///
+/// ```
+/// use opsgenie_users::api::contacts::check_update_to;
+/// assert!(check_update_to("1-5550100").is_ok());
+/// assert!(check_update_to("jane@example.com").is_ok());
+/// assert!(check_update_to("1-555-0100").is_err()); // two dashes
+/// assert!(check_update_to("jane@").is_err());
+/// ```
+pub fn check_update_to(to: &str) -> std::result::Result<(), String> {
+    if to.contains('@') {
+        check_to(&ContactMethod::Email, to)
+    } else {
+        check_to(&ContactMethod::Sms, to)
+            .map_err(|_| format!("contact {to:?} is neither an e-mail address nor <countryCode>-<number> (digits and one dash, e.g. 1-5555550100)"))
     }
 }
