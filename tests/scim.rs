@@ -971,3 +971,138 @@ async fn only_idempotent_patches_are_retried() {
     assert!(matches!(e, Error::AmbiguousOutcome { .. }), "{e:?}");
     assert_eq!(add.calls_async().await, 1);
 }
+
+/// `deactivate().strip_groups(true)` against a server that refuses the
+/// `members[value eq ..]` group filter with `status`: every group is listed
+/// (no filter) and scanned, and only the groups listing the user get the
+/// PATCH that removes it.
+async fn deactivate_scans_every_group_when_the_member_filter_is_refused(status: u16) {
+    let server = MockServer::start_async().await;
+    let mut deactivated = user_json("u-1", "a@b");
+    deactivated["active"] = json!(false);
+    let user_patch = server
+        .mock_async(|when, then| {
+            when.method(PATCH)
+                .path(p("/Users/u-1"))
+                .query_param_count(".*", ".*", 0)
+                .header("authorization", bearer())
+                .header("content-type", SCIM_JSON)
+                .header("accept", SCIM_JSON)
+                .json_body(json!({
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": "replace", "path": "active", "value": false}]}));
+            then.status(200)
+                .header("content-type", SCIM_JSON)
+                .json_body(deactivated.clone());
+        })
+        .await;
+    // The answer names no groups: the user is read again, still without any.
+    let user_get = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(p("/Users/u-1"))
+                .query_param_count(".*", ".*", 0)
+                .header("authorization", bearer())
+                .header("accept", SCIM_JSON);
+            then.status(200)
+                .header("content-type", SCIM_JSON)
+                .json_body(deactivated.clone());
+        })
+        .await;
+    let refused = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path(p("/Groups"))
+                .query_param("filter", r#"members[value eq "u-1"]"#)
+                .query_param("count", "100")
+                .query_param("startIndex", "1")
+                .query_param_count(".*", ".*", 3)
+                .header("authorization", bearer())
+                .header("accept", SCIM_JSON);
+            then.status(status)
+                .header("content-type", SCIM_JSON)
+                .json_body(
+                    json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+                    "status": status.to_string(), "scimType": "invalidFilter",
+                    "detail": "filtering groups by members is not supported"}),
+                );
+        })
+        .await;
+    let scan =
+        server
+            .mock_async(|when, then| {
+                when.method(GET)
+                    .path(p("/Groups"))
+                    .query_param("count", "100")
+                    .query_param("startIndex", "1")
+                    .query_param_count(".*", ".*", 2)
+                    .header("authorization", bearer())
+                    .header("accept", SCIM_JSON);
+                then.status(200).header("content-type", SCIM_JSON).json_body(list_json(
+                3,
+                1,
+                vec![
+                    json!({"id": "g-1", "displayName": "ops",
+                           "members": [{"value": "u-9"}, {"value": "u-1"}]}),
+                    json!({"id": "g-2", "displayName": "dev", "members": [{"value": "u-9"}]}),
+                    json!({"id": "g-3", "displayName": "sre", "members": [{"value": "u-1"}]}),
+                ],
+            ));
+            })
+            .await;
+    let mut removals = Vec::new();
+    for g in ["g-1", "g-3"] {
+        removals.push(
+            server
+                .mock_async(|when, then| {
+                    when.method(PATCH)
+                        .path(p(&format!("/Groups/{g}")))
+                        .query_param_count(".*", ".*", 0)
+                        .header("authorization", bearer())
+                        .header("content-type", SCIM_JSON)
+                        .header("accept", SCIM_JSON)
+                        .json_body(json!({
+                            "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                            "Operations": [{"op": "remove", "path": "members[value eq \"u-1\"]"}]}));
+                    then.status(204);
+                })
+                .await,
+        );
+    }
+    let untouched = server
+        .mock_async(|when, then| {
+            when.method(PATCH).path(p("/Groups/g-2"));
+            then.status(500);
+        })
+        .await;
+    let done = scim(&server)
+        .users()
+        .deactivate("u-1")
+        .strip_groups(true)
+        .await
+        .unwrap();
+    assert_eq!(done.removed_from_groups, ["g-1", "g-3"], "{status}");
+    assert_eq!(done.user.unwrap().active, Some(false));
+    user_patch.assert_async().await;
+    user_get.assert_async().await;
+    refused.assert_async().await;
+    scan.assert_async().await;
+    for m in removals {
+        m.assert_async().await;
+    }
+    assert_eq!(
+        untouched.calls_async().await,
+        0,
+        "g-2 does not list the user"
+    );
+}
+
+#[tokio::test]
+async fn deactivate_scans_every_group_after_a_400_for_the_member_filter() {
+    deactivate_scans_every_group_when_the_member_filter_is_refused(400).await;
+}
+
+#[tokio::test]
+async fn deactivate_scans_every_group_after_a_501_for_the_member_filter() {
+    deactivate_scans_every_group_when_the_member_filter_is_refused(501).await;
+}
