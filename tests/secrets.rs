@@ -205,3 +205,149 @@ async fn no_secret_in_trace_output_or_formatting() {
     // A granted caller is out of the queue when the statistics are taken.
     assert!(!log.contains("queued=1"), "{log}");
 }
+
+/// Personal data in a search never reaches the logs (issue 11): the TRACE
+/// output of failing REST user lists with `query=username:...` (a 503
+/// retried, a 400, a refused connection) and failing SCIM searches with
+/// `filter=userName eq "..."` (a 503, a refused connection) shows neither
+/// the query string nor the filter, nor the value searched for; nor do the
+/// errors.
+#[tokio::test]
+async fn no_search_query_or_filter_in_trace_output_or_errors() {
+    const WHO: &str = "private.person@example.com";
+    let captured = Captured::default();
+    let writer = captured.clone();
+    // Everything at TRACE but the mock server's own events (it logs the
+    // requests it receives, query included).
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("trace,httpmock=off"))
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start_async().await;
+    let unavailable = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2/users")
+                .query_param("query", format!("username:{WHO}"));
+            then.status(503).body("<html>down</html>");
+        })
+        .await;
+    let refused = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/v2/users")
+                .query_param("query", "username:x");
+            then.status(400)
+                .header("content-type", "application/json")
+                .body(r#"{"message":"bad query","requestId":"r3"}"#);
+        })
+        .await;
+    let scim_unavailable = server
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/scim/Users")
+                .query_param("filter", format!("userName eq \"{WHO}\""));
+            then.status(503).body("<html>down</html>");
+        })
+        .await;
+    let retry = RetryPolicy::default()
+        .max_attempts(2)
+        .base_delay(Duration::from_millis(1));
+    let client = Client::builder()
+        .api_key(KEY)
+        .base_url(server.base_url())
+        .rate_limiter(limiter())
+        .retry_policy(retry.clone())
+        .build()
+        .unwrap();
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", l.local_addr().unwrap())
+    };
+    let offline = Client::builder()
+        .api_key(KEY)
+        .base_url(&closed)
+        .retry_policy(retry.clone())
+        .build()
+        .unwrap();
+    let scim = ScimClient::builder()
+        .base_url(format!("{}/scim", server.base_url()))
+        .token(TOKEN)
+        .retry_policy(retry.clone())
+        .build()
+        .unwrap();
+    let scim_offline = ScimClient::builder()
+        .base_url(format!("{closed}/scim"))
+        .token(TOKEN)
+        .retry_policy(retry)
+        .build()
+        .unwrap();
+
+    let mut errors = Vec::new();
+    let e = client
+        .users()
+        .list()
+        .query(format!("username:{WHO}"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(503), "{e:?}");
+    errors.push(e);
+    let e = client.users().list().query("username:x").await.unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(400), "{e:?}");
+    errors.push(e);
+    let e = offline
+        .users()
+        .list()
+        .query(format!("username:{WHO}"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Transport(_)), "{e:?}");
+    errors.push(e);
+    let e = scim.users().find_by_user_name(WHO).await.unwrap_err();
+    assert_eq!(e.status().map(|s| s.as_u16()), Some(503), "{e:?}");
+    errors.push(e);
+    let e = scim_offline
+        .users()
+        .find_by_user_name(WHO)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Transport(_)), "{e:?}");
+    errors.push(e);
+    assert_eq!(unavailable.calls_async().await, 2, "the 503 was retried");
+    assert_eq!(refused.calls_async().await, 1);
+    assert_eq!(scim_unavailable.calls_async().await, 2);
+
+    drop(_guard);
+    let log = captured.text();
+    if std::env::var_os("SHOW_LOG").is_some() {
+        println!("{log}");
+    }
+    // The capture works: the failing calls are logged, with their paths.
+    for expected in ["path=/v2/users ", "path=/Users ", "retrying", "hyper"] {
+        assert!(log.contains(expected), "no {expected:?} in the log:\n{log}");
+    }
+    let personal = [
+        WHO,
+        "private.person",
+        "username:",
+        "username%3A",
+        "userName eq",
+        "userName%20eq",
+        "userName+eq",
+        "query=",
+        "filter=",
+    ];
+    for p in personal {
+        assert!(!log.contains(p), "{p:?} in the TRACE log:\n{log}");
+    }
+    for e in &errors {
+        let text = format!("{e} {e:?} {e:#?}");
+        for p in personal {
+            assert!(!text.contains(p), "{p:?} in an error: {text}");
+        }
+        check_error(e);
+    }
+}
