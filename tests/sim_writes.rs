@@ -26,10 +26,16 @@ fn run<F: std::future::Future>(f: F) -> F::Output {
         .block_on(f)
 }
 
+/// A client without retries and without client-side rate limiting: the
+/// simulator enforces no limit unless told to, and these tests are about
+/// what a write leaves on the server, not about pacing (which would make
+/// each case wait for its slots).
 fn plain(server: &Server) -> Client {
     server
         .client_builder()
         .retry_policy(RetryPolicy::none())
+        .rate_limiter(std::sync::Arc::new(opsgenie_users::ratelimit::Unlimited))
+        .discover_rate_limits(false)
         .build()
         .unwrap()
 }
