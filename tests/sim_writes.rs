@@ -416,3 +416,568 @@ async fn the_plan_lists_an_override_naming_the_user_as_a_warning() {
         .iter()
         .all(|b| !b.to_string().contains("cover-week")));
 }
+
+// ------------------------------------------------- the other update calls
+
+/// Cases per property of the calls below (each starts its own simulator).
+const MORE_CASES: u32 = 64;
+
+/// Users `u0@example.com` .. `u3@example.com`.
+const PEOPLE: [&str; 4] = [
+    "u0@example.com",
+    "u1@example.com",
+    "u2@example.com",
+    "u3@example.com",
+];
+
+async fn create_people(c: &Client) {
+    for u in PEOPLE {
+        create(c, "v2/users", &json!({"username": u, "fullName": u})).await;
+    }
+}
+
+/// A user as the simulator renders a recipient or member: `{type, id, username}`.
+fn user_recipient(server: &Server, username: &str) -> Value {
+    let u = server.user(username).unwrap();
+    json!({"type": "user", "id": u.id, "username": u.username})
+}
+
+// ---- team (PATCH: name, description, members whole)
+
+/// A team: name, description, members (each of the people at most once,
+/// admin or user), unknown fields.
+fn team() -> impl Strategy<Value = Value> {
+    (
+        "team[a-z]{3,6}",
+        "[a-z ]{0,12}",
+        proptest::collection::vec(0u8..3, PEOPLE.len()),
+        unknown(),
+    )
+        .prop_map(|(name, description, placement, extra)| {
+            let members: Vec<Value> = PEOPLE
+                .iter()
+                .zip(&placement)
+                .filter(|(_, p)| **p != 0)
+                .map(|(u, p)| {
+                    json!({"user": {"username": u}, "role": if *p == 1 { "admin" } else { "user" }})
+                })
+                .collect();
+            with(
+                json!({"name": name, "description": description, "members": members}),
+                extra,
+            )
+        })
+}
+
+#[derive(Debug, Clone)]
+enum TeamChange {
+    Name(String),
+    Description(String),
+    /// The whole member list: (person, admin).
+    Members(Vec<(usize, bool)>),
+}
+
+fn team_change() -> impl Strategy<Value = TeamChange> {
+    prop_oneof![
+        "renamed[a-z]{3,6}".prop_map(TeamChange::Name),
+        "[a-z ]{0,12}".prop_map(TeamChange::Description),
+        proptest::collection::btree_map(0..PEOPLE.len(), any::<bool>(), 0..=PEOPLE.len())
+            .prop_map(|m| TeamChange::Members(m.into_iter().collect())),
+    ]
+}
+
+async fn team_case(body: Value, change: TeamChange, by_name: bool) -> (Value, Value) {
+    use opsgenie_users::models::team::{TeamMember, TeamRole, TeamUpdate};
+    let server = Server::builder().start().await.unwrap();
+    let c = plain(&server);
+    create_people(&c).await;
+    let id = create(&c, "v2/teams", &body).await;
+    let path = format!("v2/teams/{id}");
+    let q = [("identifierType", "id")];
+    let before = read(&c, &path, &q).await;
+    let mut expected = before.clone();
+    let update = match change {
+        TeamChange::Name(n) => {
+            expected["name"] = json!(n);
+            TeamUpdate::new().name(n)
+        }
+        TeamChange::Description(d) => {
+            expected["description"] = json!(d);
+            TeamUpdate::new().description(d)
+        }
+        TeamChange::Members(m) => {
+            let role = |admin: bool| if admin { "admin" } else { "user" };
+            expected["members"] = m
+                .iter()
+                .map(|(p, admin)| {
+                    let mut u = user_recipient(&server, PEOPLE[*p]);
+                    u.as_object_mut().unwrap().remove("type");
+                    json!({"user": u, "role": role(*admin)})
+                })
+                .collect();
+            TeamUpdate::new().members(
+                m.iter()
+                    .map(|(p, admin)| {
+                        TeamMember::new(UserRef::username(PEOPLE[*p]), TeamRole::from(role(*admin)))
+                    })
+                    .collect(),
+            )
+        }
+    };
+    let team = if by_name {
+        opsgenie_users::TeamRef::name(before["name"].as_str().unwrap())
+    } else {
+        opsgenie_users::TeamRef::id(id.as_str())
+    };
+    c.teams().update(team, update).await.unwrap();
+    let after = read(&c, &path, &q).await;
+    server.shutdown().await;
+    (after, expected)
+}
+
+// ---- contacts (PATCH `to`, enable, disable)
+
+/// A valid address for `method` (0 sms, 1 voice, 2 email).
+fn address() -> impl Strategy<Value = (String, String)> {
+    (
+        "[1-9][0-9]{0,2}-[0-9]{6,10}",
+        "[a-z]{3,8}@example\\.(com|org)",
+    )
+}
+
+/// 1 to 4 contacts: (method 0 sms / 1 voice / 2 email, phone, e-mail, enabled).
+fn contacts() -> impl Strategy<Value = Vec<(usize, (String, String), bool)>> {
+    proptest::collection::vec((0usize..3, address(), any::<bool>()), 1..5)
+}
+
+#[derive(Debug, Clone)]
+enum ContactChange {
+    /// A new address (the phone or the e-mail, as the method takes).
+    To((String, String)),
+    Enable,
+    Disable,
+}
+
+fn contact_change() -> impl Strategy<Value = ContactChange> {
+    prop_oneof![
+        address().prop_map(ContactChange::To),
+        Just(ContactChange::Enable),
+        Just(ContactChange::Disable),
+    ]
+}
+
+const METHODS: [&str; 3] = ["sms", "voice", "email"];
+
+/// Answers (after, expected): `{"user": the user, "contacts": the list}`.
+async fn contact_case(
+    user_body: Value,
+    list: Vec<(usize, (String, String), bool)>,
+    pick: proptest::sample::Index,
+    change: ContactChange,
+) -> (Value, Value) {
+    let server = Server::builder().start().await.unwrap();
+    let c = plain(&server);
+    let uid = create(&c, "v2/users", &user_body).await;
+    let base = format!("v2/users/{uid}/contacts");
+    let mut created = Vec::new();
+    for (m, (phone, mail), enabled) in &list {
+        let to = if *m == 2 { mail } else { phone };
+        let body = json!({"method": METHODS[*m], "to": to});
+        // The same method and address twice is refused: keep the first.
+        let Ok(r) = c.send(cfg(ApiRequest::post, &base).json(&body)).await else {
+            continue;
+        };
+        let id = r.json::<Value>().unwrap()["data"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        if !enabled {
+            raw(&c, cfg(ApiRequest::post, &format!("{base}/{id}/disable"))).await;
+        }
+        created.push((id, *m));
+    }
+    let state = |c: Client| {
+        let (uid, base) = (uid.clone(), base.clone());
+        async move {
+            json!({"user": read(&c, &format!("v2/users/{uid}"), &[]).await,
+                   "contacts": read(&c, &base, &[]).await})
+        }
+    };
+    let before = state(c.clone()).await;
+    let (id, m) = pick.get(&created).clone();
+    let mut expected = before.clone();
+    let entry = expected["contacts"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|x| x["id"] == json!(id))
+        .unwrap();
+    let handler = c.contacts(UserRef::id(uid.as_str()));
+    match change {
+        ContactChange::To((phone, mail)) => {
+            let to = if m == 2 { mail } else { phone };
+            entry["to"] = json!(to);
+            handler.update(id.as_str(), &to).await.unwrap();
+        }
+        ContactChange::Enable => {
+            entry["status"]["enabled"] = json!(true);
+            handler.enable(id.as_str()).await.unwrap();
+        }
+        ContactChange::Disable => {
+            entry["status"]["enabled"] = json!(false);
+            handler.disable(id.as_str()).await.unwrap();
+        }
+    }
+    let after = state(c.clone()).await;
+    server.shutdown().await;
+    (after, expected)
+}
+
+// ---- rotation participants (PATCH `participants` only)
+
+const STARTS: [&str; 3] = [
+    "2026-01-05T09:00:00Z",
+    "2026-02-01T00:00:00Z",
+    "2026-03-15T12:30:00Z",
+];
+const ENDS: [&str; 2] = ["2027-01-01T00:00:00Z", "2027-06-30T18:00:00Z"];
+
+/// A rotation: type, start, maybe an end, length, 1-4 participants (people
+/// by username, or the team), maybe a time restriction, unknown fields.
+fn rotation() -> impl Strategy<Value = Value> {
+    (
+        "rot[a-z]{2,5}",
+        proptest::sample::select(&["daily", "weekly", "hourly"][..]),
+        proptest::sample::select(&STARTS[..]),
+        proptest::option::of(proptest::sample::select(&ENDS[..])),
+        1u32..4,
+        proptest::collection::vec(0..=PEOPLE.len(), 1..5),
+        proptest::option::of((0u32..12, 12u32..24)),
+        unknown(),
+    )
+        .prop_map(|(name, kind, start, end, length, who, hours, extra)| {
+            let participants: Vec<Value> = who
+                .iter()
+                .map(|p| match PEOPLE.get(*p) {
+                    Some(u) => json!({"type": "user", "username": u}),
+                    None => json!({"type": "team", "name": "sre"}),
+                })
+                .collect();
+            let mut r = json!({"name": name, "type": kind, "startDate": start,
+                               "length": length, "participants": participants});
+            if let Some(e) = end {
+                r["endDate"] = json!(e);
+            }
+            if let Some((from, to)) = hours {
+                r["timeRestriction"] = json!({"type": "time-of-day", "restriction":
+                    {"startHour": from, "startMin": 0, "endHour": to, "endMin": 30}});
+            }
+            with(r, extra)
+        })
+}
+
+/// Answers (after, expected): `{"schedule": .., "rotations": [..]}`.
+async fn rotation_case(
+    rotations: Vec<Value>,
+    pick: proptest::sample::Index,
+    who: Vec<usize>,
+) -> (Value, Value) {
+    use opsgenie_users::models::schedule::Participant;
+    let server = Server::builder().start().await.unwrap();
+    let c = plain(&server);
+    create_people(&c).await;
+    create(&c, "v2/teams", &json!({"name": "sre"})).await;
+    let sid = create(
+        &c,
+        "v2/schedules",
+        &json!({"name": "day", "timezone": "Europe/Berlin", "rotations": rotations}),
+    )
+    .await;
+    let state = |c: Client| {
+        let sid = sid.clone();
+        async move {
+            json!({"schedule": read(&c, &format!("v2/schedules/{sid}"), &[("identifierType", "id")]).await,
+                   "rotations": read(&c, &format!("v2/schedules/{sid}/rotations"), &[]).await})
+        }
+    };
+    let before = state(c.clone()).await;
+    let mut expected = before.clone();
+    let k = pick.index(rotations.len());
+    let rid = before["rotations"][k]["id"].as_str().unwrap().to_string();
+    expected["rotations"][k]["participants"] = who
+        .iter()
+        .map(|p| user_recipient(&server, PEOPLE[*p]))
+        .collect();
+    // The schedule's own read shows its rotations too.
+    if expected["schedule"]["rotations"].is_array() {
+        expected["schedule"]["rotations"][k]["participants"] =
+            expected["rotations"][k]["participants"].clone();
+    }
+    let participants = who
+        .iter()
+        .map(|p| Participant::user_id(server.user(PEOPLE[*p]).unwrap().id))
+        .collect();
+    c.schedules()
+        .rotations(opsgenie_users::ScheduleRef::id(sid.as_str()))
+        .set_participants(rid.as_str(), participants)
+        .await
+        .unwrap();
+    let after = state(c.clone()).await;
+    server.shutdown().await;
+    (after, expected)
+}
+
+// ---- escalation rules (PATCH `rules`, the whole list)
+
+#[derive(Debug, Clone)]
+enum RuleChange {
+    Delay(i64),
+    /// 0 = another user, 1 = the team, 2 = the team's schedule.
+    Recipient(u8),
+    Condition(&'static str),
+    NotifyType(&'static str),
+    /// The rules written back as read.
+    Nothing,
+}
+
+fn rule_change() -> impl Strategy<Value = RuleChange> {
+    prop_oneof![
+        (0i64..120).prop_map(RuleChange::Delay),
+        (0u8..3).prop_map(RuleChange::Recipient),
+        proptest::sample::select(&["if-not-acked", "if-not-closed"][..])
+            .prop_map(RuleChange::Condition),
+        proptest::sample::select(&["default", "next", "previous", "users", "admins", "all"][..])
+            .prop_map(RuleChange::NotifyType),
+        Just(RuleChange::Nothing),
+    ]
+}
+
+/// Answers (after, expected) with every rule in its effective form.
+async fn escalation_rules_case(
+    body: Value,
+    pick: proptest::sample::Index,
+    change: RuleChange,
+) -> (Value, Value) {
+    use opsgenie_users::EscalationRef;
+    let server = Server::builder().start().await.unwrap();
+    let c = plain(&server);
+    for u in ["leaver", "other", "successor"] {
+        let u = json!({"username": format!("{u}@example.com"), "fullName": u});
+        create(&c, "v2/users", &u).await;
+    }
+    create(&c, "v2/teams", &json!({"name": "sre"})).await;
+    let id = create(&c, "v2/escalations", &body).await;
+    let path = format!("v2/escalations/{id}");
+    let q = [("identifierType", "id")];
+    let before = read(&c, &path, &q).await;
+    let escalations = c.escalations();
+    let mut rules = escalations
+        .get(EscalationRef::id(id.as_str()))
+        .await
+        .unwrap()
+        .rules;
+    let k = pick.index(rules.len());
+    let mut expected = before.clone();
+    let rule = &mut expected["rules"][k];
+    match change {
+        RuleChange::Delay(n) => {
+            rules[k].delay.time_amount = n;
+            rule["delay"]["timeAmount"] = json!(n);
+        }
+        RuleChange::Recipient(who) => {
+            let (sdk, sim) = match who {
+                0 => (
+                    json!({"type": "user", "username": "successor@example.com"}),
+                    user_recipient(&server, "successor@example.com"),
+                ),
+                1 => {
+                    let t = server.team("sre").unwrap();
+                    (
+                        json!({"type": "team", "name": "sre"}),
+                        json!({"type": "team", "id": t.id, "name": t.name}),
+                    )
+                }
+                _ => {
+                    let s = server
+                        .schedules()
+                        .into_iter()
+                        .find(|s| s.name == "sre_schedule")
+                        .unwrap();
+                    (
+                        json!({"type": "schedule", "id": s.id}),
+                        json!({"type": "schedule", "id": s.id, "name": s.name}),
+                    )
+                }
+            };
+            rules[k].recipient = serde_json::from_value(sdk).unwrap();
+            rule["recipient"] = sim;
+        }
+        RuleChange::Condition(x) => {
+            rules[k].condition = Some(x.to_string());
+            rule["condition"] = json!(x);
+        }
+        RuleChange::NotifyType(x) => {
+            rules[k].notify_type = Some(x.to_string());
+            rule["notifyType"] = json!(x);
+        }
+        RuleChange::Nothing => {}
+    }
+    escalations
+        .set_rules(EscalationRef::id(id.as_str()), rules)
+        .await
+        .unwrap();
+    let after = read(&c, &path, &q).await;
+    server.shutdown().await;
+    let effective = |v: &Value| {
+        let mut v = v.clone();
+        v["rules"] = v["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(effective_rule)
+            .collect();
+        v
+    };
+    (effective(&after), effective(&expected))
+}
+
+// ---- forwarding rule (PUT, the complete rule)
+
+#[derive(Debug, Clone)]
+enum ForwardChange {
+    /// (person, by id)
+    ToUser(usize, bool),
+    FromUser(usize, bool),
+    Start(&'static str),
+    End(&'static str),
+}
+
+fn forward_change() -> impl Strategy<Value = ForwardChange> {
+    prop_oneof![
+        (0..PEOPLE.len(), any::<bool>()).prop_map(|(p, id)| ForwardChange::ToUser(p, id)),
+        (0..PEOPLE.len(), any::<bool>()).prop_map(|(p, id)| ForwardChange::FromUser(p, id)),
+        proptest::sample::select(&STARTS[..]).prop_map(ForwardChange::Start),
+        proptest::sample::select(&ENDS[..]).prop_map(ForwardChange::End),
+    ]
+}
+
+/// A rule body: from, to (two of the people), start, end, maybe an alias.
+fn forwarding() -> impl Strategy<Value = Value> {
+    (
+        0..PEOPLE.len(),
+        1..PEOPLE.len(),
+        proptest::sample::select(&STARTS[..]),
+        proptest::sample::select(&ENDS[..]),
+        proptest::option::of("fw-[a-z]{3,6}"),
+    )
+        .prop_map(|(from, step, start, end, alias)| {
+            let to = (from + step) % PEOPLE.len();
+            let mut r = json!({"fromUser": {"username": PEOPLE[from]},
+                               "toUser": {"username": PEOPLE[to]},
+                               "startDate": start, "endDate": end});
+            if let Some(a) = alias {
+                r["alias"] = json!(a);
+            }
+            r
+        })
+}
+
+async fn forwarding_case(body: Value, change: ForwardChange, by_alias: bool) -> (Value, Value) {
+    use opsgenie_users::models::forwarding::{ForwardingRuleUpdate, UserMeta};
+    use opsgenie_users::ForwardingRuleRef;
+    let server = Server::builder().start().await.unwrap();
+    let c = plain(&server);
+    create_people(&c).await;
+    let id = create(&c, "v2/forwarding-rules", &body).await;
+    let path = format!("v2/forwarding-rules/{id}");
+    let q = [("identifierType", "id")];
+    let before = read(&c, &path, &q).await;
+    let rules = c.forwarding_rules();
+    let rule = rules.get(ForwardingRuleRef::id(id.as_str())).await.unwrap();
+    let mut update = ForwardingRuleUpdate::from_rule(&rule).unwrap();
+    let mut expected = before.clone();
+    let meta = |p: usize, by_id: bool| {
+        let u = server.user(PEOPLE[p]).unwrap();
+        let sim = json!({"id": u.id, "username": u.username});
+        if by_id {
+            (UserMeta::id(u.id.as_str()), sim)
+        } else {
+            (UserMeta::username(u.username.as_str()), sim)
+        }
+    };
+    match change {
+        ForwardChange::ToUser(p, by_id) => {
+            let (m, sim) = meta(p, by_id);
+            update = update.to_user(m);
+            expected["toUser"] = sim;
+        }
+        ForwardChange::FromUser(p, by_id) => {
+            let (m, sim) = meta(p, by_id);
+            update.from_user = m;
+            expected["fromUser"] = sim;
+        }
+        ForwardChange::Start(t) => {
+            update.start_date = t.parse().unwrap();
+            expected["startDate"] = json!(t);
+        }
+        ForwardChange::End(t) => {
+            update = update.end_date(t.parse().unwrap());
+            expected["endDate"] = json!(t);
+        }
+    }
+    let target = if by_alias {
+        ForwardingRuleRef::alias(before["alias"].as_str().unwrap())
+    } else {
+        ForwardingRuleRef::id(id.as_str())
+    };
+    rules.update(target, update).await.unwrap();
+    let after = read(&c, &path, &q).await;
+    server.shutdown().await;
+    (after, expected)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(MORE_CASES))]
+
+    #[test]
+    fn sim_team_update_changes_only_what_it_names(body in team(), change in team_change(), by_name in any::<bool>()) {
+        let (after, expected) = run(team_case(body, change, by_name));
+        prop_assert_eq!(after, expected);
+    }
+
+    #[test]
+    fn sim_contact_update_changes_only_that_contact(
+        body in user(json!({})), list in contacts(), pick in any::<proptest::sample::Index>(),
+        change in contact_change(),
+    ) {
+        let (after, expected) = run(contact_case(body, list, pick, change));
+        prop_assert_eq!(after, expected);
+    }
+
+    #[test]
+    fn sim_rotation_participants_change_only_the_participants(
+        rotations in proptest::collection::vec(rotation(), 1..3),
+        pick in any::<proptest::sample::Index>(),
+        who in proptest::collection::vec(0..PEOPLE.len(), 1..5),
+    ) {
+        let (after, expected) = run(rotation_case(rotations, pick, who));
+        prop_assert_eq!(after, expected);
+    }
+
+    #[test]
+    fn sim_escalation_rules_update_changes_only_that_rule(
+        body in escalation(), pick in any::<proptest::sample::Index>(), change in rule_change(),
+    ) {
+        let (after, expected) = run(escalation_rules_case(body, pick, change));
+        prop_assert_eq!(after, expected);
+    }
+
+    #[test]
+    fn sim_forwarding_rule_update_changes_only_what_it_names(
+        body in forwarding(), change in forward_change(), by_alias in any::<bool>(),
+    ) {
+        let by_alias = by_alias && body.get("alias").is_some();
+        let (after, expected) = run(forwarding_case(body, change, by_alias));
+        prop_assert_eq!(after, expected);
+    }
+}

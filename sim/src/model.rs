@@ -166,6 +166,8 @@ pub struct Team {
     pub members: Vec<Member>,
     /// Custom team roles.
     pub roles: Vec<TeamRole>,
+    /// Fields the simulator does not model, as written.
+    pub extra: Unmodelled,
 }
 
 /// A custom user role.

@@ -507,6 +507,7 @@ impl State {
             description: description.to_string(),
             members,
             roles: Vec::new(),
+            extra: Unmodelled::new(),
         });
         let sched_id = self.uuid();
         let sched_name = format!("{name}_schedule");

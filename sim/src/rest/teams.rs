@@ -4,6 +4,9 @@ use serde_json::{json, Map, Value};
 
 use super::*;
 
+/// The team fields the simulator models (anything else is stored as written).
+const TEAM_KNOWN: [&str; 4] = ["id", "name", "description", "members"];
+
 fn team_json(t: &Team, members: bool) -> Value {
     let mut v = json!({"id": t.id, "name": t.name, "description": t.description});
     if members {
@@ -12,6 +15,8 @@ fn team_json(t: &Team, members: bool) -> Value {
             .iter()
             .map(|m| json!({"user": {"id": m.user_id, "username": m.username}, "role": m.role}))
             .collect();
+        // The full read also carries what was written beyond the model.
+        v = with_unmodelled(v, &t.extra);
     }
     v
 }
@@ -82,6 +87,7 @@ pub(super) fn create_team(st: &mut State, r: &Req) -> Out {
         None => Vec::new(),
     };
     let i = st.insert_team(&name, &description, members)?;
+    st.teams[i].extra = unmodelled(o, &TEAM_KNOWN);
     let t = &st.teams[i];
     result(201, "Created", Some(id_name(&t.id, &t.name)))
 }
@@ -118,6 +124,7 @@ pub(super) fn update_team(st: &mut State, r: &Req, t: &str) -> Out {
     if let Some(m) = members {
         team.members = m;
     }
+    patch_unmodelled(&mut team.extra, o, &TEAM_KNOWN);
     result(200, "Updated", Some(id_name(&team.id, &team.name)))
 }
 
