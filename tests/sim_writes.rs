@@ -981,3 +981,248 @@ proptest! {
         prop_assert_eq!(after, expected);
     }
 }
+
+// ------------------------------------------------- SCIM users (PUT, PATCH, upsert)
+
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+/// An extension no model knows.
+const ACME: &str = "urn:example:params:scim:schemas:extension:acme:1.0:User";
+
+fn scim_client(server: &Server) -> opsgenie_users::scim::ScimClient {
+    opsgenie_users::scim::ScimClient::builder()
+        .base_url(server.scim_url())
+        .token(server.scim_token())
+        .retry_policy(RetryPolicy::none())
+        .rate_limiter(std::sync::Arc::new(opsgenie_users::ratelimit::Unlimited))
+        .build()
+        .unwrap()
+}
+
+/// A complete SCIM user: core attributes, a name with its `formatted`
+/// form, both extensions (the enterprise one and one no model knows),
+/// unknown core attributes.
+fn scim_user() -> impl Strategy<Value = Value> {
+    (
+        "[a-z]{3,8}",
+        ("[A-Z][a-z]{2,6}", proptest::option::of("[A-Z][a-z]{2,6}"), "[A-Z][a-z]{2,8}"),
+        proptest::option::of("[A-Z][a-z ]{2,10}"),
+        any::<bool>(),
+        "[A-Z][a-z]{2,8}",
+        "[a-z]{3,6}",
+        unknown(),
+    )
+        .prop_map(|(login, (given, middle, family), title, active, dept, badge, extra)| {
+            let formatted = match &middle {
+                Some(m) => format!("{given} {m} {family}"),
+                None => format!("{given} {family}"),
+            };
+            let mut name = json!({"givenName": given, "familyName": family, "formatted": formatted});
+            if let Some(m) = middle {
+                name["middleName"] = json!(m);
+            }
+            let mut u = json!({
+                "schemas": [opsgenie_users::scim::USER_SCHEMA, ENTERPRISE, ACME],
+                "userName": format!("{login}@example.com"), "externalId": format!("ext-{login}"),
+                "name": name, "displayName": format!("{given} {family}"), "active": active,
+                "emails": [{"value": format!("{login}@example.com"), "type": "work", "primary": true}],
+                ENTERPRISE: {"department": dept, "organization": "Example"},
+                ACME: {"badge": badge, "floor": 3},
+            });
+            if let Some(t) = title {
+                u["title"] = json!(t);
+            }
+            with(u, extra)
+        })
+}
+
+#[derive(Debug, Clone)]
+enum ScimChange {
+    DisplayName(String),
+    Title(String),
+    Active(bool),
+    GivenName(String),
+    FamilyName(String),
+    Department(String),
+    Badge(String),
+    Email(String),
+}
+
+fn scim_change() -> impl Strategy<Value = ScimChange> {
+    prop_oneof![
+        "[A-Z][a-z]{2,8} [A-Z][a-z]{2,8}".prop_map(ScimChange::DisplayName),
+        "[A-Z][a-z]{2,10}".prop_map(ScimChange::Title),
+        any::<bool>().prop_map(ScimChange::Active),
+        "[A-Z][a-z]{2,8}".prop_map(ScimChange::GivenName),
+        "[A-Z][a-z]{2,8}".prop_map(ScimChange::FamilyName),
+        "[A-Z][a-z]{2,8}".prop_map(ScimChange::Department),
+        "[a-z]{3,6}".prop_map(ScimChange::Badge),
+        "[a-z]{3,8}@example\\.org".prop_map(ScimChange::Email),
+    ]
+}
+
+/// `name.formatted` as the SDK recomputes it (RFC 7643 §4.1.1 order).
+fn formatted(name: &Value) -> Value {
+    let parts: Vec<&str> = [
+        "honorificPrefix",
+        "givenName",
+        "middleName",
+        "familyName",
+        "honorificSuffix",
+    ]
+    .iter()
+    .filter_map(|k| name[*k].as_str())
+    .collect();
+    json!(parts.join(" "))
+}
+
+/// `before` with the change made; `recompute` also refreshes
+/// `name.formatted` after a name part changed (what upsert promises).
+fn scim_expected(before: &Value, change: &ScimChange, recompute: bool) -> Value {
+    let mut e = before.clone();
+    match change {
+        ScimChange::DisplayName(v) => e["displayName"] = json!(v),
+        ScimChange::Title(v) => e["title"] = json!(v),
+        ScimChange::Active(v) => e["active"] = json!(v),
+        ScimChange::GivenName(v) | ScimChange::FamilyName(v) => {
+            let key = if matches!(change, ScimChange::GivenName(_)) {
+                "givenName"
+            } else {
+                "familyName"
+            };
+            e["name"][key] = json!(v);
+            if recompute {
+                e["name"]["formatted"] = formatted(&e["name"]);
+            }
+        }
+        ScimChange::Department(v) => e[ENTERPRISE]["department"] = json!(v),
+        ScimChange::Badge(v) => e[ACME]["badge"] = json!(v),
+        ScimChange::Email(v) => {
+            e["emails"] = json!([{"value": v, "type": "work", "primary": true}])
+        }
+    }
+    e
+}
+
+/// A SCIM document without `meta` (its `lastModified` moves with every write).
+fn without_meta(v: &Value) -> Value {
+    let mut v = v.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("meta");
+    }
+    v
+}
+
+#[derive(Debug, Clone, Copy)]
+enum ScimCall {
+    Replace,
+    Patch,
+    Upsert,
+}
+
+/// Answers (after, expected), both without `meta`.
+async fn scim_user_case(body: Value, change: ScimChange, call: ScimCall) -> (Value, Value) {
+    use opsgenie_users::scim::{EnterpriseUser, MultiValue, Name, PatchOp, ScimUser};
+    let server = Server::builder().start().await.unwrap();
+    let scim = scim_client(&server);
+    let users = scim.users();
+    let req = scim.request(http::Method::POST).path("Users").json(&body);
+    let created: Value = scim.send(req).await.unwrap().json().unwrap();
+    let id = created["id"].as_str().unwrap().to_string();
+    let read = || async {
+        let req = scim
+            .request(http::Method::GET)
+            .path("Users")
+            .segment("id", &id);
+        without_meta(&scim.send(req).await.unwrap().json::<Value>().unwrap())
+    };
+    let before = read().await;
+    let expected = scim_expected(&before, &change, matches!(call, ScimCall::Upsert));
+    match call {
+        ScimCall::Replace => {
+            let mut u = users.get(id.as_str()).await.unwrap();
+            match change.clone() {
+                ScimChange::DisplayName(v) => u.display_name = Some(v),
+                ScimChange::Title(v) => u.title = Some(v),
+                ScimChange::Active(v) => u.active = Some(v),
+                ScimChange::GivenName(v) => u.name.as_mut().unwrap().given_name = Some(v),
+                ScimChange::FamilyName(v) => u.name.as_mut().unwrap().family_name = Some(v),
+                ScimChange::Department(v) => u.enterprise.as_mut().unwrap().department = Some(v),
+                ScimChange::Badge(v) => u.extra.get_mut(ACME).unwrap()["badge"] = json!(v),
+                ScimChange::Email(v) => u.emails = vec![MultiValue::new(v, "work").primary()],
+            }
+            users.replace(id.as_str(), u).await.unwrap();
+        }
+        ScimCall::Patch => {
+            let (path, value) = match change.clone() {
+                ScimChange::DisplayName(v) => ("displayName".to_string(), json!(v)),
+                ScimChange::Title(v) => ("title".into(), json!(v)),
+                ScimChange::Active(v) => ("active".into(), json!(v)),
+                ScimChange::GivenName(v) => ("name.givenName".into(), json!(v)),
+                ScimChange::FamilyName(v) => ("name.familyName".into(), json!(v)),
+                ScimChange::Department(v) => (format!("{ENTERPRISE}:department"), json!(v)),
+                ScimChange::Badge(v) => (format!("{ACME}:badge"), json!(v)),
+                ScimChange::Email(v) => (
+                    "emails".into(),
+                    json!([{"value": v, "type": "work", "primary": true}]),
+                ),
+            };
+            users
+                .patch(id.as_str(), PatchOp::new().replace(path, value))
+                .await
+                .unwrap();
+        }
+        ScimCall::Upsert => {
+            // What an identity provider knows: the keys, and the one
+            // attribute it changes; `active` as the server has it.
+            let mut u = ScimUser::new(before["userName"].as_str().unwrap())
+                .external_id(before["externalId"].as_str().unwrap());
+            u.active = before["active"].as_bool();
+            match change.clone() {
+                ScimChange::DisplayName(v) => u.display_name = Some(v),
+                ScimChange::Title(v) => u.title = Some(v),
+                ScimChange::Active(v) => u.active = Some(v),
+                ScimChange::GivenName(v) => {
+                    u.name = Some(serde_json::from_value::<Name>(json!({"givenName": v})).unwrap())
+                }
+                ScimChange::FamilyName(v) => {
+                    u.name = Some(serde_json::from_value::<Name>(json!({"familyName": v})).unwrap())
+                }
+                ScimChange::Department(v) => {
+                    u.enterprise = Some(
+                        serde_json::from_value::<EnterpriseUser>(json!({"department": v})).unwrap(),
+                    )
+                }
+                ScimChange::Badge(v) => {
+                    u.extra.insert(ACME.into(), json!({"badge": v}));
+                }
+                ScimChange::Email(v) => u.emails = vec![MultiValue::new(v, "work").primary()],
+            }
+            users.upsert(&u).await.unwrap();
+        }
+    }
+    let after = read().await;
+    server.shutdown().await;
+    (after, expected)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(MORE_CASES))]
+
+    #[test]
+    fn sim_scim_user_replace_changes_only_what_it_names(body in scim_user(), change in scim_change()) {
+        let (after, expected) = run(scim_user_case(body, change, ScimCall::Replace));
+        prop_assert_eq!(after, expected);
+    }
+
+    #[test]
+    fn sim_scim_user_patch_changes_only_what_it_names(body in scim_user(), change in scim_change()) {
+        let (after, expected) = run(scim_user_case(body, change, ScimCall::Patch));
+        prop_assert_eq!(after, expected);
+    }
+
+    #[test]
+    fn sim_scim_user_upsert_changes_only_what_it_names(body in scim_user(), change in scim_change()) {
+        let (after, expected) = run(scim_user_case(body, change, ScimCall::Upsert));
+        prop_assert_eq!(after, expected);
+    }
+}

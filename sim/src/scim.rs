@@ -362,13 +362,31 @@ fn member_filter(path: &str) -> Option<String> {
     (attr == "value").then_some(value)
 }
 
+/// Sets the sub-attributes a complex value (an object) names and leaves
+/// the others unchanged (RFC 7644 §3.5.2.3: "Sub-attributes that are not
+/// specified in the value parameter are left unchanged"); any other value,
+/// a multi-valued one included, replaces what was there.
+fn merge(target: &mut Value, value: Value) {
+    match (target, value) {
+        (Value::Object(t), Value::Object(v)) => t.extend(v),
+        (target, value) => *target = value,
+    }
+}
+
+/// `add` / `replace` of `value` at `path` (see [`merge`]); an extension's
+/// attributes are its sub-attributes.
 fn set_path(doc: &mut Value, path: &str, value: Value) {
+    if path.starts_with("urn:") && doc.get(path).is_some() {
+        // A whole extension, named by its schema URN.
+        merge(&mut doc[path], value);
+        return;
+    }
     if let Some(idx) = path.rfind(':').filter(|_| path.starts_with("urn:")) {
         let (ext, attr) = (&path[..idx], &path[idx + 1..]);
         if !doc[ext].is_object() {
             doc[ext] = json!({});
         }
-        doc[ext][attr] = value;
+        merge(&mut doc[ext][attr], value);
         return;
     }
     match path.split_once('.') {
@@ -376,9 +394,9 @@ fn set_path(doc: &mut Value, path: &str, value: Value) {
             if !doc[a].is_object() {
                 doc[a] = json!({});
             }
-            doc[a][b] = value;
+            merge(&mut doc[a][b], value);
         }
-        None => doc[path] = value,
+        None => merge(&mut doc[path], value),
     }
 }
 
@@ -431,14 +449,9 @@ fn patch(st: &mut State, r: &Req, users: bool, id: &str) -> Out {
                         "value should be an object",
                     ));
                 };
+                // Each attribute (or extension, by its URN) named.
                 for (k, v) in o {
-                    if k.starts_with("urn:") && v.is_object() && doc[&k].is_object() {
-                        for (ek, ev) in v.as_object().into_iter().flatten() {
-                            doc[&k][ek] = ev.clone();
-                        }
-                    } else {
-                        set_path(&mut doc, &k, v);
-                    }
+                    merge(&mut doc[&k], v);
                 }
             }
             ("add", Some("members")) if !users => {
