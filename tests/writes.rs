@@ -448,8 +448,11 @@ async fn upsert_with_a_new_family_name_recomputes_name_formatted() {
                 .header("authorization", format!("Bearer {SCIM_TOKEN}"))
                 .json_body(json!({
                     "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    // The complete name: a server replacing `name` whole
+                    // keeps the middle name too.
                     "Operations": [{"op": "replace", "value": {"name": {
-                        "givenName": "Jane", "familyName": "Roe", "formatted": "Jane Q Roe"}}}]
+                        "givenName": "Jane", "familyName": "Roe", "middleName": "Q",
+                        "formatted": "Jane Q Roe"}}}]
                 }));
             then.status(200).json_body(existing.clone());
         })

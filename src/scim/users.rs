@@ -236,9 +236,11 @@ async fn groups_with_member(
 
 /// A PATCH `replace` of `name` leaves the sub-attributes it does not name
 /// as they are (RFC 7644 §3.5.2.3), so a new given or family name without a
-/// `formatted` would leave the old full name in `name.formatted`. Recompute
-/// it from the name as it will be (the current name overlaid with the new
-/// parts): honorific prefix, given, middle, family, honorific suffix.
+/// `formatted` would leave the old full name in `name.formatted`; and a
+/// server that replaces a complex attribute whole would drop the parts not
+/// named. So the name is sent complete: the current name overlaid with the
+/// new parts, with `formatted` recomputed (honorific prefix, given, middle,
+/// family, honorific suffix) unless the caller set it.
 fn keep_formatted_name_consistent(
     changes: &mut serde_json::Map<String, Value>,
     existing: &ScimUser,
@@ -246,9 +248,6 @@ fn keep_formatted_name_consistent(
     let Some(Value::Object(new)) = changes.get_mut("name") else {
         return;
     };
-    if new.contains_key("formatted") {
-        return;
-    }
     let mut merged = match serde_json::to_value(&existing.name) {
         Ok(Value::Object(m)) => m,
         _ => serde_json::Map::new(),
@@ -256,21 +255,25 @@ fn keep_formatted_name_consistent(
     for (k, v) in new.iter() {
         merged.insert(k.clone(), v.clone());
     }
-    let formatted: Vec<&str> = [
-        "honorificPrefix",
-        "givenName",
-        "middleName",
-        "familyName",
-        "honorificSuffix",
-    ]
-    .iter()
-    .filter_map(|k| merged.get(*k).and_then(Value::as_str))
-    .map(str::trim)
-    .filter(|p| !p.is_empty())
-    .collect();
-    if !formatted.is_empty() {
-        new.insert("formatted".into(), Value::String(formatted.join(" ")));
+    if !new.contains_key("formatted") {
+        let formatted: Vec<&str> = [
+            "honorificPrefix",
+            "givenName",
+            "middleName",
+            "familyName",
+            "honorificSuffix",
+        ]
+        .iter()
+        .filter_map(|k| merged.get(*k).and_then(Value::as_str))
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+        if !formatted.is_empty() {
+            let formatted = formatted.join(" ");
+            merged.insert("formatted".into(), Value::String(formatted));
+        }
     }
+    *new = merged;
 }
 
 /// Builder from [`ScimUsers::deactivate`]; await it.
