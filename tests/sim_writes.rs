@@ -1226,3 +1226,123 @@ proptest! {
         prop_assert_eq!(after, expected);
     }
 }
+
+// ------------------------------------------------- SCIM groups (PATCH)
+
+/// A group: display name, maybe an external id, some of four users as
+/// members (by index), unknown attributes.
+fn scim_group() -> impl Strategy<Value = (Value, Vec<usize>)> {
+    (
+        "grp-[a-z]{3,6}",
+        proptest::option::of("ext-[a-z]{3,6}"),
+        proptest::collection::btree_set(0usize..4, 0..=4),
+        unknown(),
+    )
+        .prop_map(|(name, ext, members, extra)| {
+            let mut g =
+                json!({"schemas": [opsgenie_users::scim::GROUP_SCHEMA], "displayName": name});
+            if let Some(e) = ext {
+                g["externalId"] = json!(e);
+            }
+            (with(g, extra), members.into_iter().collect())
+        })
+}
+
+#[derive(Debug, Clone)]
+enum GroupChange {
+    Add(Vec<usize>),
+    Remove(Vec<usize>),
+    DisplayName(String),
+    ExternalId(String),
+}
+
+fn group_change() -> impl Strategy<Value = GroupChange> {
+    let some =
+        || proptest::collection::btree_set(0usize..4, 1..=4).prop_map(|s| s.into_iter().collect());
+    prop_oneof![
+        some().prop_map(GroupChange::Add),
+        some().prop_map(GroupChange::Remove),
+        "renamed-[a-z]{3,6}".prop_map(GroupChange::DisplayName),
+        "ext-[a-z]{3,6}".prop_map(GroupChange::ExternalId),
+    ]
+}
+
+/// Answers (after, expected), both without `meta`.
+async fn scim_group_case(
+    (mut body, members): (Value, Vec<usize>),
+    change: GroupChange,
+) -> (Value, Value) {
+    use opsgenie_users::scim::PatchOp;
+    let server = Server::builder().start().await.unwrap();
+    let scim = scim_client(&server);
+    let mut ids = Vec::new();
+    for n in 0..4 {
+        let u = json!({"schemas": [opsgenie_users::scim::USER_SCHEMA],
+                       "userName": format!("m{n}@example.com")});
+        let req = scim.request(http::Method::POST).path("Users").json(&u);
+        let created: Value = scim.send(req).await.unwrap().json().unwrap();
+        ids.push(created["id"].as_str().unwrap().to_string());
+    }
+    body["members"] = members.iter().map(|m| json!({"value": ids[*m]})).collect();
+    let req = scim.request(http::Method::POST).path("Groups").json(&body);
+    let created: Value = scim.send(req).await.unwrap().json().unwrap();
+    let gid = created["id"].as_str().unwrap().to_string();
+    let read = || async {
+        let req = scim
+            .request(http::Method::GET)
+            .path("Groups")
+            .segment("id", &gid);
+        without_meta(&scim.send(req).await.unwrap().json::<Value>().unwrap())
+    };
+    let before = read().await;
+    let mut expected = before.clone();
+    let groups = scim.groups();
+    match change {
+        GroupChange::Add(add) => {
+            let list = expected["members"].as_array_mut().unwrap();
+            for m in &add {
+                if !list.iter().any(|x| x["value"] == json!(ids[*m])) {
+                    list.push(json!({"value": ids[*m]}));
+                }
+            }
+            let add: Vec<&str> = add.iter().map(|m| ids[*m].as_str()).collect();
+            groups.add_members(gid.as_str(), add).await.unwrap();
+        }
+        GroupChange::Remove(remove) => {
+            let gone: Vec<Value> = remove.iter().map(|m| json!(ids[*m])).collect();
+            expected["members"]
+                .as_array_mut()
+                .unwrap()
+                .retain(|x| !gone.contains(&x["value"]));
+            let remove: Vec<&str> = remove.iter().map(|m| ids[*m].as_str()).collect();
+            groups.remove_members(gid.as_str(), remove).await.unwrap();
+        }
+        GroupChange::DisplayName(v) => {
+            expected["displayName"] = json!(v);
+            groups
+                .patch(gid.as_str(), PatchOp::new().replace("displayName", v))
+                .await
+                .unwrap();
+        }
+        GroupChange::ExternalId(v) => {
+            expected["externalId"] = json!(v);
+            groups
+                .patch(gid.as_str(), PatchOp::new().replace("externalId", v))
+                .await
+                .unwrap();
+        }
+    }
+    let after = read().await;
+    server.shutdown().await;
+    (after, expected)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(MORE_CASES))]
+
+    #[test]
+    fn sim_scim_group_patch_changes_only_what_it_names(group in scim_group(), change in group_change()) {
+        let (after, expected) = run(scim_group_case(group, change));
+        prop_assert_eq!(after, expected);
+    }
+}

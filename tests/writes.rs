@@ -648,6 +648,62 @@ fn run<F: std::future::Future>(f: F) -> F::Output {
         .block_on(f)
 }
 
+/// An in-memory SCIM server holding one group (`/scim/Groups/g-1`): GET
+/// answers it, PUT replaces it whole (RFC 7644 §3.5.1; `id` and `meta`
+/// stay). Every request is recorded as `METHOD path?query`.
+struct GroupStore {
+    group: Mutex<serde_json::Value>,
+    seen: Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl Transport for GroupStore {
+    async fn send(
+        &self,
+        req: http::Request<bytes::Bytes>,
+    ) -> Result<http::Response<bytes::Bytes>, TransportError> {
+        self.seen.lock().unwrap().push(format!(
+            "{} {}?{}",
+            req.method(),
+            req.uri().path(),
+            req.uri().query().unwrap_or_default()
+        ));
+        let mut g = self.group.lock().unwrap();
+        let status = match (req.method().as_str(), req.uri().path()) {
+            ("GET", "/scim/Groups/g-1") => 200,
+            ("PUT", "/scim/Groups/g-1") => {
+                let mut sent: serde_json::Value = serde_json::from_slice(req.body()).unwrap();
+                sent["id"] = g["id"].clone();
+                sent["meta"] = g["meta"].clone();
+                *g = sent;
+                200
+            }
+            _ => 404,
+        };
+        Ok(http::Response::builder()
+            .status(status)
+            .header("content-type", "application/scim+json")
+            .body(bytes::Bytes::from(g.to_string()))
+            .unwrap())
+    }
+}
+
+fn group_store(group: serde_json::Value) -> (opsgenie_users::scim::ScimClient, Arc<GroupStore>) {
+    let store = Arc::new(GroupStore {
+        group: Mutex::new(group),
+        seen: Mutex::new(Vec::new()),
+    });
+    let c = opsgenie_users::scim::ScimClient::builder()
+        .base_url("http://127.0.0.1:9/scim")
+        .token(SCIM_TOKEN)
+        .transport_arc(store.clone())
+        .rate_limiter(Arc::new(opsgenie_users::ratelimit::Unlimited))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    (c, store)
+}
+
 #[path = "support/update_model.rs"]
 mod update_model;
 
@@ -655,6 +711,107 @@ mod props {
     use super::update_model::*;
     use super::*;
     use proptest::prelude::*;
+
+    /// A complete group `g-1`: members with their `display`, `$ref`,
+    /// `type` and an unknown sub-attribute, maybe an external id, unknown
+    /// attributes.
+    fn scim_group() -> impl Strategy<Value = serde_json::Value> {
+        (
+            "grp-[a-z]{3,6}",
+            proptest::option::of("ext-[a-z]{3,6}"),
+            proptest::collection::btree_map(
+                "u-[a-z0-9]{4}",
+                ("[A-Z][a-z]{2,6}", any::<bool>()),
+                0..5,
+            ),
+            unknown(),
+        )
+            .prop_map(|(name, ext, members, extra)| {
+                let members: Vec<_> = members
+                    .into_iter()
+                    .map(|(id, (display, flag))| {
+                        json!({"value": id, "display": display, "type": "User",
+                               "$ref": format!("https://scim.example.com/Users/{id}"),
+                               "xSince": {"nested": {"flag": flag}}})
+                    })
+                    .collect();
+                let mut g = json!({
+                    "schemas": [opsgenie_users::scim::GROUP_SCHEMA], "id": "g-1",
+                    "displayName": name, "members": members,
+                    "meta": {"resourceType": "Group", "version": "W/\"1\""},
+                });
+                if let Some(e) = ext {
+                    g["externalId"] = json!(e);
+                }
+                with(g, extra)
+            })
+    }
+
+    #[derive(Debug, Clone)]
+    enum GroupChange {
+        DisplayName(String),
+        ExternalId(String),
+        /// An unknown attribute set (added or replaced).
+        Unknown(String, i32),
+    }
+
+    fn group_change() -> impl Strategy<Value = GroupChange> {
+        prop_oneof![
+            "renamed-[a-z]{3,6}".prop_map(GroupChange::DisplayName),
+            "ext-[a-z]{3,6}".prop_map(GroupChange::ExternalId),
+            ("x[A-Z][a-z]{1,6}", any::<i32>()).prop_map(|(k, v)| GroupChange::Unknown(k, v)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(128))]
+
+        /// `groups().replace` with the group as read (members included, or
+        /// left out as a list may answer it) and one change: the PUT keeps
+        /// every member with its sub-attributes, and every other attribute.
+        #[test]
+        fn scim_group_replace_changes_only_what_it_names(
+            before in scim_group(), change in group_change(), listed in any::<bool>(),
+        ) {
+            let (scim, store) = group_store(before.clone());
+            let mut group: opsgenie_users::scim::ScimGroup = serde_json::from_value(before.clone()).unwrap();
+            if listed {
+                group.members.clear();
+            }
+            let mut expected = before.clone();
+            match change {
+                GroupChange::DisplayName(v) => {
+                    expected["displayName"] = json!(v);
+                    group.display_name = v;
+                }
+                GroupChange::ExternalId(v) => {
+                    expected["externalId"] = json!(v);
+                    group.external_id = Some(v);
+                }
+                GroupChange::Unknown(k, v) => {
+                    expected[&k] = json!(v);
+                    group.extra.insert(k, json!(v));
+                }
+            }
+            run(async { scim.groups().replace("g-1", group).await }).unwrap();
+            prop_assert_eq!(
+                store.seen.lock().unwrap().clone(),
+                vec!["GET /scim/Groups/g-1?".to_string(), "PUT /scim/Groups/g-1?".to_string()]
+            );
+            // An empty multi-valued attribute and none are the same state
+            // (RFC 7643 §2.5).
+            let no_empty_members = |mut g: serde_json::Value| {
+                if g["members"].as_array().is_some_and(|m| m.is_empty()) {
+                    g.as_object_mut().unwrap().remove("members");
+                }
+                g
+            };
+            prop_assert_eq!(
+                no_empty_members(store.group.lock().unwrap().clone()),
+                no_empty_members(expected)
+            );
+        }
+    }
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
