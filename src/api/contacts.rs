@@ -263,19 +263,31 @@ pub fn check_to(method: &ContactMethod, to: &str) -> std::result::Result<(), Str
 
 /// Checks the new address of [`ContactsHandler::update`], which does not
 /// know the contact's method: an address with `@` is checked as an e-mail
-/// address, any other as the `<countryCode>-<number>` of an SMS or voice
-/// contact (see [`check_to`]).
+/// address, one written like a phone number (digits with `-`, `+`, spaces,
+/// dots or parentheses) as the `<countryCode>-<number>` of an SMS or voice
+/// contact (see [`check_to`]). An empty address is refused; any other
+/// passes: a `mobile` contact's address has no documented format.
 ///
 /// ```
 /// use opsgenie_users::api::contacts::check_update_to;
 /// assert!(check_update_to("1-5550100").is_ok());
 /// assert!(check_update_to("jane@example.com").is_ok());
 /// assert!(check_update_to("1-555-0100").is_err()); // two dashes
+/// assert!(check_update_to("+1 (555) 0100").is_err()); // not <countryCode>-<number>
 /// assert!(check_update_to("jane@").is_err());
+/// assert!(check_update_to("Jane's phone").is_ok()); // not an address we can check
 /// ```
 pub fn check_update_to(to: &str) -> std::result::Result<(), String> {
-    if to.contains('@') {
+    let phone_like = to.bytes().any(|b| b.is_ascii_digit())
+        && to
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b"-+ .()".contains(&b));
+    if to.trim().is_empty() {
+        Err(format!("contact {to:?} is empty"))
+    } else if to.contains('@') {
         check_to(&ContactMethod::Email, to)
+    } else if !phone_like {
+        Ok(())
     } else {
         check_to(&ContactMethod::Sms, to)
             .map_err(|_| format!("contact {to:?} is neither an e-mail address nor <countryCode>-<number> (digits and one dash, e.g. 1-5555550100)"))
