@@ -834,6 +834,58 @@ async fn scim_users_and_groups() {
     let patched: Value = serde_json::from_slice(&patched.bytes().await.unwrap()).unwrap();
     assert_eq!(patched["active"], false);
 
+    // RFC 7644 §3.5.2.1: `add` to a multi-valued attribute adds values (with
+    // or without a path; one already there is not added twice); §3.5.2.3:
+    // `replace` replaces them all; a complex attribute keeps the
+    // sub-attributes not named.
+    let patch = |ops: Value| {
+        send(
+            reqwest::Method::PATCH,
+            &format!("/Users/{jid}"),
+            Some(
+                json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                "Operations": ops}),
+            ),
+        )
+    };
+    let emails = |v: &Value| -> Vec<String> {
+        v["emails"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| e["value"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let home = json!({"value": "jane@home.example", "type": "home"});
+    let work = json!({"value": "jane@work.example", "type": "work"});
+    let read = |r: reqwest::Response| async move {
+        assert_eq!(r.status().as_u16(), 200);
+        serde_json::from_slice::<Value>(&r.bytes().await.unwrap()).unwrap()
+    };
+    let v = read(
+        patch(json!([{"op": "add", "path": "emails", "value": [home]}]))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(emails(&v), ["jane@home.example"]);
+    let v = read(
+        patch(json!([{"op": "add", "value": {"emails": [work, home], "name": {"familyName": "Doe"}}}]))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(emails(&v), ["jane@home.example", "jane@work.example"]);
+    assert_eq!(v["name"]["givenName"], "Jane");
+    assert_eq!(v["name"]["familyName"], "Doe");
+    let v = read(
+        patch(json!([{"op": "replace", "path": "emails", "value": [work]}]))
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(emails(&v), ["jane@work.example"]);
+
     send(
         reqwest::Method::PATCH,
         &format!("/Groups/{gid}"),

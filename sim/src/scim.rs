@@ -364,21 +364,39 @@ fn member_filter(path: &str) -> Option<String> {
 
 /// Sets the sub-attributes a complex value (an object) names and leaves
 /// the others unchanged (RFC 7644 §3.5.2.3: "Sub-attributes that are not
-/// specified in the value parameter are left unchanged"); any other value,
-/// a multi-valued one included, replaces what was there.
-fn merge(target: &mut Value, value: Value) {
+/// specified in the value parameter are left unchanged"). A multi-valued
+/// value is added to the attribute's values by `add` (§3.5.2.1: "a new
+/// value is added to the attribute"; a value already there is not added
+/// twice) and replaces them by `replace` (§3.5.2.3); any other value
+/// replaces what was there.
+fn merge(target: &mut Value, value: Value, add: bool) {
     match (target, value) {
-        (Value::Object(t), Value::Object(v)) => t.extend(v),
+        (Value::Object(t), Value::Object(v)) => {
+            for (k, v) in v {
+                if add {
+                    merge(t.entry(k).or_insert(Value::Null), v, add);
+                } else {
+                    t.insert(k, v);
+                }
+            }
+        }
+        (Value::Array(t), Value::Array(v)) if add => {
+            for item in v {
+                if !t.contains(&item) {
+                    t.push(item);
+                }
+            }
+        }
         (target, value) => *target = value,
     }
 }
 
 /// `add` / `replace` of `value` at `path` (see [`merge`]); an extension's
 /// attributes are its sub-attributes.
-fn set_path(doc: &mut Value, path: &str, value: Value) {
+fn set_path(doc: &mut Value, path: &str, value: Value, add: bool) {
     if path.starts_with("urn:") && doc.get(path).is_some() {
         // A whole extension, named by its schema URN.
-        merge(&mut doc[path], value);
+        merge(&mut doc[path], value, add);
         return;
     }
     if let Some(idx) = path.rfind(':').filter(|_| path.starts_with("urn:")) {
@@ -386,7 +404,7 @@ fn set_path(doc: &mut Value, path: &str, value: Value) {
         if !doc[ext].is_object() {
             doc[ext] = json!({});
         }
-        merge(&mut doc[ext][attr], value);
+        merge(&mut doc[ext][attr], value, add);
         return;
     }
     match path.split_once('.') {
@@ -394,9 +412,9 @@ fn set_path(doc: &mut Value, path: &str, value: Value) {
             if !doc[a].is_object() {
                 doc[a] = json!({});
             }
-            merge(&mut doc[a][b], value);
+            merge(&mut doc[a][b], value, add);
         }
-        None => merge(&mut doc[path], value),
+        None => merge(&mut doc[path], value, add),
     }
 }
 
@@ -451,7 +469,7 @@ fn patch(st: &mut State, r: &Req, users: bool, id: &str) -> Out {
                 };
                 // Each attribute (or extension, by its URN) named.
                 for (k, v) in o {
-                    merge(&mut doc[&k], v);
+                    merge(&mut doc[&k], v, kind == "add");
                 }
             }
             ("add", Some("members")) if !users => {
@@ -493,7 +511,7 @@ fn patch(st: &mut State, r: &Req, users: bool, id: &str) -> Out {
                     });
                 }
             }
-            ("add" | "replace", Some(p)) => set_path(&mut doc, p, value),
+            ("add" | "replace", Some(p)) => set_path(&mut doc, p, value, kind == "add"),
             ("remove", Some(p)) => remove_path(&mut doc, p),
             _ => {
                 return Err(scim_fail(
