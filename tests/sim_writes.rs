@@ -190,6 +190,18 @@ fn escalation() -> impl Strategy<Value = Value> {
         })
 }
 
+/// An escalation with each rule as [`effective_rule`] reads it.
+fn effective_rules(v: &Value) -> Value {
+    let mut v = v.clone();
+    v["rules"] = v["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(effective_rule)
+        .collect();
+    v
+}
+
 /// A rule with the spec's defaults filled in, as the server reads it.
 fn effective_rule(r: &Value) -> Value {
     let mut r = r.clone();
@@ -238,17 +250,7 @@ async fn handover_case(body: Value) -> (Value, Value) {
                 json!({"type": "user", "id": successor.id, "username": successor.username});
         }
     }
-    let effective = |v: &Value| {
-        let mut v = v.clone();
-        v["rules"] = v["rules"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(effective_rule)
-            .collect();
-        v
-    };
-    (effective(&after), effective(&expected))
+    (effective_rules(&after), effective_rules(&expected))
 }
 
 proptest! {
@@ -834,17 +836,7 @@ async fn escalation_rules_case(
         .unwrap();
     let after = read(&c, &path, &q).await;
     server.shutdown().await;
-    let effective = |v: &Value| {
-        let mut v = v.clone();
-        v["rules"] = v["rules"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(effective_rule)
-            .collect();
-        v
-    };
-    (effective(&after), effective(&expected))
+    (effective_rules(&after), effective_rules(&expected))
 }
 
 // ---- forwarding rule (PUT, the complete rule)
