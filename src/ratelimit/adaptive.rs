@@ -13,7 +13,9 @@ use super::bucket::{BucketState, Learning, LimitSource, WindowKind};
 use serde::{Deserialize, Serialize};
 
 use super::bucket::{Counted, Knowledge};
-use super::store::{LimiterStore, LocalStates, Reservation, Slot, WindowLimit};
+use super::store::{
+    update_cell, LimiterStore, LocalStates, Reservation, Slot, StateCell, WindowLimit,
+};
 use super::{
     BucketKey, BucketStats, Domain, Feedback, LimiterConfig, Limits, Permit, PermitHandle,
     RateLimiter,
@@ -81,7 +83,8 @@ struct Inner {
     tag: u64,
     /// Per bucket: the version of the shared store's notes last read.
     seen: Mutex<HashMap<BucketKey, u64>>,
-    gates: Mutex<super::KeyMap<Arc<Gate>>>,
+    /// Read per call; written only when a bucket is first used.
+    gates: RwLock<super::KeyMap<Arc<Gate>>>,
     next_id: AtomicU64,
 }
 
@@ -89,6 +92,9 @@ struct Inner {
 struct Gate {
     /// The bucket (permits hold the gate, not a copy of the key).
     key: BucketKey,
+    /// The bucket's state, the same cell as in the limiter's map: a call
+    /// updates it without looking the key up again.
+    state: StateCell,
     /// FIFO queue: tokio's mutex hands the lock out in request order.
     queue: tokio::sync::Mutex<()>,
     /// Woken when the bucket may have room earlier than computed.
@@ -146,7 +152,7 @@ impl AdaptiveLimiter {
                 shared,
                 tag: fastrand::u64(..),
                 seen: Mutex::new(HashMap::new()),
-                gates: Mutex::new(super::KeyMap::default()),
+                gates: RwLock::new(super::KeyMap::default()),
                 next_id: AtomicU64::new(1),
             }),
         }
@@ -172,13 +178,25 @@ impl Inner {
     }
 
     fn gate(&self, key: &BucketKey) -> Arc<Gate> {
-        let mut gates = self.gates.lock().unwrap_or_else(|e| e.into_inner());
-        // Looked up first: the key is copied only for a new bucket.
+        // Shared lock first: callers of a known bucket do not wait for
+        // each other here.
+        if let Some(gate) = self
+            .gates
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(key)
+        {
+            return gate.clone();
+        }
+        let mut gates = self.gates.write().unwrap_or_else(|e| e.into_inner());
+        // Looked up again: another caller may have added it meanwhile; the
+        // key is copied only for a new bucket.
         if let Some(gate) = gates.get(key) {
             return gate.clone();
         }
         let gate = Arc::new(Gate {
             key: key.clone(),
+            state: self.store.cell(key, &|| self.fresh(key)),
             queue: tokio::sync::Mutex::new(()),
             changed: Notify::new(),
             last_stats: Mutex::new(None),
@@ -210,16 +228,18 @@ impl Inner {
         (Limits::unknown(), LimitSource::Configured)
     }
 
+    /// A new bucket's state.
+    fn fresh(&self, key: &BucketKey) -> BucketState {
+        let (limits, source) = self.initial(key);
+        BucketState::new(limits, source)
+    }
+
     fn update(&self, key: &BucketKey, f: &mut dyn FnMut(&mut BucketState)) {
-        let init = || {
-            let (limits, source) = self.initial(key);
-            BucketState::new(limits, source)
-        };
-        self.store.update(key, &init, f);
+        self.store.update(key, &|| self.fresh(key), f);
     }
 
     fn notify_all(&self, domain: Option<Domain>) {
-        let gates = self.gates.lock().unwrap_or_else(|e| e.into_inner());
+        let gates = self.gates.read().unwrap_or_else(|e| e.into_inner());
         for (k, g) in gates.iter() {
             if domain.is_none_or(|d| d == k.domain) {
                 g.changed.notify_waiters();
@@ -257,6 +277,10 @@ impl Inner {
         now: Instant,
         cfg: &LimiterConfig,
     ) {
+        // Nobody listens: no lock, no statistics.
+        if !tracing::enabled!(target: "opsgenie_users::ratelimit", tracing::Level::INFO) {
+            return;
+        }
         let mut last = gate.last_stats.lock().unwrap_or_else(|e| e.into_inner());
         if last.is_some_and(|l| now.saturating_duration_since(l) < cfg.stats_interval) {
             return;
@@ -293,9 +317,12 @@ impl Inner {
     ) -> Result<(), Instant> {
         let counted = queue == InQueue::Counted;
         let cfg = self.config();
-        let mut result = Ok(());
-        self.update(&gate.key, &mut |st| {
-            result = st.try_grant(now, id, &cfg);
+        update_cell(&gate.state, |st| {
+            // Callers wait: one that did not queue goes behind them.
+            if queue == InQueue::Never && st.queued > 0 {
+                return Err(now);
+            }
+            let result = st.try_grant(now, id, &cfg);
             match result {
                 Ok(()) => {
                     // Out of the queue before the statistics are taken.
@@ -308,8 +335,8 @@ impl Inner {
                 Err(_) if queue == InQueue::CountIfRefused => st.queued += 1,
                 Err(_) => {}
             }
-        });
-        result
+            result
+        })
     }
 }
 
@@ -321,7 +348,8 @@ enum InQueue {
     /// Not counted: a refusal counts it in (it waits).
     CountIfRefused,
     /// Not counted, and not counted on a refusal ([`RateLimiter::try_acquire`]:
-    /// a refused caller goes on to `acquire`, which counts it).
+    /// a refused caller goes on to `acquire`, which counts it); refused
+    /// while others wait (they are counted), so it never passes them.
     Never,
 }
 
@@ -476,14 +504,14 @@ impl RateLimiter for AdaptiveLimiter {
             return None;
         }
         let gate = inner.gate(key);
-        let turn = gate.queue.try_lock().ok()?;
         let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
         let now = Instant::now();
-        // Refused: `acquire` follows, looks again and counts the caller in.
+        // Refused (no room, or others waiting: the count of waiters is read
+        // under the bucket's lock, without taking the FIFO queue's turn):
+        // `acquire` follows, looks again and counts the caller in.
         if inner.look(&gate, id, now, now, InQueue::Never).is_err() {
             return None;
         }
-        drop(turn);
         Some(Permit::adaptive(Handle {
             inner: self.inner.clone(),
             gate,
@@ -514,7 +542,7 @@ impl RateLimiter for AdaptiveLimiter {
         }
         let keys: Vec<BucketKey> = inner
             .gates
-            .lock()
+            .read()
             .unwrap_or_else(|e| e.into_inner())
             .keys()
             .filter(|k| k.domain == domain)
@@ -622,15 +650,14 @@ impl Handle {
         if !feedback.throttled {
             // An answer or a lost request: its slot is marked, nothing to
             // learn (no clock read, no configuration).
-            self.inner
-                .update(&self.gate.key, &mut |st| st.done(self.id, feedback));
+            update_cell(&self.gate.state, |st| st.done(self.id, feedback));
             return Learning::Nothing;
         }
         let now = Instant::now();
         let cfg = self.inner.config();
         let mut learning = Learning::Nothing;
         let mut throttled = 0;
-        self.inner.update(&self.gate.key, &mut |st| {
+        update_cell(&self.gate.state, |st| {
             learning = st.complete_counted(now, self.id, feedback, &cfg, counted);
             throttled = st.throttled;
         });
@@ -723,8 +750,7 @@ impl Handle {
     pub(crate) fn give_back(self) {
         let now = Instant::now();
         let cfg = self.inner.config();
-        self.inner
-            .update(&self.gate.key, &mut |st| st.release(now, self.id, &cfg));
+        update_cell(&self.gate.state, |st| st.release(now, self.id, &cfg));
         self.gate.changed.notify_waiters();
         if let (Some(shared), Some(slot)) = (self.inner.shared.clone(), self.slot) {
             let key = self.gate.key.clone();

@@ -4,7 +4,7 @@
 //! board of what each learned about the limits.
 
 use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -15,14 +15,37 @@ use super::BucketKey;
 
 /// Holds the [`BucketState`] of every bucket of one limiter, in this process.
 ///
-/// `update` runs `f` atomically with respect to other updates of the same
-/// key: the limiter reserves slots inside it.
+/// Each bucket's state has a lock of its own ([`StateCell`]): `update` runs
+/// `f` atomically with respect to other updates of the same key (the
+/// limiter reserves slots inside it), and a caller holding the cell (the
+/// limiter's gate of the bucket) updates it without looking the key up in
+/// the map again.
 #[derive(Debug, Default)]
 pub(crate) struct LocalStates {
-    buckets: Mutex<super::KeyMap<BucketState>>,
+    buckets: Mutex<super::KeyMap<StateCell>>,
+}
+
+/// One bucket's state behind its own lock, shared by the map and the
+/// limiter's gate of the bucket.
+pub(crate) type StateCell = Arc<Mutex<BucketState>>;
+
+/// Runs `f` on the state in `cell`.
+pub(crate) fn update_cell<R>(cell: &StateCell, f: impl FnOnce(&mut BucketState) -> R) -> R {
+    f(&mut cell.lock().unwrap_or_else(|e| e.into_inner()))
 }
 
 impl LocalStates {
+    /// `key`'s state, first created with `init` if missing.
+    pub(crate) fn cell(&self, key: &BucketKey, init: &dyn Fn() -> BucketState) -> StateCell {
+        let mut map = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(cell) = map.get(key) {
+            return cell.clone();
+        }
+        let cell = Arc::new(Mutex::new(init()));
+        map.insert(key.clone(), cell.clone());
+        cell
+    }
+
     /// Runs `f` on `key`'s state, first creating it with `init` if missing.
     pub(crate) fn update(
         &self,
@@ -30,20 +53,19 @@ impl LocalStates {
         init: &dyn Fn() -> BucketState,
         f: &mut dyn FnMut(&mut BucketState),
     ) {
-        let mut map = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(state) = map.get_mut(key) {
-            f(state);
-        } else {
-            let mut state = init();
-            f(&mut state);
-            map.insert(key.clone(), state);
-        }
+        update_cell(&self.cell(key, init), f);
     }
 
     /// A copy of every bucket's state.
     pub(crate) fn snapshot(&self) -> Vec<(BucketKey, BucketState)> {
-        let map = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
-        let mut v: Vec<_> = map.iter().map(|(k, s)| (k.clone(), s.clone())).collect();
+        let cells: Vec<(BucketKey, StateCell)> = {
+            let map = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+            map.iter().map(|(k, c)| (k.clone(), c.clone())).collect()
+        };
+        let mut v: Vec<_> = cells
+            .into_iter()
+            .map(|(k, c)| (k, update_cell(&c, |s| s.clone())))
+            .collect();
         v.sort_by(|a, b| {
             (a.0.domain, &a.0.base_url, a.0.credential).cmp(&(
                 b.0.domain,
