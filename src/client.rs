@@ -397,9 +397,17 @@ fn request_label(req: &ApiRequest, url: &Url) -> String {
 fn build_url(base: &Url, req: &ApiRequest) -> Result<Url> {
     let base_path = base.path().trim_end_matches('/');
     let mut url = base.clone();
-    url.set_path(&format!("{base_path}{}", req.path));
+    if base_path.is_empty() {
+        // The API at the root (every region, most proxies): the request's
+        // path as it is, without formatting a copy.
+        url.set_path(&req.path);
+    } else {
+        url.set_path(&format!("{base_path}{}", req.path));
+    }
     if req.query.is_empty() {
-        url.set_query(None);
+        if url.query().is_some() {
+            url.set_query(None);
+        }
     } else {
         url.query_pairs_mut()
             .clear()
