@@ -60,18 +60,36 @@ impl RateLimitInfo {
         const PERIOD: HeaderName = HeaderName::from_static("x-ratelimit-period-in-sec");
         const RETRY_AFTER: HeaderName = http::header::RETRY_AFTER;
         const DATE: HeaderName = http::header::DATE;
-        let get = |name: &HeaderName| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(|s| s.trim().to_string())
-        };
+        // One pass over the (few) headers rather than a hashed lookup per
+        // name: most answers carry none but the state.
+        let (mut state, mut reason, mut period, mut retry_after, mut date) =
+            (None, None, None, None, None);
+        for (name, value) in headers {
+            let slot = if *name == STATE {
+                &mut state
+            } else if *name == REASON {
+                &mut reason
+            } else if *name == PERIOD {
+                &mut period
+            } else if *name == RETRY_AFTER {
+                &mut retry_after
+            } else if *name == DATE {
+                &mut date
+            } else {
+                continue;
+            };
+            // The first value of a name, as `HeaderMap::get` gives it.
+            if slot.is_none() {
+                *slot = Some(value.to_str().ok().map(str::trim));
+            }
+        }
         let info = RateLimitInfo {
-            state: get(&STATE),
-            reason: get(&REASON),
-            period_secs: get(&PERIOD).and_then(|s| s.parse().ok()),
-            retry_after: get(&RETRY_AFTER)
-                .and_then(|v| parse_retry_after(&v, get(&DATE).as_deref())),
+            state: state.flatten().map(str::to_string),
+            reason: reason.flatten().map(str::to_string),
+            period_secs: period.flatten().and_then(|s| s.parse().ok()),
+            retry_after: retry_after
+                .flatten()
+                .and_then(|v| parse_retry_after(v, date.flatten())),
         };
         if info == RateLimitInfo::default() {
             None
