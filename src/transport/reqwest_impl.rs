@@ -136,6 +136,10 @@ impl ReqwestTransport {
         // (benches/overhead.rs, 8 tasks, 20,000 creates, 8 runs each): 8-9
         // connections with this yield, 8-12 without, against 8-14 for a
         // hand-written reqwest client; it costs ~3,000 instructions per call.
+        // A self-wake (wake, then `Pending` once) was tried instead: no
+        // extra driver poll (half the `epoll_wait`, less CPU with 8 tasks),
+        // but tokio wakes an idle worker for a yielded task, which made
+        // sequential calls slower (benches/overhead.rs, time ratios).
         tokio::task::yield_now().await;
         let mut out = http::Response::new(rest.map_or(first, BytesMut::freeze));
         *out.status_mut() = status;
