@@ -996,6 +996,27 @@ fn scim_client(server: &Server) -> opsgenie_users::scim::ScimClient {
         .unwrap()
 }
 
+/// POSTs `body` to `/{resource}` as it is (no SDK model in between);
+/// answers the new resource's id.
+async fn scim_create(
+    scim: &opsgenie_users::scim::ScimClient,
+    resource: &str,
+    body: &Value,
+) -> String {
+    let req = scim.request(http::Method::POST).path(resource).json(body);
+    let created: Value = scim.send(req).await.unwrap().json().unwrap();
+    created["id"].as_str().unwrap().to_string()
+}
+
+/// The resource as the server has it, without `meta`.
+async fn scim_read(scim: &opsgenie_users::scim::ScimClient, resource: &str, id: &str) -> Value {
+    let req = scim
+        .request(http::Method::GET)
+        .path(resource)
+        .segment("id", id);
+    without_meta(&scim.send(req).await.unwrap().json::<Value>().unwrap())
+}
+
 /// A complete SCIM user: core attributes, a name with its `formatted`
 /// form, both extensions (the enterprise one and one no model knows),
 /// unknown core attributes.
@@ -1123,16 +1144,8 @@ async fn scim_user_case(body: Value, change: ScimChange, call: ScimCall) -> (Val
     let server = Server::builder().start().await.unwrap();
     let scim = scim_client(&server);
     let users = scim.users();
-    let req = scim.request(http::Method::POST).path("Users").json(&body);
-    let created: Value = scim.send(req).await.unwrap().json().unwrap();
-    let id = created["id"].as_str().unwrap().to_string();
-    let read = || async {
-        let req = scim
-            .request(http::Method::GET)
-            .path("Users")
-            .segment("id", &id);
-        without_meta(&scim.send(req).await.unwrap().json::<Value>().unwrap())
-    };
+    let id = scim_create(&scim, "Users", &body).await;
+    let read = || scim_read(&scim, "Users", &id);
     let before = read().await;
     let expected = scim_expected(&before, &change, matches!(call, ScimCall::Upsert));
     match call {
@@ -1277,21 +1290,11 @@ async fn scim_group_case(
     for n in 0..4 {
         let u = json!({"schemas": [opsgenie_users::scim::USER_SCHEMA],
                        "userName": format!("m{n}@example.com")});
-        let req = scim.request(http::Method::POST).path("Users").json(&u);
-        let created: Value = scim.send(req).await.unwrap().json().unwrap();
-        ids.push(created["id"].as_str().unwrap().to_string());
+        ids.push(scim_create(&scim, "Users", &u).await);
     }
     body["members"] = members.iter().map(|m| json!({"value": ids[*m]})).collect();
-    let req = scim.request(http::Method::POST).path("Groups").json(&body);
-    let created: Value = scim.send(req).await.unwrap().json().unwrap();
-    let gid = created["id"].as_str().unwrap().to_string();
-    let read = || async {
-        let req = scim
-            .request(http::Method::GET)
-            .path("Groups")
-            .segment("id", &gid);
-        without_meta(&scim.send(req).await.unwrap().json::<Value>().unwrap())
-    };
+    let gid = scim_create(&scim, "Groups", &body).await;
+    let read = || scim_read(&scim, "Groups", &gid);
     let before = read().await;
     let mut expected = before.clone();
     let groups = scim.groups();
