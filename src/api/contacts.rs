@@ -152,9 +152,9 @@ impl ContactsHandler {
     /// cannot change). Idempotent: sending the same address twice is harmless.
     ///
     /// The address is checked before anything is sent (see [`check_update_to`]):
-    /// one with `@` must be an e-mail address, any other the
-    /// `<countryCode>-<number>` of an SMS or voice contact (e.g.
-    /// `1-5555550100`); otherwise the call is
+    /// one with `@` must be an e-mail address, one written like a phone
+    /// number the `<countryCode>-<number>` of an SMS or voice contact (e.g.
+    /// `1-5555550100`), and none may be empty; otherwise the call is
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) and no request is sent.
     ///
     /// ```no_run

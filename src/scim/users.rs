@@ -178,7 +178,7 @@ impl ScimUsers {
         if changes.is_empty() {
             return Ok(Upserted::Unchanged(existing));
         }
-        keep_formatted_name_consistent(&mut changes, &existing);
+        complete_changed_name(&mut changes, &existing);
         let op = PatchOp::new().replace_attributes(Value::Object(changes));
         self.patch(id, op).read_back().await.map(Upserted::Updated)
     }
@@ -241,10 +241,7 @@ async fn groups_with_member(
 /// named. So the name is sent complete: the current name overlaid with the
 /// new parts, with `formatted` recomputed (honorific prefix, given, middle,
 /// family, honorific suffix) unless the caller set it.
-fn keep_formatted_name_consistent(
-    changes: &mut serde_json::Map<String, Value>,
-    existing: &ScimUser,
-) {
+fn complete_changed_name(changes: &mut serde_json::Map<String, Value>, existing: &ScimUser) {
     let Some(Value::Object(new)) = changes.get_mut("name") else {
         return;
     };
