@@ -5,13 +5,16 @@
 //! error) → typed result. There is no other retry layer.
 
 use std::fmt;
+use std::future::Future;
 use std::net::IpAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
 use url::Url;
 
 use crate::error::{Error, RateLimitInfo, Result};
@@ -154,6 +157,9 @@ pub(crate) struct Core {
     pub(crate) request_timeout: Duration,
     pub(crate) deadline: Duration,
     pub(crate) max_response_size: u64,
+    /// The timer of the attempt that ended last, kept (never polled again)
+    /// until the next attempt ends: see [`Core::keep_timer`].
+    pub(crate) last_timer: std::sync::Mutex<Option<Pin<Box<Sleep>>>>,
 }
 
 /// How far a call got, for the error when the deadline passes.
@@ -270,10 +276,12 @@ impl Core {
             // with this future keeps its slot.
             permit.mark_sent();
             progress.in_flight = true;
-            let attempt_deadline = deadline.min(sent_at + self.request_timeout);
+            let mut timer = Box::pin(tokio::time::sleep_until(
+                deadline.min(sent_at + self.request_timeout),
+            ));
             let result = match prepared {
                 Prepared::Custom(http_req) => {
-                    tokio::time::timeout_at(attempt_deadline, self.transport.send(http_req)).await
+                    within(timer.as_mut(), self.transport.send(http_req)).await
                 }
                 Prepared::Direct(direct, headers, body) => {
                     let send = direct.send_parts(
@@ -283,9 +291,10 @@ impl Core {
                         body,
                         self.max_response_size,
                     );
-                    tokio::time::timeout_at(attempt_deadline, send).await
+                    within(timer.as_mut(), send).await
                 }
             };
+            self.keep_timer(timer);
             if result.is_err() && Instant::now() >= deadline {
                 return Err(DeadlinePassed);
             }
@@ -309,7 +318,7 @@ impl Core {
                     })
                 }
                 Ok(Err(e)) => Attempt::Failed(e),
-                Err(_) => Attempt::TimedOut,
+                Err(TimedOut) => Attempt::TimedOut,
             };
             // Classified once: the limiter learns from it, the retry policy
             // decides on it. The feedback owns the rate-limit headers the
@@ -387,6 +396,54 @@ impl Core {
             }
         }
     }
+}
+
+impl Core {
+    /// Keeps an ended attempt's timer registered until the next attempt
+    /// ends, and drops the one kept before.
+    ///
+    /// Why: tokio wakes its parked time driver (a write to its event fd,
+    /// and a worker thread woken only to park again) whenever a new timer
+    /// is due before every timer the driver saw when it parked, and always
+    /// when it saw none. Between two calls the driver usually parks after
+    /// the first call's timer is gone, so each call's timer woke it
+    /// (0.92 extra `write` and 0.64 extra `epoll_wait` per sequential call
+    /// under `strace -f`, against none for a hand-written client without
+    /// a timeout). With the last timer kept, a new one (due later) wakes
+    /// nothing. A kept timer is only ever dropped, never polled, so one
+    /// from another runtime (a client used on several) is harmless; it
+    /// fires at the latest when its attempt's timeout would have, waking
+    /// nothing that still waits.
+    fn keep_timer(&self, timer: Pin<Box<Sleep>>) {
+        let before = self
+            .last_timer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .replace(timer);
+        drop(before);
+    }
+}
+
+/// The attempt's timeout passed.
+struct TimedOut;
+
+/// `fut`'s output, or [`TimedOut`] if `timer` elapses first (the timer is
+/// polled only while `fut` is pending, as [`tokio::time::timeout`] does).
+async fn within<F: Future>(
+    mut timer: Pin<&mut Sleep>,
+    fut: F,
+) -> std::result::Result<F::Output, TimedOut> {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(|cx| {
+        if let Poll::Ready(out) = fut.as_mut().poll(cx) {
+            return Poll::Ready(Ok(out));
+        }
+        match timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(TimedOut)),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await
 }
 
 /// `METHOD url` without query string or user info, for errors.
@@ -987,6 +1044,7 @@ impl ClientBuilder {
             request_timeout: self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
             deadline: self.deadline.unwrap_or(DEFAULT_DEADLINE),
             max_response_size: self.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE_SIZE),
+            last_timer: std::sync::Mutex::new(None),
         }))
     }
 }

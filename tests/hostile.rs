@@ -251,6 +251,52 @@ async fn headers_then_silence_times_out_per_attempt() {
     assert_no_query(&e, "/v2/users");
 }
 
+/// One client used on a runtime, then (that runtime gone) on another: the
+/// client keeps the timer of its last attempt until the next attempt ends,
+/// so the second runtime's attempt replaces, and the client's drop drops,
+/// a timer of a runtime that no longer exists. Both calls still time out
+/// on time; nothing panics.
+#[test]
+fn one_client_on_two_runtimes_one_after_the_other_times_out_on_each() {
+    // A server outliving both runtimes: headers and part of a body, then
+    // silence, on each connection.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let conns = Arc::new(AtomicUsize::new(0));
+    let counted = conns.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for mut sock in listener.incoming().flatten().take(2) {
+            use std::io::{Read, Write};
+            counted.fetch_add(1, Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = sock.read(&mut buf);
+            let _ = sock.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 100\r\n\r\n0123456789");
+            held.push(sock);
+        }
+        std::thread::sleep(HOLD);
+    });
+    let c = client(&base)
+        .request_timeout(Duration::from_millis(300))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    for round in 1..=2 {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let start = std::time::Instant::now();
+        let e = rt.block_on(c.send(list_users())).unwrap_err();
+        println!("round {round}: {e} after {:?}", start.elapsed());
+        assert!(matches!(e, Error::Timeout { .. }), "round {round}: {e:?}");
+        assert!(start.elapsed() < Duration::from_secs(3), "round {round}");
+        assert_eq!(conns.load(Ordering::SeqCst), round);
+        drop(rt);
+    }
+    drop(c);
+}
+
 /// Never answers; counts requests.
 #[derive(Clone, Default)]
 struct Silent(Arc<AtomicUsize>);
