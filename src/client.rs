@@ -212,8 +212,7 @@ impl Core {
         // One timer at a time: the deadline bounds the wait for a permit
         // (a timer only when the permit is not granted at once) and each
         // attempt's own timeout, rather than a second timer around the call.
-        let run = self.attempts(to, req, &url, start, &mut progress);
-        match run.await {
+        match self.attempts(to, req, &url, start, &mut progress).await {
             Ok(result) => result,
             Err(DeadlinePassed) => {
                 let may_have_reached_server = progress.reached || progress.in_flight;
@@ -281,16 +280,17 @@ impl Core {
             ));
             let result = match prepared {
                 Prepared::Custom(http_req) => {
-                    within(timer.as_mut(), self.transport.send(http_req)).await
+                    let send = std::pin::pin!(self.transport.send(http_req));
+                    within(timer.as_mut(), send).await
                 }
                 Prepared::Direct(direct, headers, body) => {
-                    let send = direct.send_parts(
+                    let send = std::pin::pin!(direct.send_parts(
                         req.method.clone(),
                         url.clone(),
                         headers,
                         body,
                         self.max_response_size,
-                    );
+                    ));
                     within(timer.as_mut(), send).await
                 }
             };
@@ -429,12 +429,15 @@ struct TimedOut;
 
 /// `fut`'s output, or [`TimedOut`] if `timer` elapses first (the timer is
 /// polled only while `fut` is pending, as [`tokio::time::timeout`] does).
-async fn within<F: Future>(
-    mut timer: Pin<&mut Sleep>,
-    fut: F,
-) -> std::result::Result<F::Output, TimedOut> {
-    let mut fut = std::pin::pin!(fut);
-    std::future::poll_fn(|cx| {
+///
+/// Both are borrowed, pinned where the caller keeps them: an `async fn`
+/// taking `fut` by value would keep it twice (its argument, and the pinned
+/// copy it polls).
+fn within<'a, F: Future>(
+    mut timer: Pin<&'a mut Sleep>,
+    mut fut: Pin<&'a mut F>,
+) -> impl Future<Output = std::result::Result<F::Output, TimedOut>> + 'a {
+    std::future::poll_fn(move |cx| {
         if let Poll::Ready(out) = fut.as_mut().poll(cx) {
             return Poll::Ready(Ok(out));
         }
@@ -443,7 +446,6 @@ async fn within<F: Future>(
             Poll::Pending => Poll::Pending,
         }
     })
-    .await
 }
 
 /// `METHOD url` without query string or user info, for errors.
@@ -604,8 +606,13 @@ impl Client {
     /// Sends a request on the client's one request path and returns the
     /// response if its status is a success; any other status becomes the
     /// matching [`Error`] variant.
-    pub async fn send(&self, req: ApiRequest) -> Result<ApiResponse> {
-        self.execute(&req).await?.error_for_status()
+    ///
+    /// Awaited like an `async fn`; written as a function returning a future
+    /// so the request is kept once in that future (an `async fn` keeps its
+    /// by-value arguments twice).
+    #[allow(clippy::manual_async_fn)]
+    pub fn send(&self, req: ApiRequest) -> impl Future<Output = Result<ApiResponse>> + Send + '_ {
+        async move { self.execute(&req).await?.error_for_status() }
     }
 
     /// Like [`send`](Self::send) but returns the final response whatever its status.
@@ -633,7 +640,10 @@ impl Client {
         }
         let timeout = DISCOVERY_TIMEOUT.min(self.inner.core.request_timeout);
         cell.get_or_init(|| async {
-            let outcome = tokio::time::timeout(timeout, self.read_request_limits()).await;
+            // Boxed: a client reads its limits once, and the read (a whole
+            // request) would otherwise size every call's future.
+            let read = Box::pin(self.read_request_limits());
+            let outcome = tokio::time::timeout(timeout, read).await;
             match outcome {
                 Ok(Ok(found)) if found.is_empty() => tracing::info!(
                     target: "opsgenie_users::ratelimit",
@@ -1141,5 +1151,38 @@ mod tests {
             .build()
             .unwrap();
         assert_eq!(eu.base_url().host_str(), Some("api.eu.opsgenie.com"));
+    }
+
+    /// Every call's future is boxed once (its builder's `IntoFuture`) and
+    /// moved into the box: its size is copied, and allocated, per call.
+    /// `users().get` was 4,136 bytes: async fns kept their by-value
+    /// arguments twice, the transport kept the whole request after handing
+    /// it to reqwest, and the once-per-client read of the limits sized every
+    /// call. Now 1,552 (rustc 1.95, tokio 1.54, reqwest 0.12); the bounds
+    /// leave room for other compilers without letting that come back.
+    #[test]
+    fn call_futures_stay_small() {
+        use std::future::IntoFuture;
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let _in_runtime = rt.enter();
+        let c = Client::builder().api_key("k").build().unwrap();
+        let t = ReqwestTransport::new(Duration::from_secs(1), "t").unwrap();
+        let url = Url::parse("https://api.opsgenie.com/v2/users/x").unwrap();
+        let transport = std::mem::size_of_val(&t.send_parts(
+            http::Method::GET,
+            url,
+            http::HeaderMap::new(),
+            Bytes::new(),
+            1,
+        ));
+        let get = std::mem::size_of_val(&*c.users().get("x").into_future());
+        let send = std::mem::size_of_val(&c.send(ApiRequest::get(crate::Domain::Search)));
+        println!("transport {transport} B, send {send} B, users().get {get} B");
+        assert!(transport <= 512, "{transport}");
+        assert!(send <= 2048, "{send}");
+        assert!(get <= 2048, "{get}");
     }
 }

@@ -1,3 +1,4 @@
+use std::future::Future;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -68,7 +69,7 @@ impl Transport for ReqwestTransport {
         *req.headers_mut() = parts.headers;
         *req.version_mut() = parts.version;
         *req.body_mut() = Some(reqwest::Body::from(body));
-        self.exchange(req, limit).await
+        read_response(self.client.execute(req), limit).await
     }
 }
 
@@ -77,76 +78,82 @@ impl ReqwestTransport {
     /// parsed, and no `http::Request` (its URI, printed and parsed again,
     /// and its extensions) in between. The same exchange as
     /// [`Transport::send`].
-    pub(crate) async fn send_parts(
+    ///
+    /// Not an `async fn`: the request is handed to reqwest before the
+    /// returned future is first polled, so the future carries reqwest's
+    /// pending call (16 bytes) rather than the method, URL, headers and
+    /// body, which an `async fn` keeps for its whole life (its arguments,
+    /// and the request built from them).
+    pub(crate) fn send_parts(
         &self,
         method: http::Method,
         url: url::Url,
         headers: http::HeaderMap,
         body: Bytes,
         limit: u64,
-    ) -> Result<http::Response<Bytes>, TransportError> {
+    ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> + Send + 'static {
         let mut req = reqwest::Request::new(method, url);
         *req.headers_mut() = headers;
         *req.body_mut() = Some(reqwest::Body::from(body));
-        self.exchange(req, limit).await
+        read_response(self.client.execute(req), limit)
     }
+}
 
-    /// Sends `req` and reads its body, up to `limit` bytes.
-    async fn exchange(
-        &self,
-        req: reqwest::Request,
-        limit: u64,
-    ) -> Result<http::Response<Bytes>, TransportError> {
-        let mut resp = self.client.execute(req).await.map_err(classify)?;
-        let expected = resp.content_length();
-        if expected.is_some_and(|n| n > limit) {
+/// Waits for the answer to a request handed to reqwest and reads its body,
+/// up to `limit` bytes.
+async fn read_response(
+    pending: impl Future<Output = reqwest::Result<reqwest::Response>>,
+    limit: u64,
+) -> Result<http::Response<Bytes>, TransportError> {
+    let mut resp = pending.await.map_err(classify)?;
+    let expected = resp.content_length();
+    if expected.is_some_and(|n| n > limit) {
+        return Err(too_large(limit));
+    }
+    let status = resp.status();
+    let version = resp.version();
+    let headers = std::mem::take(resp.headers_mut());
+    // A body that comes in one chunk (the common case) is kept as it
+    // came; more chunks are copied once into a buffer sized by the
+    // `Content-Length`.
+    let mut first = Bytes::new();
+    let mut rest: Option<BytesMut> = None;
+    let mut len = 0u64;
+    while let Some(chunk) = resp.chunk().await.map_err(classify)? {
+        len += chunk.len() as u64;
+        if len > limit {
             return Err(too_large(limit));
         }
-        let status = resp.status();
-        let version = resp.version();
-        let headers = std::mem::take(resp.headers_mut());
-        // A body that comes in one chunk (the common case) is kept as it
-        // came; more chunks are copied once into a buffer sized by the
-        // `Content-Length`.
-        let mut first = Bytes::new();
-        let mut rest: Option<BytesMut> = None;
-        let mut len = 0u64;
-        while let Some(chunk) = resp.chunk().await.map_err(classify)? {
-            len += chunk.len() as u64;
-            if len > limit {
-                return Err(too_large(limit));
-            }
-            match rest.as_mut() {
-                Some(buf) => buf.extend_from_slice(&chunk),
-                None if first.is_empty() => first = chunk,
-                None => {
-                    let cap = expected.unwrap_or(0).clamp(len, limit) as usize;
-                    let mut buf = BytesMut::with_capacity(cap);
-                    buf.extend_from_slice(&first);
-                    buf.extend_from_slice(&chunk);
-                    rest = Some(buf);
-                }
+        match rest.as_mut() {
+            Some(buf) => buf.extend_from_slice(&chunk),
+            None if first.is_empty() => first = chunk,
+            None => {
+                let cap = expected.unwrap_or(0).clamp(len, limit) as usize;
+                let mut buf = BytesMut::with_capacity(cap);
+                buf.extend_from_slice(&first);
+                buf.extend_from_slice(&chunk);
+                rest = Some(buf);
             }
         }
-        drop(resp);
-        // hyper hands the connection back to its pool from a task of its
-        // own, woken when the body has ended: letting it run before this
-        // call's caller sends again keeps the next request from opening
-        // another connection (tokio runs the woken task first). Measured
-        // (benches/overhead.rs, 8 tasks, 20,000 creates, 8 runs each): 8-9
-        // connections with this yield, 8-12 without, against 8-14 for a
-        // hand-written reqwest client; it costs ~3,000 instructions per call.
-        // A self-wake (wake, then `Pending` once) was tried instead: no
-        // extra driver poll (half the `epoll_wait`, less CPU with 8 tasks),
-        // but tokio wakes an idle worker for a yielded task, which made
-        // sequential calls slower (benches/overhead.rs, time ratios).
-        tokio::task::yield_now().await;
-        let mut out = http::Response::new(rest.map_or(first, BytesMut::freeze));
-        *out.status_mut() = status;
-        *out.version_mut() = version;
-        *out.headers_mut() = headers;
-        Ok(out)
     }
+    drop(resp);
+    // hyper hands the connection back to its pool from a task of its
+    // own, woken when the body has ended: letting it run before this
+    // call's caller sends again keeps the next request from opening
+    // another connection (tokio runs the woken task first). Measured
+    // (benches/overhead.rs, 8 tasks, 20,000 creates, 8 runs each): 8-9
+    // connections with this yield, 8-12 without, against 8-14 for a
+    // hand-written reqwest client; it costs ~3,000 instructions per call.
+    // A self-wake (wake, then `Pending` once) was tried instead: no
+    // extra driver poll (half the `epoll_wait`, less CPU with 8 tasks),
+    // but tokio wakes an idle worker for a yielded task, which made
+    // sequential calls slower (benches/overhead.rs, time ratios).
+    tokio::task::yield_now().await;
+    let mut out = http::Response::new(rest.map_or(first, BytesMut::freeze));
+    *out.status_mut() = status;
+    *out.version_mut() = version;
+    *out.headers_mut() = headers;
+    Ok(out)
 }
 
 /// True when `uri` still names `url` (a wrapper may have rewritten it).
