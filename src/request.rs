@@ -152,7 +152,9 @@ impl ApiRequest {
         );
         ApiRequest {
             method,
-            path: String::new(),
+            // Room for most paths (`/v2/users/{id}/contacts/{id}`): built
+            // piece by piece, it would otherwise grow two or three times.
+            path: String::with_capacity(64),
             query: Vec::new(),
             body: None,
             content_type: None,
