@@ -1,4 +1,6 @@
 use std::future::Future;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -17,6 +19,9 @@ use super::{MaxResponseSize, RequestUrl, Transport, TransportError, TransportErr
 #[derive(Clone, Debug)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
+    /// Requests of this transport (and its clones) between being handed
+    /// to reqwest and the end of their body.
+    in_flight: Arc<AtomicUsize>,
 }
 
 impl ReqwestTransport {
@@ -29,13 +34,16 @@ impl ReqwestTransport {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| TransportError::new(TransportErrorKind::Other, strip(&e.without_url())))?;
-        Ok(ReqwestTransport { client })
+        Ok(ReqwestTransport::from_client(client))
     }
 
     /// Wraps an existing reqwest client (proxies, custom roots, ...).
     /// Set its redirect policy to `none` so the key is never forwarded.
     pub fn from_client(client: reqwest::Client) -> Self {
-        ReqwestTransport { client }
+        ReqwestTransport {
+            client,
+            in_flight: Arc::default(),
+        }
     }
 }
 
@@ -69,7 +77,8 @@ impl Transport for ReqwestTransport {
         *req.headers_mut() = parts.headers;
         *req.version_mut() = parts.version;
         *req.body_mut() = Some(reqwest::Body::from(body));
-        read_response(self.client.execute(req), limit).await
+        let in_flight = InFlight::enter(&self.in_flight);
+        read_response(self.client.execute(req), limit, in_flight).await
     }
 }
 
@@ -95,7 +104,8 @@ impl ReqwestTransport {
         let mut req = reqwest::Request::new(method, url);
         *req.headers_mut() = headers;
         *req.body_mut() = Some(reqwest::Body::from(body));
-        read_response(self.client.execute(req), limit)
+        let in_flight = InFlight::enter(&self.in_flight);
+        read_response(self.client.execute(req), limit, in_flight)
     }
 }
 
@@ -104,6 +114,7 @@ impl ReqwestTransport {
 async fn read_response(
     pending: impl Future<Output = reqwest::Result<reqwest::Response>>,
     limit: u64,
+    in_flight: InFlight,
 ) -> Result<http::Response<Bytes>, TransportError> {
     let mut resp = pending.await.map_err(classify)?;
     let expected = resp.content_length();
@@ -137,23 +148,51 @@ async fn read_response(
         }
     }
     drop(resp);
-    // hyper hands the connection back to its pool from a task of its
-    // own, woken when the body has ended: letting it run before this
-    // call's caller sends again keeps the next request from opening
-    // another connection (tokio runs the woken task first). Measured
+    // hyper hands the connection back to its pool from a task of its own,
+    // woken when the body has ended: letting it run before this call's
+    // caller sends again keeps the next request from opening another
+    // connection (tokio runs the woken task first). Measured
     // (benches/overhead.rs, 8 tasks, 20,000 creates, 8 runs each): 8-9
-    // connections with this yield, 8-12 without, against 8-14 for a
-    // hand-written reqwest client; it costs ~3,000 instructions per call.
-    // A self-wake (wake, then `Pending` once) was tried instead: no
-    // extra driver poll (half the `epoll_wait`, less CPU with 8 tasks),
-    // but tokio wakes an idle worker for a yielded task, which made
-    // sequential calls slower (benches/overhead.rs, time ratios).
-    tokio::task::yield_now().await;
+    // connections with this yield, 8-13 without, against 8-14 for a
+    // hand-written reqwest client. It costs ~3,400 instructions per call
+    // (a poll of the I/O driver before the task runs again), so it is made
+    // only while other requests are in flight: a caller alone, sending one
+    // request after another, finds an idle connection in the pool anyway
+    // (two at most, measured over 20,000 sequential gets either way).
+    // A self-wake (wake, then `Pending` once) was tried instead: no extra
+    // driver poll, but tokio wakes an idle worker for a yielded task, which
+    // made sequential calls slower (benches/overhead.rs, time ratios).
+    if in_flight.others() {
+        tokio::task::yield_now().await;
+    }
+    drop(in_flight);
     let mut out = http::Response::new(rest.map_or(first, BytesMut::freeze));
     *out.status_mut() = status;
     *out.version_mut() = version;
     *out.headers_mut() = headers;
     Ok(out)
+}
+
+/// One request counted in its transport's `in_flight` until dropped (the
+/// body read, an error, or the caller giving up).
+struct InFlight(Arc<AtomicUsize>);
+
+impl InFlight {
+    fn enter(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::Relaxed);
+        InFlight(count.clone())
+    }
+
+    /// Whether other requests of the same transport are in flight.
+    fn others(&self) -> bool {
+        self.0.load(Ordering::Relaxed) > 1
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// True when `uri` still names `url` (a wrapper may have rewritten it).
@@ -194,4 +233,23 @@ fn strip(e: &dyn std::error::Error) -> String {
         src = s.source();
     }
     msg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_flight_counts_until_dropped() {
+        let count = Arc::new(AtomicUsize::new(0));
+        let first = InFlight::enter(&count);
+        assert!(!first.others(), "alone");
+        let second = InFlight::enter(&count);
+        assert!(first.others() && second.others());
+        // A caller giving up (its future dropped) leaves the count too.
+        drop(second);
+        assert!(!first.others());
+        drop(first);
+        assert_eq!(count.load(Ordering::Relaxed), 0);
+    }
 }
