@@ -396,9 +396,7 @@ impl Core {
             }
         }
     }
-}
 
-impl Core {
     /// Keeps an ended attempt's timer registered until the next attempt
     /// ends, and drops the one kept before.
     ///

@@ -77,8 +77,7 @@ impl Transport for ReqwestTransport {
         *req.headers_mut() = parts.headers;
         *req.version_mut() = parts.version;
         *req.body_mut() = Some(reqwest::Body::from(body));
-        let in_flight = InFlight::enter(&self.in_flight);
-        read_response(self.client.execute(req), limit, in_flight).await
+        self.start(req, limit).await
     }
 }
 
@@ -104,6 +103,16 @@ impl ReqwestTransport {
         let mut req = reqwest::Request::new(method, url);
         *req.headers_mut() = headers;
         *req.body_mut() = Some(reqwest::Body::from(body));
+        self.start(req, limit)
+    }
+
+    /// Hands `req` to reqwest, counted in flight until its body is read:
+    /// the one exchange behind both ways in.
+    fn start(
+        &self,
+        req: reqwest::Request,
+        limit: u64,
+    ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> + Send + 'static {
         let in_flight = InFlight::enter(&self.in_flight);
         read_response(self.client.execute(req), limit, in_flight)
     }
@@ -152,9 +161,8 @@ async fn read_response(
     // woken when the body has ended: letting it run before this call's
     // caller sends again keeps the next request from opening another
     // connection (tokio runs the woken task first). Measured
-    // (benches/overhead.rs, 8 tasks, 20,000 creates, 8 runs each): 8-9
-    // connections with this yield, 8-13 without, against 8-14 for a
-    // hand-written reqwest client. It costs ~3,400 instructions per call
+    // (benches/overhead.rs, 8 tasks, 20,000 creates, 10 runs each): 8-10
+    // connections with this yield, 8-13 without. It costs ~3,400 instructions per call
     // (a poll of the I/O driver before the task runs again), so it is made
     // only while other requests are in flight: a caller alone, sending one
     // request after another, finds an idle connection in the pool anyway
