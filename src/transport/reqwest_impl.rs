@@ -119,20 +119,47 @@ impl ReqwestTransport {
 }
 
 /// Waits for the answer to a request handed to reqwest and reads its body,
-/// up to `limit` bytes.
+/// up to `limit` bytes; then lets the connection go back to the pool (see
+/// below) before it returns.
 async fn read_response(
     pending: impl Future<Output = reqwest::Result<reqwest::Response>>,
     limit: u64,
     in_flight: InFlight,
+) -> Result<http::Response<Bytes>, TransportError> {
+    // A future of its own: the response and the buffers it reads into are
+    // gone from this one by the time it yields.
+    let out = read_body(pending, limit).await?;
+    // hyper hands the connection back to its pool from a task of its own,
+    // woken when the body has ended: letting it run before this call's
+    // caller sends again keeps the next request from opening another
+    // connection (tokio runs the woken task first). Measured
+    // (benches/overhead.rs, 8 tasks, 20,000 creates, 10 runs each): 8-10
+    // connections with this yield, 8-13 without. It costs ~3,400 instructions per call
+    // (a poll of the I/O driver before the task runs again), so it is made
+    // only while other requests are in flight: a caller alone, sending one
+    // request after another, finds an idle connection in the pool anyway
+    // (two at most, measured over 20,000 sequential gets either way).
+    // A self-wake (wake, then `Pending` once) was tried instead: no extra
+    // driver poll, but tokio wakes an idle worker for a yielded task, which
+    // made sequential calls slower (benches/overhead.rs, time ratios).
+    if in_flight.others() {
+        tokio::task::yield_now().await;
+    }
+    drop(in_flight);
+    Ok(out)
+}
+
+/// The answer to a request handed to reqwest, its body read up to `limit`
+/// bytes.
+async fn read_body(
+    pending: impl Future<Output = reqwest::Result<reqwest::Response>>,
+    limit: u64,
 ) -> Result<http::Response<Bytes>, TransportError> {
     let mut resp = pending.await.map_err(classify)?;
     let expected = resp.content_length();
     if expected.is_some_and(|n| n > limit) {
         return Err(too_large(limit));
     }
-    let status = resp.status();
-    let version = resp.version();
-    let headers = std::mem::take(resp.headers_mut());
     // A body that comes in one chunk (the common case) is kept as it
     // came; more chunks are copied once into a buffer sized by the
     // `Content-Length`.
@@ -156,28 +183,12 @@ async fn read_response(
             }
         }
     }
-    drop(resp);
-    // hyper hands the connection back to its pool from a task of its own,
-    // woken when the body has ended: letting it run before this call's
-    // caller sends again keeps the next request from opening another
-    // connection (tokio runs the woken task first). Measured
-    // (benches/overhead.rs, 8 tasks, 20,000 creates, 10 runs each): 8-10
-    // connections with this yield, 8-13 without. It costs ~3,400 instructions per call
-    // (a poll of the I/O driver before the task runs again), so it is made
-    // only while other requests are in flight: a caller alone, sending one
-    // request after another, finds an idle connection in the pool anyway
-    // (two at most, measured over 20,000 sequential gets either way).
-    // A self-wake (wake, then `Pending` once) was tried instead: no extra
-    // driver poll, but tokio wakes an idle worker for a yielded task, which
-    // made sequential calls slower (benches/overhead.rs, time ratios).
-    if in_flight.others() {
-        tokio::task::yield_now().await;
-    }
-    drop(in_flight);
+    // The head is taken only now: kept in `resp` while the body is read,
+    // it is not kept twice in this future.
     let mut out = http::Response::new(rest.map_or(first, BytesMut::freeze));
-    *out.status_mut() = status;
-    *out.version_mut() = version;
-    *out.headers_mut() = headers;
+    *out.status_mut() = resp.status();
+    *out.version_mut() = resp.version();
+    *out.headers_mut() = std::mem::take(resp.headers_mut());
     Ok(out)
 }
 
