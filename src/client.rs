@@ -284,7 +284,7 @@ impl Core {
                     return Err(DeadlinePassed);
                 }
                 progress.in_flight = false;
-                match self.settle(req, url, result, permit, attempt, deadline, progress) {
+                match self.settle(req, url, result, permit, deadline, progress) {
                     Step::Done(answer) => return Ok(answer),
                     Step::Retry(delay) => delay,
                 }
@@ -327,7 +327,6 @@ impl Core {
     /// timeout): the limiter learns from it, the retry policy decides on it.
     /// A plain function, so that nothing of it is kept in the call's future
     /// while a retry waits.
-    #[allow(clippy::too_many_arguments)]
     fn settle(
         &self,
         req: &ApiRequest,
@@ -337,10 +336,10 @@ impl Core {
             TimedOut,
         >,
         permit: Permit,
-        attempt: u32,
         deadline: Instant,
         progress: &mut Progress,
     ) -> Step {
+        let attempt = progress.attempts;
         let ended = match result {
             Ok(Ok(resp)) if resp.body().len() as u64 > self.max_response_size => {
                 Attempt::Failed(TransportError::new(
@@ -1195,7 +1194,7 @@ mod tests {
     /// call. Then 1,552: an attempt kept the request it had handed over,
     /// and its whole classification while a retry waited (rustc lays out
     /// every local a suspension point may see). Now 1,080 (rustc 1.95,
-    /// tokio 1.54, reqwest 0.12, release; a debug build differs a little);
+    /// tokio 1.54, reqwest 0.12, in debug and release builds alike);
     /// the bounds leave room for other compilers without letting either
     /// come back.
     #[test]
