@@ -4,6 +4,7 @@
 //! transport (under the request timeout) → classification (ok / retry /
 //! error) → typed result. There is no other retry layer.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
 use std::net::IpAddr;
@@ -158,9 +159,6 @@ pub(crate) struct Core {
     pub(crate) request_timeout: Duration,
     pub(crate) deadline: Duration,
     pub(crate) max_response_size: u64,
-    /// The timer of the attempt that ended last, kept (never polled again)
-    /// until the next attempt ends: see [`Core::keep_timer`].
-    pub(crate) last_timer: std::sync::Mutex<Option<Pin<Box<Sleep>>>>,
 }
 
 /// How far a call got, for the error when the deadline passes.
@@ -279,7 +277,7 @@ impl Core {
                     deadline.min(sent_at + self.request_timeout),
                 ));
                 let result = within(timer.as_mut(), std::pin::pin!(send)).await;
-                self.keep_timer(timer);
+                Self::keep_timer(timer);
                 if result.is_err() && Instant::now() >= deadline {
                     return Err(DeadlinePassed);
                 }
@@ -447,12 +445,22 @@ impl Core {
     /// from another runtime (a client used on several) is harmless; it
     /// fires at the latest when its attempt's timeout would have, waking
     /// nothing that still waits.
-    fn keep_timer(&self, timer: Pin<Box<Sleep>>) {
-        let before = self
-            .last_timer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .replace(timer);
+    ///
+    /// Kept per thread, not per client: a runtime's worker registers its
+    /// timers with its own part of the time driver, and a slot shared by
+    /// the workers would be a lock they contend for on every call.
+    fn keep_timer(timer: Pin<Box<Sleep>>) {
+        thread_local! {
+            /// The timer of the attempt that ended last on this thread, never
+            /// polled again.
+            static LAST_TIMER: RefCell<Option<Pin<Box<Sleep>>>> = const { RefCell::new(None) };
+        }
+        // Dropped outside the borrow. While the thread's locals are torn down
+        // the timer is simply dropped.
+        let before = LAST_TIMER
+            .try_with(|last| last.borrow_mut().replace(timer))
+            .ok()
+            .flatten();
         drop(before);
     }
 }
@@ -1087,7 +1095,6 @@ impl ClientBuilder {
             request_timeout: self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
             deadline: self.deadline.unwrap_or(DEFAULT_DEADLINE),
             max_response_size: self.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE_SIZE),
-            last_timer: std::sync::Mutex::new(None),
         }))
     }
 }

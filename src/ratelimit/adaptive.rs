@@ -2,7 +2,6 @@
 //! learning from 429s.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use async_trait::async_trait;
@@ -85,7 +84,6 @@ struct Inner {
     seen: Mutex<HashMap<BucketKey, u64>>,
     /// Read per call; written only when a bucket is first used.
     gates: RwLock<super::KeyMap<Arc<Gate>>>,
-    next_id: AtomicU64,
 }
 
 /// The waiting machinery of one bucket (process-local, unlike its state).
@@ -153,7 +151,6 @@ impl AdaptiveLimiter {
                 tag: fastrand::u64(..),
                 seen: Mutex::new(HashMap::new()),
                 gates: RwLock::new(super::KeyMap::default()),
-                next_id: AtomicU64::new(1),
             }),
         }
     }
@@ -304,27 +301,29 @@ impl Inner {
 }
 
 impl Inner {
-    /// One look at `gate`'s bucket for caller `id` (waiting since `start`):
-    /// grants the slot (`Ok`) or says when to look again. `queue`: how the
-    /// caller stands in the bucket's queue count.
+    /// One look at `gate`'s bucket for a caller waiting since `start`:
+    /// grants a slot (`Ok`, its id) or says when to look again. `queue`: how
+    /// the caller stands in the bucket's queue count.
     fn look(
         &self,
         gate: &Gate,
-        id: u64,
         start: Instant,
         now: Instant,
         queue: InQueue,
-    ) -> Result<(), Instant> {
+    ) -> Result<u64, Instant> {
         let counted = queue == InQueue::Counted;
-        let cfg = self.config();
+        // Read under the lock, not cloned: the configuration is only ever
+        // replaced with the lock held for writing, never while a bucket's
+        // lock is held (so this order cannot deadlock).
+        let cfg = self.cfg.read().unwrap_or_else(|e| e.into_inner());
         update_cell(&gate.state, |st| {
             // Callers wait: one that did not queue goes behind them.
             if queue == InQueue::Never && st.queued > 0 {
                 return Err(now);
             }
-            let result = st.try_grant(now, id, &cfg);
+            let result = st.grant(now, &cfg);
             match result {
-                Ok(()) => {
+                Ok(_) => {
                     // Out of the queue before the statistics are taken.
                     if counted {
                         st.queued = st.queued.saturating_sub(1);
@@ -404,7 +403,6 @@ impl RateLimiter for AdaptiveLimiter {
                 gate.queue.lock().await
             }
         };
-        let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
         // Armed (enabled) only once a first look found no room: a change
         // after that look wakes the caller rather than being missed.
         let mut changed = std::pin::pin!(gate.changed.notified());
@@ -412,7 +410,7 @@ impl RateLimiter for AdaptiveLimiter {
         // The first look reads the clock read at the start.
         let mut now = start;
         let mut looked = false;
-        loop {
+        let id = loop {
             if looked {
                 now = Instant::now();
             }
@@ -422,13 +420,13 @@ impl RateLimiter for AdaptiveLimiter {
             } else {
                 InQueue::CountIfRefused
             };
-            let result = inner.look(&gate, id, start, now, queue);
+            let result = inner.look(&gate, start, now, queue);
             let at = match result {
-                Ok(()) => {
+                Ok(granted) => {
                     if let Some(q) = queued.as_mut() {
                         q.left = true;
                     }
-                    break;
+                    break granted;
                 }
                 Err(at) => at,
             };
@@ -450,7 +448,7 @@ impl RateLimiter for AdaptiveLimiter {
                 changed.set(gate.changed.notified());
                 changed.as_mut().enable();
             }
-        }
+        };
         drop(queued);
         let mut waited = now > start;
         let mut handle = Unsent(Some(Handle {
@@ -504,14 +502,11 @@ impl RateLimiter for AdaptiveLimiter {
             return None;
         }
         let gate = inner.gate(key);
-        let id = inner.next_id.fetch_add(1, Ordering::Relaxed);
         let now = Instant::now();
         // Refused (no room, or others waiting: the count of waiters is read
         // under the bucket's lock, without taking the FIFO queue's turn):
         // `acquire` follows, looks again and counts the caller in.
-        if inner.look(&gate, id, now, now, InQueue::Never).is_err() {
-            return None;
-        }
+        let id = inner.look(&gate, now, now, InQueue::Never).ok()?;
         Some(Permit::adaptive(Handle {
             inner: self.inner.clone(),
             gate,

@@ -132,6 +132,20 @@ const STATED_STRIKES: u32 = 3;
 /// for longer than this by the limiter.
 const RETRY_AFTER_HOLD_MAX: Duration = Duration::from_secs(60);
 
+/// The most slots a window's log keeps. Enough for any limit Opsgenie
+/// states or a 429 teaches (hundreds to a few thousand per minute); past it
+/// the oldest slot leaves as a new one comes, so a bucket's memory and the
+/// time its lock is held do not grow with the request rate. A window whose
+/// limit is higher than this is kept to it by the pacer alone.
+const LOG_MAX: usize = 8192;
+
+/// `d / divisor` to the nanosecond, for a positive `divisor` (saturating).
+/// On every grant, so plain float arithmetic:
+/// [`Duration::div_f64`]'s exact conversion costs several times more.
+fn div(d: Duration, divisor: f64) -> Duration {
+    Duration::from_nanos((d.as_secs_f64() / divisor * 1e9) as u64)
+}
+
 impl Learned {
     /// The estimate `now`.
     fn estimate(&self, p: &Probe, now: Instant) -> f64 {
@@ -269,8 +283,8 @@ impl Window {
         // time (a request sent exactly a period after another can arrive
         // within the period). The pacer runs at `target` of the estimate,
         // the same average rate.
-        let window = period.div_f64(target);
-        let interval = period.div_f64(target * estimate.max(1.0));
+        let window = div(period, target);
+        let interval = div(period, target * estimate.max(1.0));
         Some(Effective {
             cap,
             window,
@@ -295,7 +309,7 @@ impl Window {
             // Over 650,000/s from the default start: no longer a constraint.
             return None;
         }
-        Some(Duration::from_secs(1).div_f64(initial * 2f64.powf(doublings)))
+        Some(div(Duration::from_secs(1), initial * 2f64.powf(doublings)))
     }
 
     fn expire(&mut self, now: Instant, keep: Duration) {
@@ -325,10 +339,10 @@ impl Window {
     ) -> (Option<Instant>, Option<Effective>) {
         // Keep the longest stretched window, which also covers a full
         // (unstretched) period for learning from accepted counts.
-        let keep = self
-            .kind
-            .period()
-            .div_f64(cfg.target.min(cfg.stated_target).clamp(0.05, 1.0));
+        let keep = div(
+            self.kind.period(),
+            cfg.target.min(cfg.stated_target).clamp(0.05, 1.0),
+        );
         self.expire(now, keep);
         let mut at = self.paused_until.filter(|p| *p > now);
         let later = |at: &mut Option<Instant>, t: Instant| {
@@ -379,6 +393,9 @@ impl Window {
     /// Grants request `id` a slot at `now`, under the limit `eff` in force.
     fn grant_with(&mut self, now: Instant, id: u64, eff: Option<Effective>) {
         self.started.get_or_insert(now);
+        if self.log.len() >= LOG_MAX {
+            self.log.pop_front();
+        }
         self.log.push_back(Slot {
             at: now,
             id,
@@ -390,9 +407,22 @@ impl Window {
         }
     }
 
+    /// Where request `id`'s slot is in the log, if it is there. Ids are
+    /// handed out in increasing order as slots are granted (see
+    /// [`BucketState::grant`]), so the log is sorted by id as well as by time.
+    fn position(&self, id: u64) -> Option<usize> {
+        // Most often one of the newest few (the requests in flight together),
+        // so those are looked at first, from the back.
+        let recent = self.log.len().saturating_sub(8);
+        if let Some(i) = self.log.range(recent..).rposition(|s| s.id == id) {
+            return Some(recent + i);
+        }
+        let pos = self.log.partition_point(|s| s.id < id);
+        (self.log.get(pos)?.id == id).then_some(pos)
+    }
+
     fn release(&mut self, now: Instant, id: u64, cfg: &LimiterConfig) {
-        // Recent slots are at the back.
-        if let Some(pos) = self.log.iter().rposition(|s| s.id == id) {
+        if let Some(pos) = self.position(id) {
             self.log.remove(pos);
             if let (Some(tat), Some(eff)) = (self.tat, self.effective(now, cfg)) {
                 self.tat = Some(tat.checked_sub(eff.interval).unwrap_or(now).max(now));
@@ -401,8 +431,8 @@ impl Window {
     }
 
     fn mark(&mut self, id: u64, state: SlotState) {
-        if let Some(s) = self.log.iter_mut().rev().find(|s| s.id == id) {
-            s.state = state;
+        if let Some(pos) = self.position(id) {
+            self.log[pos].state = state;
         }
     }
 
@@ -418,7 +448,7 @@ impl Window {
         cfg: &LimiterConfig,
         counted: Option<Counted>,
     ) -> Reaction {
-        let Some(pos) = self.log.iter().rposition(|s| s.id == id) else {
+        let Some(pos) = self.position(id) else {
             return Reaction::Stale;
         };
         let sent = self.log[pos].at;
@@ -592,6 +622,8 @@ pub(crate) struct BucketState {
     pub(crate) throttled: u64,
     /// Callers waiting for a slot right now.
     pub(crate) queued: usize,
+    /// The id of the next slot [`grant`](Self::grant) hands out.
+    next_id: u64,
     /// Total time callers spent waiting for a slot.
     pub(crate) total_wait: Duration,
 }
@@ -624,6 +656,7 @@ impl BucketState {
             sent: 0,
             throttled: 0,
             queued: 0,
+            next_id: 1,
             total_wait: Duration::ZERO,
         }
     }
@@ -635,7 +668,17 @@ impl BucketState {
         }
     }
 
-    /// Reserves a slot for request `id` at `now`, or says when to try again.
+    /// Reserves a slot at `now` and returns its id (ids increase with
+    /// every grant), or says when to try again.
+    pub(crate) fn grant(&mut self, now: Instant, cfg: &LimiterConfig) -> Result<u64, Instant> {
+        let id = self.next_id;
+        self.try_grant(now, id, cfg)?;
+        self.next_id += 1;
+        Ok(id)
+    }
+
+    /// Reserves a slot for request `id` at `now`, or says when to try
+    /// again. `id` must be higher than every id granted before.
     pub(crate) fn try_grant(
         &mut self,
         now: Instant,
@@ -1187,6 +1230,36 @@ mod tests {
     }
 
     #[test]
+    fn log_is_bounded_and_a_limit_past_it_is_paced() {
+        // 600,000 per minute (10,000/s): a minute of grants would be 600,000
+        // slots; the log keeps LOG_MAX, in-flight ones included.
+        let limits = Limits::per_minute(600_000).and_per_second(20_000);
+        let mut b = BucketState::new(limits, LimitSource::Configured);
+        let cfg = cfg();
+        let t0 = Instant::now();
+        let mut now = t0;
+        let mut granted = 0u32;
+        while granted < 30_000 {
+            match b.grant(now, &cfg) {
+                // Half of them not answered yet.
+                Ok(id) if id % 2 == 0 => b.complete(now, id, &ok(), &cfg),
+                Ok(_) => Learning::Nothing,
+                Err(at) => {
+                    now = at;
+                    continue;
+                }
+            };
+            granted += 1;
+        }
+        assert!(b.minute.log.len() <= LOG_MAX && b.second.log.len() <= LOG_MAX);
+        assert_eq!(b.minute.log.len(), LOG_MAX);
+        // The pacer still holds the rate: 98 % of 10,000/s.
+        let elapsed = now.duration_since(t0).as_secs_f64();
+        let rate = f64::from(granted) / elapsed;
+        assert!((9_700.0..=9_900.0).contains(&rate), "{rate}/s");
+    }
+
+    #[test]
     fn throttle_learns_what_was_accepted_and_holds_the_domain() {
         let cfg = cfg();
         let mut b = BucketState::new(Limits::per_minute(120), LimitSource::Configured);
@@ -1220,7 +1293,7 @@ mod tests {
         let (_, minute) = b.effective(now, &cfg);
         let minute = minute.unwrap();
         assert_eq!(minute.cap, 74);
-        assert_eq!(minute.window, secs(60).div_f64(0.95));
+        assert_eq!(minute.window, div(secs(60), 0.95));
         assert_eq!(minute.source, LimitSource::Learned);
         // Room again only once enough of the accepted requests left the window.
         let next = b.try_grant(now, 75, &cfg).unwrap_err();
