@@ -20,7 +20,7 @@
 //!   busy the machine is.
 //! * `instructions_ratio_get`, `instructions_ratio_create`,
 //!   `instructions_ratio_8_tasks`: user-space instructions per call, SDK /
-//!   hand-written, counted by valgrind (`cachegrind`, no cache simulation)
+//!   hand-written, counted by valgrind (`cachegrind`)
 //!   on this same binary: sequential gets, sequential creates, and creates
 //!   by 8 tasks at once, on a single-thread runtime (no idle workers or
 //!   work stealing to count). The count does not move with the machine's
@@ -29,6 +29,16 @@
 //!   difference, divided by the difference in calls, leaves out start-up
 //!   (runtime, TLS roots, first connection, the SDK's read of the limits).
 //!   Without valgrind on `PATH` the lines say `n/a` and why.
+//! * `l1_misses_ratio_get`, `l1_misses_ratio_create`,
+//!   `l1_misses_ratio_8_tasks`: from the same runs, misses per call in
+//!   valgrind's simulated first-level caches (instruction + data, the
+//!   host's cache sizes), SDK / hand-written, each side's data and
+//!   instruction misses after it. Where the SDK's time per call is further
+//!   over the hand-written one than its instruction count, these show how
+//!   much more memory and code a call touches (profiling of issue 13: per
+//!   get about 3 % more instructions but 60 % more data-cache misses).
+//!   Deterministic like the instruction counts, so a change to the call
+//!   path's footprint shows here even when the times are too noisy to tell.
 //!
 //! Run: `cargo bench --all-features --bench overhead` (criterion's own
 //! groups `overhead/*` follow the headline lines).
@@ -635,15 +645,54 @@ fn count_mode(spec: &str) {
     });
 }
 
-/// User-space instructions of this binary run with `COUNT_ENV=spec`, as
-/// cachegrind counts them (the server child is not traced); `Err` says why
-/// there is no count.
-fn instructions(spec: &str) -> Result<u64, String> {
+/// What valgrind's `cachegrind` counted for one run of this binary with
+/// `COUNT_ENV=spec` (user space of the client process only; the server
+/// child is not traced).
+#[derive(Clone, Copy)]
+struct Counts {
+    /// Instructions executed.
+    instructions: f64,
+    /// Misses in the simulated first-level instruction cache.
+    i1_misses: f64,
+    /// Misses in the simulated first-level data cache (reads and writes).
+    d1_misses: f64,
+}
+
+impl std::ops::Sub for Counts {
+    type Output = Counts;
+    fn sub(self, o: Counts) -> Counts {
+        Counts {
+            instructions: self.instructions - o.instructions,
+            i1_misses: self.i1_misses - o.i1_misses,
+            d1_misses: self.d1_misses - o.d1_misses,
+        }
+    }
+}
+
+impl Counts {
+    fn per(self, calls: usize) -> Counts {
+        let n = calls as f64;
+        Counts {
+            instructions: self.instructions / n,
+            i1_misses: self.i1_misses / n,
+            d1_misses: self.d1_misses / n,
+        }
+    }
+
+    fn l1_misses(self) -> f64 {
+        self.i1_misses + self.d1_misses
+    }
+}
+
+/// [`Counts`] of one run; `Err` says why there are none. The cache is
+/// simulated (valgrind models the host's cache sizes), so the counts do not
+/// move with the machine's load either.
+fn cachegrind(spec: &str) -> Result<Counts, String> {
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let out = Command::new("valgrind")
         .args([
             "--tool=cachegrind",
-            "--cache-sim=no",
+            "--cache-sim=yes",
             "--branch-sim=no",
             "--trace-children=no",
             "--cachegrind-out-file=/dev/null",
@@ -658,42 +707,71 @@ fn instructions(spec: &str) -> Result<u64, String> {
     if !out.status.success() {
         return Err(format!("valgrind-failed({})", out.status));
     }
-    // `==123== I   refs:      1,234,567`
-    stderr
-        .lines()
-        .find_map(|l| {
-            l.split_once("I   refs:")
-                .map(|(_, n)| n.trim().replace(',', ""))
-        })
-        .and_then(|n| n.parse().ok())
-        .ok_or_else(|| "no-I-refs-in-valgrind-output".to_string())
+    // `==123== I   refs:      1,234,567`, `==123== D1  misses:  1,234  ( ...`
+    let count = |label: &str| {
+        stderr
+            .lines()
+            .find_map(|l| l.split_once(label).map(|(_, rest)| rest.trim()))
+            .and_then(|rest| rest.split_whitespace().next())
+            .and_then(|n| n.replace(',', "").parse::<f64>().ok())
+            .ok_or_else(|| {
+                format!(
+                    "no-{}-in-valgrind-output",
+                    label.trim_end_matches(':').replace(' ', "")
+                )
+            })
+    };
+    Ok(Counts {
+        instructions: count("I   refs:")?,
+        i1_misses: count("I1  misses:")?,
+        d1_misses: count("D1  misses:")?,
+    })
 }
 
-/// Instructions per call of one side: the difference between `n` and
-/// `5 * n` calls over the `4 * n` extra calls.
-fn instructions_per_call(side: &str, call: Call, tasks: usize, n: usize) -> Result<f64, String> {
+/// [`Counts`] per call of one side: the difference between `n` and `5 * n`
+/// calls over the `4 * n` extra calls.
+fn counts_per_call(side: &str, call: Call, tasks: usize, n: usize) -> Result<Counts, String> {
     let spec = |n| format!("{side}:{}:{tasks}:{n}", call.name());
-    let small = instructions(&spec(n))?;
-    let large = instructions(&spec(5 * n))?;
-    Ok(large.saturating_sub(small) as f64 / (4 * n) as f64)
+    let small = cachegrind(&spec(n))?;
+    let large = cachegrind(&spec(5 * n))?;
+    Ok((large - small).per(4 * n))
 }
 
-/// The `instructions_ratio_*` headlines (see the module documentation).
+/// The `instructions_ratio_*` and `l1_misses_ratio_*` headlines (see the
+/// module documentation).
 fn instruction_ratios() {
     for (name, call, tasks, n) in [
         ("get", Call::Get, 1, 250),
         ("create", Call::Create, 1, 250),
         ("8_tasks", Call::Create, 8, 250),
     ] {
-        let both = instructions_per_call("sdk", call, tasks, n)
-            .and_then(|s| Ok((s, instructions_per_call("raw", call, tasks, n)?)));
+        let both = counts_per_call("sdk", call, tasks, n)
+            .and_then(|s| Ok((s, counts_per_call("raw", call, tasks, n)?)));
         match both {
-            Ok((s, r)) => println!(
-                "instructions_ratio_{name}={:.3} sdk={s:.0} raw={r:.0} calls={} tasks={tasks}",
-                s / r,
-                4 * n
-            ),
-            Err(why) => println!("instructions_ratio_{name}=n/a sdk=n/a raw=n/a why={why}"),
+            Ok((s, r)) => {
+                println!(
+                    "instructions_ratio_{name}={:.3} sdk={:.0} raw={:.0} calls={} tasks={tasks}",
+                    s.instructions / r.instructions,
+                    s.instructions,
+                    r.instructions,
+                    4 * n
+                );
+                println!(
+                    "l1_misses_ratio_{name}={:.3} sdk={:.0} raw={:.0} sdk_d1={:.0} raw_d1={:.0} sdk_i1={:.0} raw_i1={:.0} calls={} tasks={tasks}",
+                    s.l1_misses() / r.l1_misses(),
+                    s.l1_misses(),
+                    r.l1_misses(),
+                    s.d1_misses,
+                    r.d1_misses,
+                    s.i1_misses,
+                    r.i1_misses,
+                    4 * n
+                );
+            }
+            Err(why) => {
+                println!("instructions_ratio_{name}=n/a sdk=n/a raw=n/a why={why}");
+                println!("l1_misses_ratio_{name}=n/a sdk=n/a raw=n/a why={why}");
+            }
         }
     }
 }

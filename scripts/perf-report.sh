@@ -75,6 +75,19 @@ mib() { [[ "$1" == n/a ]] && echo n/a || awk -v k="$1" 'BEGIN { printf "%.1f MiB
     [[ "$r" == n/a ]] && r="n/a ($(get "instructions_ratio_$c" why))" || r=$(ratio "$r")
     echo "| $what, instructions per call (valgrind; load does not move it) | $(get "instructions_ratio_$c" sdk) | $(get "instructions_ratio_$c" raw) | $r |"
   done
+  for c in get create 8_tasks; do
+    case $c in
+      get) what="Get a user" ;;
+      create) what="Create a user" ;;
+      8_tasks) what="Create a user, 8 tasks" ;;
+    esac
+    r=$(get "l1_misses_ratio_$c")
+    if [[ "$r" == n/a ]]; then
+      echo "| $what, L1 cache misses per call (valgrind's simulated cache) | n/a | n/a | n/a ($(get "l1_misses_ratio_$c" why)) |"
+    else
+      echo "| $what, L1 cache misses per call, data + instruction (valgrind's simulated cache) | $(get "l1_misses_ratio_$c" sdk) ($(get "l1_misses_ratio_$c" sdk_d1) + $(get "l1_misses_ratio_$c" sdk_i1)) | $(get "l1_misses_ratio_$c" raw) ($(get "l1_misses_ratio_$c" raw_d1) + $(get "l1_misses_ratio_$c" raw_i1)) | $(ratio "$r") |"
+    fi
+  done
   echo "| Create, TCP connections opened, 8 tasks | $(get connections_8_tasks) | $(get connections_8_tasks raw) | (≤ 9) |"
   echo "| Heap allocations per call: get / create / list page | $(get allocs_per_call_get) / $(get allocs_per_call_create) / $(get allocs_per_call_list) | $(get allocs_per_call_get raw) / $(get allocs_per_call_create raw) / $(get allocs_per_call_list raw) | |"
   echo "| Decode one user (page of 100) | $(get decode_per_user_ns) ns | $(get decode_per_user_ns plain_ns) ns (plain serde_json) | |"
