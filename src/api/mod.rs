@@ -28,6 +28,7 @@ pub(crate) mod write;
 use std::fmt;
 use std::future::Future;
 
+use futures::FutureExt;
 use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
@@ -156,14 +157,21 @@ pub(crate) fn write_result(resp: &ApiResponse) -> Result<WriteResult> {
     resp.json()
 }
 
-/// Sends `req` and decodes the answer's `data`.
-pub(crate) async fn send_data<T: DeserializeOwned>(client: Client, req: Req) -> Result<T> {
-    client.send(req).await?.data()
+/// Sends `req` and decodes the answer's `data`. The send's own future with
+/// the decoding mapped onto it: no second future around it.
+pub(crate) fn send_data<T: DeserializeOwned>(
+    client: Client,
+    req: Req,
+) -> impl Future<Output = Result<T>> + Send {
+    Client::send_on(client, req).map(|answer| answer?.data())
 }
 
-/// Sends `req` and decodes the write answer.
-pub(crate) async fn send_write(client: Client, req: Req) -> Result<WriteResult> {
-    write_result(&client.send(req).await?)
+/// Sends `req` and decodes the write answer, like [`send_data`].
+pub(crate) fn send_write(
+    client: Client,
+    req: Req,
+) -> impl Future<Output = Result<WriteResult>> + Send {
+    Client::send_on(client, req).map(|answer| write_result(&answer?))
 }
 
 /// Sends a create and returns the created entity's typed id, on the one

@@ -581,19 +581,16 @@ impl GetUser {
         self.expand_contacts = true;
         self
     }
-
-    async fn send(self) -> Result<User> {
-        let req = user_path(ApiRequest::get, &self.user)
-            .query_opt("expand", self.expand_contacts.then_some("contact"));
-        self.client.send(req).await?.data()
-    }
 }
 
 impl IntoFuture for GetUser {
     type Output = Result<User>;
     type IntoFuture = BoxFuture<'static, Result<User>>;
     fn into_future(self) -> Self::IntoFuture {
-        Box::pin(self.send())
+        // The request is built here (nothing is sent before the first poll).
+        let req = user_path(ApiRequest::get, &self.user)
+            .query_opt("expand", self.expand_contacts.then_some("contact"));
+        Box::pin(super::send_data(self.client, req))
     }
 }
 
