@@ -67,6 +67,14 @@ median() {
   runs=$(sed -E "s/^$1=([^ ]*).*/\1/" <<<"$lines" | paste -sd/)
   echo "$(sed -n 2p <<<"$lines") runs=$runs"
 }
+# `counted_call C`: what the valgrind rows of call C (get, create, 8_tasks) count.
+counted_call() {
+  case $1 in
+    get) echo "Get a user" ;;
+    create) echo "Create a user" ;;
+    8_tasks) echo "Create a user, 8 tasks" ;;
+  esac
+}
 # `mget LINE KEY`: the value of KEY on LINE (the headline's own value for `=`).
 mget() {
   if [[ "$2" == "=" ]]; then
@@ -98,21 +106,13 @@ mib() { [[ "$1" == n/a ]] && echo n/a || awk -v k="$1" 'BEGIN { printf "%.1f MiB
   m=$(median cpu_ratio_8_tasks)
   echo "| Create, CPU (user + system) per call, 8 tasks | $(mget "$m" sdk_cpu_us) µs | $(mget "$m" raw_cpu_us) µs | $(mratio "$m") (≤ 1.1×) |"
   for c in get create 8_tasks; do
-    case $c in
-      get) what="Get a user" ;;
-      create) what="Create a user" ;;
-      8_tasks) what="Create a user, 8 tasks" ;;
-    esac
+    what=$(counted_call "$c")
     r=$(get "instructions_ratio_$c")
     [[ "$r" == n/a ]] && r="n/a ($(get "instructions_ratio_$c" why))" || r=$(ratio "$r")
     echo "| $what, instructions per call (valgrind; load does not move it) | $(get "instructions_ratio_$c" sdk) | $(get "instructions_ratio_$c" raw) | $r |"
   done
   for c in get create 8_tasks; do
-    case $c in
-      get) what="Get a user" ;;
-      create) what="Create a user" ;;
-      8_tasks) what="Create a user, 8 tasks" ;;
-    esac
+    what=$(counted_call "$c")
     r=$(get "l1_misses_ratio_$c")
     if [[ "$r" == n/a ]]; then
       echo "| $what, L1 cache misses per call (valgrind's simulated cache) | n/a | n/a | n/a ($(get "l1_misses_ratio_$c" why)) |"
