@@ -296,6 +296,47 @@ async fn limits_change_at_runtime_and_wake_the_queue() {
     assert_eq!(limiter.stats()[0].per_second, Some(10.0));
 }
 
+#[tokio::test(start_paused = true)]
+async fn buckets_of_one_domain_stay_apart_and_a_permit_may_outlive_its_limiter() {
+    // The domain's first bucket is found by a fast path, the others in the
+    // map: each credential and base URL keeps its own bucket whichever came first.
+    let limiter = Arc::new(AdaptiveLimiter::new(
+        LimiterConfig::default().limit(Domain::Configuration, Limits::per_minute(1)),
+    ));
+    let other_key = BucketKey {
+        credential: 2,
+        ..key()
+    };
+    let other_url = BucketKey {
+        base_url: "https://api.eu.opsgenie.com/".into(),
+        ..key()
+    };
+    let start = Instant::now();
+    for k in [key(), other_key.clone(), other_url.clone()] {
+        limiter.acquire(&k).await.complete(&ok());
+    }
+    assert_eq!(Instant::now(), start, "three buckets, one request each");
+    for k in [&key(), &other_key, &other_url] {
+        assert!(limiter.try_acquire(k).is_none(), "{k:?} is full");
+    }
+    assert_eq!(limiter.stats().len(), 3);
+    assert!(limiter.stats().iter().all(|s| s.sent == 1));
+    // Full for a minute: the next of the first bucket waits for it.
+    limiter.acquire(&key()).await.complete(&ok());
+    assert!(Instant::now() - start >= Duration::from_secs(60));
+    // A permit outliving its limiter completes or drops without effect.
+    let later = Instant::now() + Duration::from_secs(61);
+    tokio::time::sleep_until(later).await;
+    let done = limiter.acquire(&other_key).await;
+    let dropped = limiter.acquire(&other_url).await;
+    drop(limiter);
+    done.complete(&Feedback::from_outcome(&Outcome::Response {
+        status: http::StatusCode::TOO_MANY_REQUESTS,
+        rate_limit: None,
+    }));
+    drop(dropped);
+}
+
 /// Always answers 503 and counts requests.
 #[derive(Clone, Default)]
 struct Always503(Arc<AtomicUsize>);

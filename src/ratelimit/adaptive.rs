@@ -2,7 +2,7 @@
 //! learning from 429s.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 
 use async_trait::async_trait;
 use tokio::sync::Notify;
@@ -84,7 +84,17 @@ struct Inner {
     seen: Mutex<HashMap<BucketKey, u64>>,
     /// Read per call; written only when a bucket is first used.
     gates: RwLock<super::KeyMap<Arc<Gate>>>,
+    /// Per domain, the first bucket used: a client's calls nearly always
+    /// draw from it, and find it here without the map's lock or a hash
+    /// (a lock taken by every call of every worker moves its cache line
+    /// from core to core).
+    first: [OnceLock<Arc<Gate>>; FIRST_SLOTS],
+    /// This limiter, for its gates (not kept alive by them).
+    me: Weak<Inner>,
 }
+
+/// Slots of [`Inner::first`]: one per [`Domain`], with room for more.
+const FIRST_SLOTS: usize = 16;
 
 /// The waiting machinery of one bucket (process-local, unlike its state).
 struct Gate {
@@ -98,6 +108,10 @@ struct Gate {
     /// Woken when the bucket may have room earlier than computed.
     changed: Notify,
     last_stats: Mutex<Option<Instant>>,
+    /// The limiter, reached only off the common path (a 429, a permit
+    /// given back, a shared store): a permit holds the gate alone, so its
+    /// grant and completion touch one reference count, not two.
+    limiter: Weak<Inner>,
 }
 
 impl Default for AdaptiveLimiter {
@@ -142,7 +156,7 @@ impl AdaptiveLimiter {
 
     fn build(config: LimiterConfig, shared: Option<Arc<dyn LimiterStore>>) -> Self {
         AdaptiveLimiter {
-            inner: Arc::new(Inner {
+            inner: Arc::new_cyclic(|me| Inner {
                 cfg: RwLock::new(Arc::new(config)),
                 discovered: RwLock::new(HashMap::new()),
                 discovered_for: RwLock::new(HashMap::new()),
@@ -151,6 +165,8 @@ impl AdaptiveLimiter {
                 tag: fastrand::u64(..),
                 seen: Mutex::new(HashMap::new()),
                 gates: RwLock::new(super::KeyMap::default()),
+                first: Default::default(),
+                me: me.clone(),
             }),
         }
     }
@@ -175,6 +191,21 @@ impl Inner {
     }
 
     fn gate(&self, key: &BucketKey) -> Arc<Gate> {
+        let first = self.first.get(key.domain as usize);
+        if let Some(gate) = first.and_then(OnceLock::get) {
+            if gate.key == *key {
+                return gate.clone();
+            }
+        }
+        let gate = self.gate_of_map(key);
+        if let Some(first) = first {
+            // Taken by the domain's first bucket; later ones stay in the map.
+            let _ = first.set(gate.clone());
+        }
+        gate
+    }
+
+    fn gate_of_map(&self, key: &BucketKey) -> Arc<Gate> {
         // Shared lock first: callers of a known bucket do not wait for
         // each other here.
         if let Some(gate) = self
@@ -197,6 +228,7 @@ impl Inner {
             queue: tokio::sync::Mutex::new(()),
             changed: Notify::new(),
             last_stats: Mutex::new(None),
+            limiter: self.me.clone(),
         });
         gates.insert(key.clone(), gate.clone());
         gate
@@ -452,7 +484,6 @@ impl RateLimiter for AdaptiveLimiter {
         drop(queued);
         let mut waited = now > start;
         let mut handle = Unsent(Some(Handle {
-            inner: self.inner.clone(),
             gate: gate.clone(),
             id,
             slot: None,
@@ -508,7 +539,6 @@ impl RateLimiter for AdaptiveLimiter {
         // `acquire` follows, looks again and counts the caller in.
         let id = inner.look(&gate, now, now, InQueue::Never).ok()?;
         Some(Permit::adaptive(Handle {
-            inner: self.inner.clone(),
             gate,
             id,
             slot: None,
@@ -590,7 +620,6 @@ impl RateLimiter for AdaptiveLimiter {
 
 /// The limiter side of a default-limiter [`Permit`].
 pub(crate) struct Handle {
-    inner: Arc<Inner>,
     gate: Arc<Gate>,
     id: u64,
     /// The slot reserved in the shared store, if any.
@@ -648,8 +677,13 @@ impl Handle {
             update_cell(&self.gate.state, |st| st.done(self.id, feedback));
             return Learning::Nothing;
         }
+        let Some(inner) = self.gate.limiter.upgrade() else {
+            // The limiter is gone: nobody to learn for.
+            update_cell(&self.gate.state, |st| st.done(self.id, feedback));
+            return Learning::Nothing;
+        };
         let now = Instant::now();
-        let cfg = self.inner.config();
+        let cfg = inner.config();
         let mut learning = Learning::Nothing;
         let mut throttled = 0;
         update_cell(&self.gate.state, |st| {
@@ -699,12 +733,18 @@ impl Handle {
     /// A 429 with a shared store: the store gives the slot back and counts
     /// the window over every limiter; what others learned first is adopted,
     /// then this one learns and leaves its note.
-    async fn throttled_shared(self, shared: Arc<dyn LimiterStore>, slot: Slot, feedback: Feedback) {
+    async fn throttled_shared(
+        self,
+        inner: Arc<Inner>,
+        shared: Arc<dyn LimiterStore>,
+        slot: Slot,
+        feedback: Feedback,
+    ) {
         let kind =
             WindowKind::from_period_secs(feedback.rate_limit.as_ref().and_then(|r| r.period_secs));
         let counted = match shared.throttled(&self.gate.key, &slot, kind.period()).await {
             Some(c) => {
-                self.inner.catch_up(&*shared, &self.gate.key, c.notes).await;
+                inner.catch_up(&*shared, &self.gate.key, c.notes).await;
                 Some(Counted {
                     count: c.count,
                     oldest: c.oldest,
@@ -718,9 +758,7 @@ impl Handle {
             ..
         } = self.learn(&feedback, counted)
         {
-            self.inner
-                .publish(&*shared, &self.gate.key, &[window])
-                .await;
+            inner.publish(&*shared, &self.gate.key, &[window]).await;
         }
     }
 }
@@ -728,14 +766,15 @@ impl Handle {
 impl Handle {
     /// [`PermitHandle::complete`] without the box.
     pub(crate) fn finish(self, feedback: &Feedback) {
-        if feedback.throttled {
-            if let (Some(shared), Some(slot), Ok(rt)) = (
-                self.inner.shared.clone(),
-                self.slot.clone(),
+        if feedback.throttled && self.slot.is_some() {
+            if let (Some(inner), Ok(rt)) = (
+                self.gate.limiter.upgrade(),
                 tokio::runtime::Handle::try_current(),
             ) {
-                rt.spawn(self.throttled_shared(shared, slot, feedback.clone()));
-                return;
+                if let (Some(shared), Some(slot)) = (inner.shared.clone(), self.slot.clone()) {
+                    rt.spawn(self.throttled_shared(inner, shared, slot, feedback.clone()));
+                    return;
+                }
             }
         }
         self.learn(feedback, None);
@@ -743,11 +782,15 @@ impl Handle {
 
     /// [`PermitHandle::cancel`] without the box.
     pub(crate) fn give_back(self) {
+        // The limiter is gone: nobody to give the slot back to.
+        let Some(inner) = self.gate.limiter.upgrade() else {
+            return;
+        };
         let now = Instant::now();
-        let cfg = self.inner.config();
+        let cfg = inner.config();
         update_cell(&self.gate.state, |st| st.release(now, self.id, &cfg));
         self.gate.changed.notify_waiters();
-        if let (Some(shared), Some(slot)) = (self.inner.shared.clone(), self.slot) {
+        if let (Some(shared), Some(slot)) = (inner.shared.clone(), self.slot) {
             let key = self.gate.key.clone();
             spawn_store(async move { shared.release(&key, &slot).await });
         }
