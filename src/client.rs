@@ -14,6 +14,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use bytes::Bytes;
+use crossbeam_utils::CachePadded;
 use futures::future::Either;
 use http::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use tokio::time::{Instant, Sleep};
@@ -154,8 +155,10 @@ pub(crate) struct Core {
     pub(crate) direct: Option<ReqwestTransport>,
     pub(crate) limiter: Arc<dyn RateLimiter>,
     pub(crate) retry: RetryPolicy,
-    pub(crate) budget: RetryBudget,
-    pub(crate) counters: Counters,
+    /// Written by every call: on cache lines of their own, apart from the
+    /// fields every call only reads.
+    pub(crate) budget: CachePadded<RetryBudget>,
+    pub(crate) counters: CachePadded<Counters>,
     pub(crate) request_timeout: Duration,
     pub(crate) deadline: Duration,
     pub(crate) max_response_size: u64,
@@ -580,7 +583,10 @@ struct ClientInner {
 /// ```
 #[derive(Clone)]
 pub struct Client {
-    inner: Arc<ClientInner>,
+    /// Padded: the `Arc`'s counts, written by every clone and drop (each
+    /// call clones the client), are on a cache line apart from what every
+    /// call reads.
+    inner: Arc<CachePadded<ClientInner>>,
 }
 
 impl fmt::Debug for Client {
@@ -1070,11 +1076,11 @@ impl ClientBuilder {
         let base_url = check_base_url(&raw, self.allow_insecure_http)?;
         let core = self.core()?;
         Ok(Client {
-            inner: Arc::new(ClientInner {
+            inner: Arc::new(CachePadded::new(ClientInner {
                 core,
                 endpoint: Endpoint::new(base_url, Auth::genie(&key)),
                 discovery: (!self.no_discovery).then(tokio::sync::OnceCell::new),
-            }),
+            })),
         })
     }
 
@@ -1101,8 +1107,8 @@ impl ClientBuilder {
                 )),
                 None => Arc::new(AdaptiveLimiter::default()),
             }),
-            budget: retry.new_budget(),
-            counters: Counters::default(),
+            budget: CachePadded::new(retry.new_budget()),
+            counters: CachePadded::default(),
             retry,
             request_timeout: self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
             deadline: self.deadline.unwrap_or(DEFAULT_DEADLINE),

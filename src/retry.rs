@@ -32,8 +32,7 @@
 //! assert_eq!(policy.decide(1, false, &unavailable, 0.5), Decision::Stop);
 //! ```
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::time::Duration;
 
 use http::StatusCode;
@@ -368,10 +367,14 @@ impl RetryPolicy {
 
 /// The retry budget (smithy-style token bucket): retries withdraw tokens,
 /// successes refund them. Shared by every clone of a client.
+///
+/// An atomic, not a lock: every successful call refunds, and a full budget
+/// (the usual state) is only read, so the calls of several workers do not
+/// pass its cache line between them.
 #[derive(Debug)]
 pub(crate) struct RetryBudget {
     capacity: u32,
-    tokens: Mutex<u32>,
+    tokens: AtomicU32,
 }
 
 impl RetryBudget {
@@ -379,31 +382,35 @@ impl RetryBudget {
     pub(crate) fn new(capacity: u32) -> Self {
         RetryBudget {
             capacity,
-            tokens: Mutex::new(capacity),
+            tokens: AtomicU32::new(capacity),
         }
     }
 
     /// Takes `cost` tokens if there are that many; false (and nothing taken) otherwise.
     pub(crate) fn try_withdraw(&self, cost: u32) -> bool {
-        let mut t = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        if *t >= cost {
-            *t -= cost;
-            true
-        } else {
-            false
-        }
+        self.tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| t.checked_sub(cost))
+            .is_ok()
     }
 
-    /// Gives back `tokens`, up to the capacity.
+    /// Gives back `tokens`, up to the capacity; a full budget is left unwritten.
     pub(crate) fn refund(&self, tokens: u32) {
-        let mut t = self.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        *t = t.saturating_add(tokens).min(self.capacity);
+        if tokens == 0 || self.tokens.load(Ordering::Acquire) >= self.capacity {
+            return;
+        }
+        let capacity = self.capacity;
+        // `Err` only when already full: nothing to do.
+        let _ = self
+            .tokens
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |t| {
+                (t < capacity).then(|| t.saturating_add(tokens).min(capacity))
+            });
     }
 
     /// Tokens left.
     #[cfg(test)]
     pub(crate) fn available(&self) -> u32 {
-        *self.tokens.lock().unwrap_or_else(|e| e.into_inner())
+        self.tokens.load(Ordering::Acquire)
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, RwLock, Weak};
 
 use async_trait::async_trait;
+use crossbeam_utils::CachePadded;
 use tokio::sync::Notify;
 use tokio::time::Instant;
 
@@ -70,7 +71,9 @@ impl std::fmt::Debug for AdaptiveLimiter {
 }
 
 struct Inner {
-    cfg: RwLock<Arc<LimiterConfig>>,
+    /// Read-locked by every call (a write to the lock's word): on a cache
+    /// line of its own, apart from the fields every call only reads.
+    cfg: CachePadded<RwLock<Arc<LimiterConfig>>>,
     /// Limits advertised for a domain (every account).
     discovered: RwLock<HashMap<Domain, Limits>>,
     /// Limits advertised for one account's bucket.
@@ -83,12 +86,12 @@ struct Inner {
     /// Per bucket: the version of the shared store's notes last read.
     seen: Mutex<HashMap<BucketKey, u64>>,
     /// Read per call; written only when a bucket is first used.
-    gates: RwLock<super::KeyMap<Arc<Gate>>>,
+    gates: RwLock<super::KeyMap<Arc<CachePadded<Gate>>>>,
     /// Per domain, the first bucket used: a client's calls nearly always
     /// draw from it, and find it here without the map's lock or a hash
     /// (a lock taken by every call of every worker moves its cache line
     /// from core to core).
-    first: [OnceLock<Arc<Gate>>; FIRST_SLOTS],
+    first: [OnceLock<Arc<CachePadded<Gate>>>; FIRST_SLOTS],
     /// This limiter, for its gates (not kept alive by them).
     me: Weak<Inner>,
 }
@@ -157,7 +160,7 @@ impl AdaptiveLimiter {
     fn build(config: LimiterConfig, shared: Option<Arc<dyn LimiterStore>>) -> Self {
         AdaptiveLimiter {
             inner: Arc::new_cyclic(|me| Inner {
-                cfg: RwLock::new(Arc::new(config)),
+                cfg: CachePadded::new(RwLock::new(Arc::new(config))),
                 discovered: RwLock::new(HashMap::new()),
                 discovered_for: RwLock::new(HashMap::new()),
                 store: LocalStates::default(),
@@ -190,7 +193,7 @@ impl Inner {
         self.cfg.read().unwrap_or_else(|e| e.into_inner()).clone()
     }
 
-    fn gate(&self, key: &BucketKey) -> Arc<Gate> {
+    fn gate(&self, key: &BucketKey) -> Arc<CachePadded<Gate>> {
         let first = self.first.get(key.domain as usize);
         if let Some(gate) = first.and_then(OnceLock::get) {
             if gate.key == *key {
@@ -205,7 +208,7 @@ impl Inner {
         gate
     }
 
-    fn gate_of_map(&self, key: &BucketKey) -> Arc<Gate> {
+    fn gate_of_map(&self, key: &BucketKey) -> Arc<CachePadded<Gate>> {
         // Shared lock first: callers of a known bucket do not wait for
         // each other here.
         if let Some(gate) = self
@@ -222,14 +225,14 @@ impl Inner {
         if let Some(gate) = gates.get(key) {
             return gate.clone();
         }
-        let gate = Arc::new(Gate {
+        let gate = Arc::new(CachePadded::new(Gate {
             key: key.clone(),
             state: self.store.cell(key, &|| self.fresh(key)),
             queue: tokio::sync::Mutex::new(()),
             changed: Notify::new(),
             last_stats: Mutex::new(None),
             limiter: self.me.clone(),
-        });
+        }));
         gates.insert(key.clone(), gate.clone());
         gate
     }
@@ -620,7 +623,7 @@ impl RateLimiter for AdaptiveLimiter {
 
 /// The limiter side of a default-limiter [`Permit`].
 pub(crate) struct Handle {
-    gate: Arc<Gate>,
+    gate: Arc<CachePadded<Gate>>,
     id: u64,
     /// The slot reserved in the shared store, if any.
     slot: Option<Slot>,
