@@ -4,6 +4,7 @@
 //! transport (under the request timeout) → classification (ok / retry /
 //! error) → typed result. There is no other retry layer.
 
+use std::borrow::Borrow;
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
@@ -16,6 +17,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use crossbeam_utils::CachePadded;
 use futures::future::Either;
+use futures::FutureExt;
 use http::header::{HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use tokio::time::{Instant, Sleep};
 use url::Url;
@@ -650,41 +652,48 @@ impl Client {
     /// owns its client (a builder's boxed future) sends on it without a
     /// future of its own around `send`'s (each level of futures copies the
     /// one below it when it starts it).
-    #[allow(clippy::manual_async_fn)]
     pub(crate) fn send_on<C>(
         client: C,
         req: ApiRequest,
     ) -> impl Future<Output = Result<ApiResponse>> + Send
     where
-        C: std::borrow::Borrow<Client> + Send,
+        C: Borrow<Client> + Send,
     {
-        // `execute`'s body, not a call to it: one level of futures less.
-        async move {
-            if let Some(reason) = &req.invalid {
-                return Err(Error::InvalidInput(reason.clone()));
-            }
-            let this: &Client = client.borrow();
-            this.discover_once().await;
-            let inner = &*this.inner;
-            inner
-                .core
-                .execute(&inner.endpoint, &req)
-                .await?
-                .error_for_status()
-        }
+        Self::execute_on(client, req).map(|answer| answer?.error_for_status())
     }
 
     /// Like [`send`](Self::send) but returns the final response whatever its status.
     ///
     /// The client's first call first reads the account's rate limits (see
     /// [`ClientBuilder::discover_rate_limits`]).
-    pub async fn execute(&self, req: &ApiRequest) -> Result<ApiResponse> {
-        if let Some(reason) = &req.invalid {
-            // Refused before anything is sent, the limits read included.
-            return Err(Error::InvalidInput(reason.clone()));
+    pub fn execute<'a>(
+        &'a self,
+        req: &'a ApiRequest,
+    ) -> impl Future<Output = Result<ApiResponse>> + Send + 'a {
+        Self::execute_on(self, req)
+    }
+
+    /// The one request path of [`send`](Self::send) and
+    /// [`execute`](Self::execute), on a borrowed or an owned client and
+    /// request: both are this future, the first with its status checked
+    /// (mapped onto it, not a future around it).
+    #[allow(clippy::manual_async_fn)]
+    fn execute_on<C, R>(client: C, req: R) -> impl Future<Output = Result<ApiResponse>> + Send
+    where
+        C: Borrow<Client> + Send,
+        R: Borrow<ApiRequest> + Send,
+    {
+        async move {
+            let req: &ApiRequest = req.borrow();
+            if let Some(reason) = &req.invalid {
+                // Refused before anything is sent, the limits read included.
+                return Err(Error::InvalidInput(reason.clone()));
+            }
+            let this: &Client = client.borrow();
+            this.discover_once().await;
+            let inner = &*this.inner;
+            inner.core.execute(&inner.endpoint, req).await
         }
-        self.discover_once().await;
-        self.inner.core.execute(&self.inner.endpoint, req).await
     }
 
     /// Reads the advertised limits before the client's first call, once.
@@ -1223,8 +1232,8 @@ mod tests {
     /// `execute`; now 856, the builder's boxed future being `send`'s own
     /// with the decoding mapped onto it (rustc 1.95, tokio 1.54, reqwest
     /// 0.12, in debug and release builds alike): under glibc's per-thread
-    /// cache limit for small allocations (1,032 bytes). The bounds leave room for other compilers
-    /// without letting either come back.
+    /// cache limit for small allocations (1,032 bytes). The bounds leave
+    /// room for other compilers without letting either come back.
     #[test]
     fn call_futures_stay_small() {
         use std::future::IntoFuture;

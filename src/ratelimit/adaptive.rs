@@ -203,7 +203,7 @@ impl Inner {
         let gate = self.gate_of_map(key);
         if let Some(first) = first {
             // Taken by the domain's first bucket; later ones stay in the map.
-            let _ = first.set(gate.clone());
+            first.get_or_init(|| gate.clone());
         }
         gate
     }
