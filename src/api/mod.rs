@@ -179,30 +179,36 @@ pub(crate) fn send_write(
 /// with `lookup` (by the unique name the create sent; `Ok(None)`: not
 /// there), the create resent when it was not applied, and an answer without
 /// an id completed by the lookup.
-pub(crate) async fn send_create<I, F, L>(
-    client: &Client,
+///
+/// A function returning the future, not an `async fn`: the request is kept
+/// once in it (an `async fn` keeps a by-value argument twice).
+pub(crate) fn send_create<'a, I, F, L>(
+    client: &'a Client,
     req: Req,
     what: String,
     lookup: L,
-) -> Result<Created<I>>
+) -> impl Future<Output = Result<Created<I>>> + 'a
 where
-    I: From<String>,
-    L: Fn() -> F,
+    I: From<String> + 'a,
+    L: Fn() -> F + 'a,
     F: Future<Output = Result<Option<I>>>,
 {
     let has_id = |w: &WriteResult| w.data.as_ref().is_some_and(|d| d.id.is_some());
-    let done = write::finish(client, req, &what, has_id, lookup).await?;
-    let request_id = done.request_id();
-    let (result, data) = match done.answer {
-        Some((w, _)) => (w.result, w.data.unwrap_or_default()),
-        None => (String::new(), Default::default()),
-    };
-    let id = match done.found {
-        Some(id) => id,
-        // `has_id` held: the answer carried the id.
-        None => I::from(data.id.unwrap_or_default()),
-    };
-    Ok(Created::new(id, data.name, result, request_id))
+    let write = write::finish(client, req, what, has_id, lookup);
+    async move {
+        let done = write.await?;
+        let request_id = done.request_id();
+        let (result, data) = match done.answer {
+            Some((w, _)) => (w.result, w.data.unwrap_or_default()),
+            None => (String::new(), Default::default()),
+        };
+        let id = match done.found {
+            Some(id) => id,
+            // `has_id` held: the answer carried the id.
+            None => I::from(data.id.unwrap_or_default()),
+        };
+        Ok(Created::new(id, data.name, result, request_id))
+    }
 }
 
 /// A read's result with 404 as `None`: what a lookup after a lost write answers.

@@ -85,37 +85,85 @@ fn ambiguous(what: What<'_>, why: &str, cause: Error) -> Error {
 /// after a throttle or a connection that never reached the server) and
 /// settles an unknown outcome with `lookup` (`Ok(None)`: not there). A 2xx
 /// answer for which `complete` is false is completed by the lookup.
-/// `what` names the write in errors and logs (`create user jo@x.com`).
-pub(crate) async fn finish<T, F, L>(
-    client: &Client,
+/// `what` names the write in errors and logs (`create user jo@x.com`),
+/// written out only when one needs it.
+///
+/// A function returning the future, not an `async fn`: the request is kept
+/// once in it (an `async fn` keeps a by-value argument twice).
+pub(crate) fn finish<'a, T, F, L>(
+    client: &'a Client,
     req: ApiRequest,
+    what: impl fmt::Display + Sync + 'a,
+    complete: impl Fn(&WriteResult) -> bool + 'a,
+    lookup: L,
+) -> impl Future<Output = Result<Finished<T>>> + 'a
+where
+    L: Fn() -> F + 'a,
+    F: Future<Output = Result<Option<T>>>,
+    T: 'a,
+{
+    let req = req.idempotent(false);
+    async move {
+        let what: What<'_> = &what;
+        // The usual write, one send with a complete answer, on a future of its
+        // own size; everything else (lookups, resends, their waits) is boxed:
+        // it would otherwise size, and be copied with, every write's future.
+        let answer = client
+            .execute(&req)
+            .await
+            .and_then(ApiResponse::error_for_status);
+        let written = match &answer {
+            Ok(resp) => match write_result(resp) {
+                Ok(w) if complete(&w) => {
+                    let request_id = request_id(&Ok(&w), resp);
+                    return Ok(Finished {
+                        answer: Some((w, request_id)),
+                        found: None,
+                    });
+                }
+                written => Some(written),
+            },
+            Err(_) => None,
+        };
+        Box::pin(settle(
+            client, &req, what, complete, lookup, answer, written,
+        ))
+        .await
+    }
+}
+
+/// The `requestId` to keep beside a write's decoded answer: none when the
+/// answer carries it (the body is read again for it, or the header, only
+/// when not).
+fn request_id(written: &Result<&WriteResult, &Error>, resp: &ApiResponse) -> Option<String> {
+    match written {
+        Ok(w) if w.request_id.is_some() => None,
+        _ => resp.request_id(),
+    }
+}
+
+/// [`finish`] after its first send: `answer` is that send's outcome and
+/// `written` its decoded body, when it was a 2xx (decoded once).
+async fn settle<T, F, L>(
+    client: &Client,
+    req: &ApiRequest,
     what: What<'_>,
     complete: impl Fn(&WriteResult) -> bool,
     lookup: L,
+    mut answer: Result<ApiResponse>,
+    mut written: Option<Result<WriteResult>>,
 ) -> Result<Finished<T>>
 where
     L: Fn() -> F,
     F: Future<Output = Result<Option<T>>>,
 {
-    let req = req.idempotent(false);
-    let mut sends = 0u32;
+    let mut sends = 1u32;
     loop {
-        sends += 1;
         let resent = sends > 1;
-        // `execute` borrows the request: nothing is copied for a send.
-        let lost = match client
-            .execute(&req)
-            .await
-            .and_then(ApiResponse::error_for_status)
-        {
+        let lost = match answer {
             Ok(resp) => {
-                let written = write_result(&resp);
-                // The decoded answer usually carries its `requestId`; the
-                // body is read again for it (or the header) only when not.
-                let request_id = match &written {
-                    Ok(w) if w.request_id.is_some() => None,
-                    _ => resp.request_id(),
-                };
+                let written = written.take().unwrap_or_else(|| write_result(&resp));
+                let request_id = request_id(&written.as_ref(), &resp);
                 let why = match written {
                     Ok(w) if complete(&w) => {
                         return Ok(Finished {
@@ -201,6 +249,12 @@ where
                 Some(delay) => {
                     tracing::info!(what = %what, sends, ?delay, "write: not applied; sending it again");
                     tokio::time::sleep(delay).await;
+                    sends += 1;
+                    // `execute` borrows the request: nothing is copied for a send.
+                    answer = client
+                        .execute(req)
+                        .await
+                        .and_then(ApiResponse::error_for_status);
                 }
                 // Not applied, and the policy allows no further attempt.
                 None => return Err(lost),

@@ -97,6 +97,23 @@ pub struct CreatedUser {
     pub request_id: Option<String>,
 }
 
+/// The PATCH of an update: absolute values, so marked idempotent.
+fn patch_request(user: &UserRef, update: &UserUpdate) -> ApiRequest {
+    user_path(ApiRequest::patch, user)
+        .json(update)
+        .idempotent(true)
+}
+
+/// True when the update sets part of `userAddress`: the PATCH replaces the
+/// address whole, so the rest is read from the user first.
+fn partial_address(update: &UserUpdate) -> bool {
+    update.optional.user_address.as_ref().is_some_and(|a| {
+        [&a.country, &a.state, &a.city, &a.line, &a.zip_code]
+            .iter()
+            .any(|p| p.is_none())
+    })
+}
+
 fn user_path(method: fn(Domain) -> ApiRequest, user: &UserRef) -> ApiRequest {
     crate::api::user_segment(method(Domain::Configuration).path("v2/users"), user)
 }
@@ -181,39 +198,41 @@ impl UsersHandler {
     /// # Ok(()) }
     /// ```
     pub fn create(&self, user: UserCreate) -> CreateUser {
-        deferred!(self, CreateUser, create_now(user))
-    }
-
-    async fn create_now(&self, user: UserCreate) -> Result<CreatedUser> {
+        // The request is built here and the call keeps only it and the
+        // username (for the lookup that settles a lost answer), not the
+        // whole `UserCreate`: nothing is sent before the first poll.
         let mut req = ApiRequest::post(Domain::Configuration)
             .path("v2/users")
             .json(&user);
         if let Err(e) = ids::validate("username", user.username.as_str()) {
             req = req.invalid(e.to_string());
         }
-        let what = Named("create user", user.username.as_str());
-        let has_id = |w: &WriteResult| w.data.as_ref().is_some_and(|d| d.id.is_some());
-        let lookup = || self.lookup_created(&user.username);
-        let done = finish(&self.client, req, &what, has_id, lookup).await?;
-        let recovered = done.recovered();
-        let request_id = done.request_id();
-        if let Some(u) = done.found {
-            return Ok(CreatedUser {
-                id: u.id,
-                username: u.username,
+        let (h, username) = (self.clone(), user.username);
+        CreateUser::new(async move {
+            let what = Named("create user", username.as_str());
+            let has_id = |w: &WriteResult| w.data.as_ref().is_some_and(|d| d.id.is_some());
+            let lookup = || h.lookup_created(&username);
+            let done = finish(&h.client, req, &what, has_id, lookup).await?;
+            let recovered = done.recovered();
+            let request_id = done.request_id();
+            if let Some(u) = done.found {
+                return Ok(CreatedUser {
+                    id: u.id,
+                    username: u.username,
+                    recovered,
+                    request_id,
+                });
+            }
+            let data = done.answer.and_then(|(w, _)| w.data).unwrap_or_default();
+            Ok(CreatedUser {
+                id: UserId::new(data.id.unwrap_or_default()),
+                username: data
+                    .name
+                    .map(Username::new)
+                    .unwrap_or_else(|| username.clone()),
                 recovered,
                 request_id,
-            });
-        }
-        let data = done.answer.and_then(|(w, _)| w.data).unwrap_or_default();
-        Ok(CreatedUser {
-            id: UserId::new(data.id.unwrap_or_default()),
-            username: data
-                .name
-                .map(Username::new)
-                .unwrap_or_else(|| user.username.clone()),
-            recovered,
-            request_id,
+            })
         })
     }
 
@@ -367,6 +386,12 @@ impl UsersHandler {
     /// ```
     pub fn update(&self, user: impl Into<UserRef>, update: UserUpdate) -> UpdateUser {
         let user = user.into();
+        if !partial_address(&update) {
+            // Nothing to read first: the call is the PATCH's own future,
+            // built here (nothing is sent before the first poll).
+            let req = patch_request(&user, &update);
+            return UpdateUser::new(send_write(self.client.clone(), req));
+        }
         deferred!(self, UpdateUser, update_now(user, update))
     }
 
@@ -377,25 +402,17 @@ impl UsersHandler {
 
     /// Completes a partial `userAddress` with the user's current address.
     async fn merge_address(&self, user: &UserRef, mut update: UserUpdate) -> Result<UserUpdate> {
-        if let Some(partial) = update.optional.user_address.take() {
-            let complete = [
-                &partial.country,
-                &partial.state,
-                &partial.city,
-                &partial.line,
-                &partial.zip_code,
-            ]
-            .iter()
-            .all(|p| p.is_some());
-            let merged = if complete {
-                partial
+        let partial = partial_address(&update);
+        if let Some(address) = update.optional.user_address.take() {
+            let merged = if !partial {
+                address
             } else {
                 let current = self
                     .get(user.clone())
                     .await?
                     .user_address
                     .unwrap_or_default();
-                partial.merged_over(current)
+                address.merged_over(current)
             };
             update.optional.user_address = Some(merged);
         }
@@ -403,10 +420,7 @@ impl UsersHandler {
     }
 
     async fn patch(&self, user: &UserRef, update: &UserUpdate) -> Result<WriteResult> {
-        let req = user_path(ApiRequest::patch, user)
-            .json(update)
-            .idempotent(true);
-        send_write(self.client.clone(), req).await
+        send_write(self.client.clone(), patch_request(user, update)).await
     }
 
     /// [`update`](Self::update), then reads the user back and reports every
