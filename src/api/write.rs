@@ -125,11 +125,29 @@ where
             },
             Err(_) => None,
         };
-        Box::pin(settle(
-            client, &req, what, complete, lookup, answer, written,
-        ))
-        .await
+        settle_boxed(client, &req, what, complete, lookup, answer, written).await
     }
+}
+
+/// [`settle`], boxed. Not inlined: the settling future is built on the
+/// stack before it is moved into its box, and in the caller's poll function
+/// that space would widen the stack frame every write's sends run under.
+#[inline(never)]
+fn settle_boxed<'a, T, F, L>(
+    client: &'a Client,
+    req: &'a ApiRequest,
+    what: What<'a>,
+    complete: impl Fn(&WriteResult) -> bool + 'a,
+    lookup: L,
+    answer: Result<ApiResponse>,
+    written: Option<Result<WriteResult>>,
+) -> std::pin::Pin<Box<impl Future<Output = Result<Finished<T>>> + 'a>>
+where
+    L: Fn() -> F + 'a,
+    F: Future<Output = Result<Option<T>>> + 'a,
+    T: 'a,
+{
+    Box::pin(settle(client, req, what, complete, lookup, answer, written))
 }
 
 /// The `requestId` to keep beside a write's decoded answer: none when the
