@@ -348,6 +348,45 @@ async fn updating_only_the_city_keeps_the_rest_of_the_address() {
 }
 
 #[tokio::test]
+async fn an_update_with_a_whole_address_sends_only_the_patch() {
+    let server = MockServer::start_async().await;
+    let get = server
+        .mock_async(|when, then| {
+            when.method(GET).path("/v2/users/jo@x.com");
+            then.status(200).json_body(address_user("York", "YO1 7HH"));
+        })
+        .await;
+    let patch = server
+        .mock_async(|when, then| {
+            when.method(PATCH)
+                .path("/v2/users/jo@x.com")
+                .is_true(raw_query(""))
+                .header("authorization", common::auth())
+                .json_body(json!({"userAddress": {
+                    "country": "GB", "state": "England", "city": "Leeds",
+                    "line": "2 Low St", "zipCode": "LS1 1AA"}}));
+            then.status(200).json_body(json!({"result": "Updated"}));
+        })
+        .await;
+    let address = opsgenie_users::models::user::UserAddress {
+        country: Some("GB".into()),
+        state: Some("England".into()),
+        city: Some("Leeds".into()),
+        line: Some("2 Low St".into()),
+        zip_code: Some("LS1 1AA".into()),
+    };
+    let out = common::client(&server.base_url())
+        .users()
+        .update("jo@x.com", UserUpdate::new().user_address(address))
+        .await
+        .unwrap();
+    assert_eq!(out.result, "Updated");
+    patch.assert_async().await;
+    // Nothing to merge: the current address is not read.
+    assert_eq!(get.calls_async().await, 0);
+}
+
+#[tokio::test]
 async fn update_checked_compares_the_whole_address() {
     let server = MockServer::start_async().await;
     // First read: the current address; read-back: the server dropped the zip code.

@@ -112,20 +112,18 @@ where
             .execute(&req)
             .await
             .and_then(ApiResponse::error_for_status);
-        let written = match &answer {
-            Ok(resp) => match write_result(resp) {
-                Ok(w) if complete(&w) => {
-                    let request_id = request_id(&Ok(&w), resp);
+        if let Ok(resp) = &answer {
+            if let Ok(w) = write_result(resp) {
+                if complete(&w) {
+                    let request_id = request_id(Some(&w), resp);
                     return Ok(Finished {
                         answer: Some((w, request_id)),
                         found: None,
                     });
                 }
-                written => Some(written),
-            },
-            Err(_) => None,
-        };
-        settle_boxed(client, &req, what, complete, lookup, answer, written).await
+            }
+        }
+        settle_boxed(client, &req, what, complete, lookup, answer).await
     }
 }
 
@@ -140,28 +138,28 @@ fn settle_boxed<'a, T, F, L>(
     complete: impl Fn(&WriteResult) -> bool + 'a,
     lookup: L,
     answer: Result<ApiResponse>,
-    written: Option<Result<WriteResult>>,
 ) -> std::pin::Pin<Box<impl Future<Output = Result<Finished<T>>> + 'a>>
 where
     L: Fn() -> F + 'a,
     F: Future<Output = Result<Option<T>>> + 'a,
     T: 'a,
 {
-    Box::pin(settle(client, req, what, complete, lookup, answer, written))
+    Box::pin(settle(client, req, what, complete, lookup, answer))
 }
 
 /// The `requestId` to keep beside a write's decoded answer: none when the
 /// answer carries it (the body is read again for it, or the header, only
 /// when not).
-fn request_id(written: &Result<&WriteResult, &Error>, resp: &ApiResponse) -> Option<String> {
+fn request_id(written: Option<&WriteResult>, resp: &ApiResponse) -> Option<String> {
     match written {
-        Ok(w) if w.request_id.is_some() => None,
+        Some(w) if w.request_id.is_some() => None,
         _ => resp.request_id(),
     }
 }
 
-/// [`finish`] after its first send: `answer` is that send's outcome and
-/// `written` its decoded body, when it was a 2xx (decoded once).
+/// [`finish`] after a first send that did not end the write (`answer`: its
+/// outcome): lookups, resends and their waits. A 2xx answer is decoded
+/// again here, on this rare path.
 async fn settle<T, F, L>(
     client: &Client,
     req: &ApiRequest,
@@ -169,7 +167,6 @@ async fn settle<T, F, L>(
     complete: impl Fn(&WriteResult) -> bool,
     lookup: L,
     mut answer: Result<ApiResponse>,
-    mut written: Option<Result<WriteResult>>,
 ) -> Result<Finished<T>>
 where
     L: Fn() -> F,
@@ -180,8 +177,8 @@ where
         let resent = sends > 1;
         let lost = match answer {
             Ok(resp) => {
-                let written = written.take().unwrap_or_else(|| write_result(&resp));
-                let request_id = request_id(&written.as_ref(), &resp);
+                let written = write_result(&resp);
+                let request_id = request_id(written.as_ref().ok(), &resp);
                 let why = match written {
                     Ok(w) if complete(&w) => {
                         return Ok(Finished {
