@@ -119,7 +119,7 @@ impl ContactsHandler {
                     })
                     .map(|c| c.id))
             };
-            send_create(&h.client, req, what, lookup).await
+            send_create(&h.client, &mut req, what, lookup).await
         })
     }
 

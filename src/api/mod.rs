@@ -180,11 +180,12 @@ pub(crate) fn send_write(
 /// there), the create resent when it was not applied, and an answer without
 /// an id completed by the lookup.
 ///
-/// A function returning the future, not an `async fn`: the request is kept
-/// once in it (an `async fn` keeps a by-value argument twice).
+/// The request is borrowed, as [`write::finish`] borrows it: the caller's
+/// future keeps it once (a request handed over by value would be stored
+/// twice: in the caller's future and in this one).
 pub(crate) fn send_create<'a, I, F, L>(
     client: &'a Client,
-    req: Req,
+    req: &'a mut Req,
     what: String,
     lookup: L,
 ) -> impl Future<Output = Result<Created<I>>> + 'a
@@ -194,9 +195,8 @@ where
     F: Future<Output = Result<Option<I>>>,
 {
     let has_id = |w: &WriteResult| w.data.as_ref().is_some_and(|d| d.id.is_some());
-    let write = write::finish(client, req, what, has_id, lookup);
-    async move {
-        let done = write.await?;
+    write::finish(client, req, what, has_id, lookup).map(|done| {
+        let done = done?;
         let request_id = done.request_id();
         let (result, data) = match done.answer {
             Some((w, _)) => (w.result, w.data.unwrap_or_default()),
@@ -208,7 +208,7 @@ where
             None => I::from(data.id.unwrap_or_default()),
         };
         Ok(Created::new(id, data.name, result, request_id))
-    }
+    })
 }
 
 /// A read's result with 404 as `None`: what a lookup after a lost write answers.

@@ -92,7 +92,7 @@ impl RolesHandler {
         CreateRole::new(async move {
             let lookup =
                 || async { found(h.get(CustomRoleRef::name(name.clone())).await.map(|r| r.id)) };
-            send_create(&client, req, format!("create role {name}"), lookup).await
+            send_create(&client, &mut req, format!("create role {name}"), lookup).await
         })
     }
 

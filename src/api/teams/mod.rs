@@ -132,7 +132,7 @@ impl TeamsHandler {
         let (h, client) = (self.clone(), self.client.clone());
         CreateTeam::new(async move {
             let lookup = || async { found(h.get(TeamRef::name(name.clone())).await.map(|t| t.id)) };
-            send_create(&client, req, format!("create team {name}"), lookup).await
+            send_create(&client, &mut req, format!("create team {name}"), lookup).await
         })
     }
 
@@ -279,7 +279,7 @@ impl TeamsHandler {
                 let team = found(h.get(team.clone()).await)?;
                 Ok(team.and_then(|t| t.member(&user).map(|_| ())))
             };
-            match finish(&h.client, req, &what, |_| true, lookup).await {
+            match finish(&h.client, &mut req, &what, |_| true, lookup).await {
                 Ok(done) => Ok(done.answer.map(|(w, _)| w).unwrap_or_default()),
                 Err(Error::Api(e)) if e.status.as_u16() == 422 => Err(Error::MemberRejected(e)),
                 Err(e) => Err(e),

@@ -81,7 +81,7 @@ impl TeamRolesHandler {
                     Error::InvalidInput(format!("team role {name} was read back without an id"))
                 })
             };
-            send_create(&client, req, what, lookup).await
+            send_create(&client, &mut req, what, lookup).await
         })
     }
 

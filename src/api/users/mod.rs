@@ -212,7 +212,7 @@ impl UsersHandler {
             let what = Named("create user", username.as_str());
             let has_id = |w: &WriteResult| w.data.as_ref().is_some_and(|d| d.id.is_some());
             let lookup = || h.lookup_created(&username);
-            let done = finish(&h.client, req, what, has_id, lookup).await?;
+            let done = finish(&h.client, &mut req, what, has_id, lookup).await?;
             let recovered = done.recovered();
             let request_id = done.request_id();
             if let Some(u) = done.found {
