@@ -376,9 +376,14 @@ impl Core {
         };
         permit.complete(&feedback);
         // Pure decision first, then the shared retry budget pays for it.
-        let wanted = self
-            .retry
-            .decide(attempt, req.idempotent, &outcome, fastrand::f64());
+        // The jitter is drawn only for an outcome that may be retried (not
+        // for every success: the generator's state is one more cache line).
+        let jitter = if RetryPolicy::is_retryable(req.idempotent, &outcome) {
+            fastrand::f64()
+        } else {
+            0.0
+        };
+        let wanted = self.retry.decide(attempt, req.idempotent, &outcome, jitter);
         let mut decision = self.retry.settle(&self.budget, &outcome, wanted);
         if wanted != decision {
             tracing::warn!(method = %req.method, path = %req.path, domain = %req.domain, attempt, "retry budget exhausted: not retrying");
@@ -506,11 +511,18 @@ fn build_url(base: &Url, req: &ApiRequest) -> Result<Url> {
     Ok(url)
 }
 
+/// The media type of JSON bodies and answers.
+const JSON: &str = "application/json";
+
 /// The headers of every request: credential, `Accept`, `User-Agent` and,
 /// with a body, `Content-Type`.
 fn build_headers(req: &ApiRequest, auth: &HeaderValue) -> Result<http::HeaderMap> {
-    // Media types come from the caller (`&'static str`, but unchecked).
+    // Media types come from the caller (`&'static str`, but unchecked):
+    // JSON, the type of nearly every body, without a copy.
     let value = |v: &'static str| {
+        if v == JSON {
+            return Ok(HeaderValue::from_static(JSON));
+        }
         HeaderValue::from_str(v).map_err(|e| {
             Error::Transport(TransportError::new(
                 TransportErrorKind::Request,
@@ -523,7 +535,7 @@ fn build_headers(req: &ApiRequest, auth: &HeaderValue) -> Result<http::HeaderMap
     h.insert(
         ACCEPT,
         match req.accept {
-            None => HeaderValue::from_static("application/json"),
+            None => HeaderValue::from_static(JSON),
             Some(a) => value(a)?,
         },
     );

@@ -99,7 +99,7 @@ impl ReqwestTransport {
         headers: http::HeaderMap,
         body: Bytes,
         limit: u64,
-    ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> + Send + 'static {
+    ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> + Send + '_ {
         let mut req = reqwest::Request::new(method, url);
         *req.headers_mut() = headers;
         *req.body_mut() = Some(reqwest::Body::from(body));
@@ -112,7 +112,7 @@ impl ReqwestTransport {
         &self,
         req: reqwest::Request,
         limit: u64,
-    ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> + Send + 'static {
+    ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> + Send + '_ {
         let in_flight = InFlight::enter(&self.in_flight);
         read_response(self.client.execute(req), limit, in_flight)
     }
@@ -124,7 +124,7 @@ impl ReqwestTransport {
 async fn read_response(
     pending: impl Future<Output = reqwest::Result<reqwest::Response>>,
     limit: u64,
-    in_flight: InFlight,
+    in_flight: InFlight<'_>,
 ) -> Result<http::Response<Bytes>, TransportError> {
     // A future of its own: the response and the buffers it reads into are
     // gone from this one by the time it yields.
@@ -194,12 +194,14 @@ async fn read_body(
 
 /// One request counted in its transport's `in_flight` until dropped (the
 /// body read, an error, or the caller giving up).
-struct InFlight(Arc<AtomicUsize>);
+/// Borrowed from the transport: no reference count to change (a cache line
+/// every worker writes) per request.
+struct InFlight<'a>(&'a AtomicUsize);
 
-impl InFlight {
-    fn enter(count: &Arc<AtomicUsize>) -> Self {
+impl<'a> InFlight<'a> {
+    fn enter(count: &'a AtomicUsize) -> Self {
         count.fetch_add(1, Ordering::Relaxed);
-        InFlight(count.clone())
+        InFlight(count)
     }
 
     /// Whether other requests of the same transport are in flight.
@@ -208,7 +210,7 @@ impl InFlight {
     }
 }
 
-impl Drop for InFlight {
+impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::Relaxed);
     }
