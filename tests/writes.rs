@@ -308,6 +308,20 @@ fn address_user(city: &str, zip: &str) -> serde_json::Value {
     }})
 }
 
+/// The PATCH of `jo@x.com` with `body` (no query, the key sent), answered 200.
+async fn expect_patch(server: &MockServer, body: serde_json::Value) -> httpmock::Mock<'_> {
+    server
+        .mock_async(|when, then| {
+            when.method(PATCH)
+                .path("/v2/users/jo@x.com")
+                .is_true(raw_query(""))
+                .header("authorization", common::auth())
+                .json_body(body);
+            then.status(200).json_body(json!({"result": "Updated"}));
+        })
+        .await
+}
+
 #[tokio::test]
 async fn updating_only_the_city_keeps_the_rest_of_the_address() {
     let server = MockServer::start_async().await;
@@ -319,18 +333,13 @@ async fn updating_only_the_city_keeps_the_rest_of_the_address() {
             then.status(200).json_body(address_user("York", "YO1 7HH"));
         })
         .await;
-    let patch = server
-        .mock_async(|when, then| {
-            when.method(PATCH)
-                .path("/v2/users/jo@x.com")
-                .is_true(raw_query(""))
-                .header("authorization", common::auth())
-                .json_body(json!({"locale": "en_GB", "userAddress": {
-                    "country": "GB", "state": "England", "city": "Leeds",
-                    "line": "1 High St", "zipCode": "YO1 7HH"}}));
-            then.status(200).json_body(json!({"result": "Updated"}));
-        })
-        .await;
+    let patch = expect_patch(
+        &server,
+        json!({"locale": "en_GB", "userAddress": {
+            "country": "GB", "state": "England", "city": "Leeds",
+            "line": "1 High St", "zipCode": "YO1 7HH"}}),
+    )
+    .await;
     let city = opsgenie_users::models::user::UserAddress {
         city: Some("Leeds".into()),
         ..Default::default()
@@ -356,18 +365,13 @@ async fn an_update_with_a_whole_address_sends_only_the_patch() {
             then.status(200).json_body(address_user("York", "YO1 7HH"));
         })
         .await;
-    let patch = server
-        .mock_async(|when, then| {
-            when.method(PATCH)
-                .path("/v2/users/jo@x.com")
-                .is_true(raw_query(""))
-                .header("authorization", common::auth())
-                .json_body(json!({"userAddress": {
-                    "country": "GB", "state": "England", "city": "Leeds",
-                    "line": "2 Low St", "zipCode": "LS1 1AA"}}));
-            then.status(200).json_body(json!({"result": "Updated"}));
-        })
-        .await;
+    let patch = expect_patch(
+        &server,
+        json!({"userAddress": {
+            "country": "GB", "state": "England", "city": "Leeds",
+            "line": "2 Low St", "zipCode": "LS1 1AA"}}),
+    )
+    .await;
     let address = opsgenie_users::models::user::UserAddress {
         country: Some("GB".into()),
         state: Some("England".into()),
