@@ -1,6 +1,7 @@
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -129,24 +130,40 @@ async fn read_response(
     // A future of its own: the response and the buffers it reads into are
     // gone from this one by the time it yields.
     let out = read_body(pending, limit).await?;
-    // hyper hands the connection back to its pool from a task of its own,
-    // woken when the body has ended: letting it run before this call's
-    // caller sends again keeps the next request from opening another
-    // connection (tokio runs the woken task first). Measured
-    // (benches/overhead.rs, 8 tasks, 20,000 creates, 10 runs each): 8-10
-    // connections with this yield, 8-13 without. It costs ~3,400 instructions per call
-    // (a poll of the I/O driver before the task runs again), so it is made
-    // only while other requests are in flight: a caller alone, sending one
-    // request after another, finds an idle connection in the pool anyway
-    // (two at most, measured over 20,000 sequential gets either way).
-    // A self-wake (wake, then `Pending` once) was tried instead: no extra
-    // driver poll, but tokio wakes an idle worker for a yielded task, which
-    // made sequential calls slower (benches/overhead.rs, time ratios).
-    if in_flight.others() {
-        tokio::task::yield_now().await;
+    // hyper hands the connection back to its pool from tasks of its own
+    // (its connection task, then the one that puts the connection back),
+    // woken as the body ends: letting them run before this call's caller
+    // sends again keeps the next request from opening another connection.
+    // This task goes to the back of its worker's queue, behind the tasks
+    // it woke, once (a self-wake: no poll of the I/O driver, no wait for
+    // the queue to empty, which `tokio::task::yield_now` costs).
+    // Only with at least two other requests in flight: a caller alone
+    // finds an idle connection in the pool anyway, and so did two callers
+    // at a time (3 connections in 14 runs of 4,000 creates without the
+    // pass), where passing the turn made a create cost 1.29x the CPU of a
+    // hand-written reqwest call instead of 1.17x. Measured with
+    // benches/overhead.rs (14 interleaved runs each, 2 workers): 4 tasks
+    // 1.15x CPU and 4-6 connections (yield_now: 1.19x, 4-6), 8 tasks 1.11x
+    // and 9-11 (yield_now: 1.13x, 8-10; none at all: 9-14).
+    if in_flight.others() >= 2 {
+        pass_turn().await;
     }
     drop(in_flight);
     Ok(out)
+}
+
+/// Ready at its second poll, having woken its task at the first: the task
+/// runs again after the tasks already queued on its worker.
+fn pass_turn() -> impl Future<Output = ()> {
+    let mut passed = false;
+    std::future::poll_fn(move |cx| {
+        if passed {
+            return Poll::Ready(());
+        }
+        passed = true;
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    })
 }
 
 /// The answer to a request handed to reqwest, its body read up to `limit`
@@ -204,9 +221,9 @@ impl<'a> InFlight<'a> {
         InFlight(count)
     }
 
-    /// Whether other requests of the same transport are in flight.
-    fn others(&self) -> bool {
-        self.0.load(Ordering::Relaxed) > 1
+    /// How many other requests of the same transport are in flight.
+    fn others(&self) -> usize {
+        self.0.load(Ordering::Relaxed).saturating_sub(1)
     }
 }
 
@@ -261,15 +278,35 @@ mod tests {
     use super::*;
 
     #[test]
+    fn pass_turn_wakes_its_task_once_and_is_ready_at_the_next_poll() {
+        struct Count(AtomicUsize);
+        impl std::task::Wake for Count {
+            fn wake(self: Arc<Self>) {
+                self.0.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = std::task::Waker::from(count.clone());
+        let mut cx = std::task::Context::from_waker(&waker);
+        let mut pass = std::pin::pin!(pass_turn());
+        assert!(pass.as_mut().poll(&mut cx).is_pending());
+        assert_eq!(count.0.load(Ordering::Relaxed), 1, "woken before Pending");
+        assert!(pass.as_mut().poll(&mut cx).is_ready());
+        assert_eq!(count.0.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
     fn in_flight_counts_until_dropped() {
         let count = Arc::new(AtomicUsize::new(0));
         let first = InFlight::enter(&count);
-        assert!(!first.others(), "alone");
+        assert_eq!(first.others(), 0, "alone");
         let second = InFlight::enter(&count);
-        assert!(first.others() && second.others());
+        assert_eq!((first.others(), second.others()), (1, 1));
+        let third = InFlight::enter(&count);
+        assert_eq!(third.others(), 2);
         // A caller giving up (its future dropped) leaves the count too.
-        drop(second);
-        assert!(!first.others());
+        drop((second, third));
+        assert_eq!(first.others(), 0);
         drop(first);
         assert_eq!(count.load(Ordering::Relaxed), 0);
     }
