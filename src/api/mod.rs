@@ -203,7 +203,7 @@ where
             None => (String::new(), Default::default()),
         };
         let id = match done.found {
-            Some(id) => id,
+            Some(id) => *id,
             // `has_id` held: the answer carried the id.
             None => I::from(data.id.unwrap_or_default()),
         };
