@@ -376,14 +376,9 @@ impl Core {
         };
         permit.complete(&feedback);
         // Pure decision first, then the shared retry budget pays for it.
-        // The jitter is drawn only for an outcome that may be retried (not
-        // for every success: the generator's state is one more cache line).
-        let jitter = if RetryPolicy::is_retryable(req.idempotent, &outcome) {
-            fastrand::f64()
-        } else {
-            0.0
-        };
-        let wanted = self.retry.decide(attempt, req.idempotent, &outcome, jitter);
+        let wanted = self
+            .retry
+            .decide_drawing(attempt, req.idempotent, &outcome, fastrand::f64);
         let mut decision = self.retry.settle(&self.budget, &outcome, wanted);
         if wanted != decision {
             tracing::warn!(method = %req.method, path = %req.path, domain = %req.domain, attempt, "retry budget exhausted: not retrying");
@@ -807,7 +802,9 @@ impl Client {
     pub(crate) fn resend_delay(&self, sends: u32, lost: &Error) -> Option<Duration> {
         let core = &self.inner.core;
         let outcome = Outcome::of_error(lost)?;
-        let wanted = core.retry.decide(sends, true, &outcome, fastrand::f64());
+        let wanted = core
+            .retry
+            .decide_drawing(sends, true, &outcome, fastrand::f64);
         match core.retry.settle(&core.budget, &outcome, wanted) {
             Decision::Retry(delay) => {
                 Counters::bump(&core.counters.resends);

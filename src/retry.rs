@@ -338,10 +338,23 @@ impl RetryPolicy {
         outcome: &Outcome<'_>,
         jitter: f64,
     ) -> Decision {
+        self.decide_drawing(attempt, idempotent, outcome, || jitter)
+    }
+
+    /// [`decide`](Self::decide), with the jitter drawn by `jitter` only when
+    /// a retry is decided: the client's calls pass the random generator,
+    /// whose state (one more cache line per call) a success never touches.
+    pub(crate) fn decide_drawing(
+        &self,
+        attempt: u32,
+        idempotent: bool,
+        outcome: &Outcome<'_>,
+        jitter: impl FnOnce() -> f64,
+    ) -> Decision {
         if attempt >= self.max_attempts || !Self::is_retryable(idempotent, outcome) {
             return Decision::Stop;
         }
-        let jitter = jitter.clamp(0.0, 1.0);
+        let jitter = jitter().clamp(0.0, 1.0);
         if let Some(wait) = Self::retry_after(outcome) {
             if wait > self.max_retry_after {
                 return Decision::Stop;
