@@ -55,7 +55,7 @@ get() {
     grep -oE "(^| )$2=[^ ]*" <<<"$line" | head -1 | cut -d= -f2
   fi
 }
-ratio() { printf '%.2f×' "$1"; }
+ratio() { awk -v r="$1" 'BEGIN { printf "%.2f×", r }'; }
 # `median NAME`: of headline NAME's three runs, the line of the median ratio
 # (`name=value key=value ...`) followed by ` runs=a/b/c` (all three, sorted).
 median() {
@@ -84,13 +84,16 @@ mget() {
   fi
 }
 # `mratio LINE`: the median ratio with the three runs, e.g. `1.07× (runs 1.04/1.07/1.10)`.
+# Both rounded by awk (double precision): bash's printf rounds in long
+# double, so 1.095 came out as 1.10 beside a run printed as 1.09.
 mratio() {
-  printf '%.2f× (runs %s)' "$(mget "$1" =)" "$(mget "$1" runs | awk -F/ '{ printf "%.2f/%.2f/%.2f", $1, $2, $3 }')"
+  awk -v m="$(mget "$1" =)" -v runs="$(mget "$1" runs)" \
+    'BEGIN { split(runs, r, "/"); printf "%.2f× (runs %.2f/%.2f/%.2f)", m, r[1], r[2], r[3] }'
 }
 mib() { [[ "$1" == n/a ]] && echo n/a || awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
 
 {
-  echo "Measured by \`scripts/perf-report.sh\` on ${cpu:-an unknown CPU}, ${cores} cores, load average ${load_start%% *} at the start and ${load_end%% *} at the end, rustc ${rustc_v}, $(date -u +%Y-%m-%d). The hand-written client is reqwest + serde_json with the same headers (but the User-Agent the SDK adds) and typed decoding, against the same local server in the same run (the server runs in a child process); ratios are medians of interleaved rounds, and each time or CPU ratio is the median of three runs (the three beside it), the times those of the median run."
+  echo "Measured by \`scripts/perf-report.sh\` on ${cpu:-an unknown CPU}, ${cores} cores, load average ${load_start%% *} at the start and ${load_end%% *} at the end, rustc ${rustc_v}, $(date -u +%Y-%m-%d). The hand-written client is reqwest + serde_json with the same headers (but the User-Agent the SDK adds) and typed decoding, against the same local server in the same run (the server runs in a child process); time ratios are medians of 1,500 interleaved rounds of two calls a side (300 for the list page), the CPU ratio the median of 9 reps of 4,000 creates a side, and each time or CPU ratio is the median of three runs (the three beside it), the times those of the median run."
   echo
   echo "| Measure | SDK | Hand-written / reference | Ratio (target) |"
   echo "|---|---|---|---|"
