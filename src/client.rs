@@ -48,7 +48,8 @@ pub const DEFAULT_MAX_RESPONSE_SIZE: u64 = 16 * 1024 * 1024;
 /// its attempts) before the first call goes ahead without it (see
 /// [`ClientBuilder::discover_rate_limits`]).
 pub const DISCOVERY_TIMEOUT: Duration = Duration::from_secs(5);
-/// The `User-Agent` sent by default.
+/// The `User-Agent` sent by default; [`ClientBuilder::user_agent`] puts
+/// your tool's name in front of it.
 pub const USER_AGENT: &str = concat!("opsgenie-users/", env!("CARGO_PKG_VERSION"));
 
 /// Where the account lives.
@@ -164,6 +165,9 @@ pub(crate) struct Core {
     pub(crate) request_timeout: Duration,
     pub(crate) deadline: Duration,
     pub(crate) max_response_size: u64,
+    /// `User-Agent` of every request: [`USER_AGENT`], after the caller's
+    /// product when one was given ([`ClientBuilder::user_agent`]).
+    pub(crate) user_agent: HeaderValue,
 }
 
 /// How far a call got, for the error when the deadline passes.
@@ -291,7 +295,7 @@ impl Core {
     ) -> Result<
         impl Future<Output = std::result::Result<http::Response<Bytes>, TransportError>> + Send + 'a,
     > {
-        let headers = build_headers(req, auth_header)?;
+        let headers = build_headers(req, auth_header, &self.user_agent)?;
         let body = req.body.clone().unwrap_or_default();
         Ok(match &self.direct {
             Some(direct) => Either::Right(direct.send_parts(
@@ -508,7 +512,11 @@ fn build_url(base: &Url, req: &ApiRequest) -> Result<Url> {
 
 /// The headers of every request: credential, `Accept`, `User-Agent` and,
 /// with a body, `Content-Type`.
-fn build_headers(req: &ApiRequest, auth: &HeaderValue) -> Result<http::HeaderMap> {
+fn build_headers(
+    req: &ApiRequest,
+    auth: &HeaderValue,
+    user_agent: &HeaderValue,
+) -> Result<http::HeaderMap> {
     // Media types come from the caller (`&'static str`, but unchecked). A
     // visible-ASCII one is kept without a copy (`from_static` panics on
     // anything else, hence the check); any other goes through `from_str`,
@@ -533,10 +541,7 @@ fn build_headers(req: &ApiRequest, auth: &HeaderValue) -> Result<http::HeaderMap
             Some(a) => value(a)?,
         },
     );
-    h.insert(
-        http::header::USER_AGENT,
-        HeaderValue::from_static(USER_AGENT),
-    );
+    h.insert(http::header::USER_AGENT, user_agent.clone());
     if let Some(ct) = req.content_type {
         h.insert(CONTENT_TYPE, value(ct)?);
     }
@@ -919,6 +924,7 @@ pub struct ClientBuilder {
     request_timeout: Option<Duration>,
     deadline: Option<Duration>,
     max_response_size: Option<u64>,
+    user_agent: Option<String>,
     allow_insecure_http: bool,
     no_discovery: bool,
 }
@@ -1037,6 +1043,27 @@ impl ClientBuilder {
         self
     }
 
+    /// Names your tool in the `User-Agent` header of every request, in
+    /// front of the SDK's own ([`USER_AGENT`]): `"{product} opsgenie-users/{version}"`.
+    /// Give it as a product token, `name/version` (e.g.
+    /// `"acme-offboarding/2.3"`), so that Atlassian support and your proxy
+    /// logs can tell your tool's requests apart. Visible ASCII only: any
+    /// other character, or an empty name, makes
+    /// [`build`](Self::build) fail with [`Error::InvalidInput`].
+    ///
+    /// ```
+    /// let client = opsgenie_users::Client::builder()
+    ///     .api_key("your-api-key")
+    ///     .user_agent("acme-offboarding/2.3")
+    ///     .build()?;
+    /// # let _ = client;
+    /// # Ok::<(), opsgenie_users::Error>(())
+    /// ```
+    pub fn user_agent(mut self, product: impl Into<String>) -> Self {
+        self.user_agent = Some(product.into());
+        self
+    }
+
     /// Whether the client reads the account's limits from
     /// `GET /v2/request-limits/` before its first call (default: yes).
     ///
@@ -1102,12 +1129,16 @@ impl ClientBuilder {
     }
 
     pub(crate) fn core(&self) -> Result<Arc<Core>> {
+        let user_agent = match &self.user_agent {
+            None => HeaderValue::from_static(USER_AGENT),
+            Some(product) => product_user_agent(product)?,
+        };
         let (transport, direct): (Arc<dyn Transport>, _) = match &self.transport {
             Some(t) => (t.clone(), None),
             None => {
                 let t = ReqwestTransport::new(
                     self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
-                    USER_AGENT,
+                    user_agent.to_str().unwrap_or(USER_AGENT),
                 )
                 .map_err(Error::Transport)?;
                 (Arc::new(t.clone()), Some(t))
@@ -1130,8 +1161,32 @@ impl ClientBuilder {
             request_timeout: self.request_timeout.unwrap_or(DEFAULT_REQUEST_TIMEOUT),
             deadline: self.deadline.unwrap_or(DEFAULT_DEADLINE),
             max_response_size: self.max_response_size.unwrap_or(DEFAULT_MAX_RESPONSE_SIZE),
+            user_agent,
         }))
     }
+}
+
+/// `"{product} opsgenie-users/{version}"`, or why `product` cannot lead a
+/// `User-Agent` header.
+fn product_user_agent(product: &str) -> Result<HeaderValue> {
+    let product = product.trim();
+    if product.is_empty() {
+        return Err(Error::InvalidInput(
+            "the user agent product is empty (ClientBuilder::user_agent)".into(),
+        ));
+    }
+    // Visible ASCII and spaces: `HeaderValue` would also take tabs and
+    // bytes over 127, which proxies and log tools mangle.
+    if let Some(c) = product
+        .chars()
+        .find(|c| !(c.is_ascii_graphic() || *c == ' '))
+    {
+        return Err(Error::InvalidInput(format!(
+            "the user agent product may hold only visible ASCII and spaces, not {c:?} (ClientBuilder::user_agent)"
+        )));
+    }
+    HeaderValue::from_str(&format!("{product} {USER_AGENT}"))
+        .map_err(|e| Error::InvalidInput(format!("invalid user agent: {e}")))
 }
 
 /// Parses a base URL and refuses plain `http://` to anything but loopback

@@ -53,6 +53,36 @@ fn jsm(s: &MockServer) -> JsmOpsClient {
         .unwrap()
 }
 
+/// The shared builder setting reaches the Atlassian clients' requests.
+#[tokio::test]
+async fn user_agent_names_the_tool_before_the_sdk() {
+    let s = MockServer::start_async().await;
+    let m = s
+        .mock_async(|when, then| {
+            when.method(GET)
+                .path("/admin/v2/orgs/org-1/directories")
+                .header(
+                    "user-agent",
+                    format!("acme-jsm-move/0.4 {}", opsgenie_users::client::USER_AGENT),
+                );
+            then.status(200)
+                .json_body(json!({"data": [{"directoryId": "d-1", "name": "main"}], "links": {}}));
+        })
+        .await;
+    let a = AdminClient::builder()
+        .base_url(s.base_url())
+        .org_id("org-1")
+        .api_key(ADMIN_KEY)
+        .user_agent("acme-jsm-move/0.4")
+        .retry_policy(RetryPolicy::none())
+        .rate_limiter(Arc::new(Unlimited))
+        .build()
+        .unwrap();
+    let dirs = a.directories().await.unwrap();
+    assert_eq!(dirs.len(), 1);
+    m.assert_async().await;
+}
+
 #[tokio::test]
 async fn admin_requests_are_exact() {
     let s = MockServer::start_async().await;

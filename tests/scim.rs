@@ -834,6 +834,34 @@ async fn groups_and_discovery() {
 }
 
 #[tokio::test]
+async fn user_agent_names_the_tool_before_the_sdk() {
+    let server = MockServer::start_async().await;
+    let m = server
+        .mock_async(|when, then| {
+            when.method(GET).path(p("/Users/u-1")).header(
+                "user-agent",
+                format!("acme-scim-sync/1.0 {}", opsgenie_users::client::USER_AGENT),
+            );
+            then.status(200).json_body(user_json("u-1", "a"));
+        })
+        .await;
+    let c = ScimClient::builder()
+        .base_url(format!("{}{BASE}", server.base_url()))
+        .token(TOKEN)
+        .user_agent("acme-scim-sync/1.0")
+        .build()
+        .unwrap();
+    c.users().get("u-1").await.unwrap();
+    m.assert_async().await;
+    let bad = ScimClient::builder()
+        .base_url(format!("{}{BASE}", server.base_url()))
+        .token(TOKEN)
+        .user_agent("acme\r\nx-injected: 1")
+        .build();
+    assert!(matches!(bad, Err(Error::InvalidInput(_))), "{bad:?}");
+}
+
+#[tokio::test]
 async fn from_client_shares_the_rest_clients_settings() {
     let server = MockServer::start_async().await;
     let m = server

@@ -151,6 +151,13 @@ macro_rules! common_setters {
             self
         }
 
+        /// Names your tool in the `User-Agent` header, in front of the
+        /// SDK's own (see [`ClientBuilder::user_agent`](crate::ClientBuilder::user_agent)).
+        pub fn user_agent(mut self, product: impl Into<String>) -> Self {
+            self.common.settings = self.common.settings.user_agent(product);
+            self
+        }
+
         /// Allow `http://` to hosts other than loopback (off: the credential
         /// would travel in clear text).
         pub fn allow_insecure_http(mut self, yes: bool) -> Self {

@@ -293,6 +293,13 @@ impl ScimClientBuilder {
         self
     }
 
+    /// Names your tool in the `User-Agent` header, in front of the SDK's
+    /// own (see [`ClientBuilder::user_agent`]).
+    pub fn user_agent(mut self, product: impl Into<String>) -> Self {
+        self.settings = self.settings.user_agent(product);
+        self
+    }
+
     /// Allow `http://` to hosts other than loopback (off: the token would travel in clear text).
     pub fn allow_insecure_http(mut self, yes: bool) -> Self {
         self.allow_insecure_http = yes;

@@ -27,6 +27,11 @@ pub struct ReqwestTransport {
 
 impl ReqwestTransport {
     /// A transport with the given connect timeout and user agent.
+    ///
+    /// The user agent goes on requests that carry none: a
+    /// [`Client`](crate::Client)'s requests always carry the client's own
+    /// (name your tool with
+    /// [`ClientBuilder::user_agent`](crate::ClientBuilder::user_agent)).
     pub fn new(connect_timeout: Duration, user_agent: &str) -> Result<Self, TransportError> {
         let client = reqwest::Client::builder()
             .connect_timeout(connect_timeout)
