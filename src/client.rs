@@ -1047,8 +1047,8 @@ impl ClientBuilder {
     /// front of the SDK's own ([`USER_AGENT`]): `"{product} opsgenie-users/{version}"`.
     /// Give it as a product token, `name/version` (e.g.
     /// `"acme-offboarding/2.3"`), so that Atlassian support and your proxy
-    /// logs can tell your tool's requests apart. Visible ASCII only: any
-    /// other character, or an empty name, makes
+    /// logs can tell your tool's requests apart. Visible ASCII and spaces
+    /// only: any other character, or an empty name, makes
     /// [`build`](Self::build) fail with [`Error::InvalidInput`].
     ///
     /// ```
