@@ -1136,9 +1136,11 @@ impl ClientBuilder {
         let (transport, direct): (Arc<dyn Transport>, _) = match &self.transport {
             Some(t) => (t.clone(), None),
             None => {
+                // The client's own `User-Agent` goes on every request it
+                // builds, so reqwest's default is never the one sent.
                 let t = ReqwestTransport::new(
                     self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT),
-                    user_agent.to_str().unwrap_or(USER_AGENT),
+                    USER_AGENT,
                 )
                 .map_err(Error::Transport)?;
                 (Arc::new(t.clone()), Some(t))
