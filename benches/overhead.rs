@@ -12,6 +12,10 @@
 //! * `cpu_ratio_8_tasks`: CPU (user + system) per create, 8 tasks at once
 //!   (4,000 creates per side and rep, 9 reps, each running both sides back
 //!   to back; the median of the reps' ratios, and of each side's CPU).
+//! * `cpu_ratio_8_tasks_unlimited`: the same, for the SDK with its rate
+//!   limiter replaced by `ratelimit::Unlimited`, run as a third side in
+//!   the same reps: the share of the CPU gap that the limiter's shared
+//!   buckets take (an attribution, not a setting to copy).
 //! * `connections_8_tasks`: TCP connections the server accepted from the
 //!   SDK for those creates (target: at most 9; the most of any run), and
 //!   from the hand-written client.
@@ -59,6 +63,7 @@ use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use opsgenie_users::models::user::{User, UserCreate};
+use opsgenie_users::ratelimit::Unlimited;
 use opsgenie_users::Client;
 use serde::{Deserialize, Serialize};
 
@@ -393,6 +398,17 @@ fn sdk(base: &str) -> Client {
         .unwrap()
 }
 
+/// The SDK with its rate limiter replaced by [`Unlimited`]: for the share
+/// of the CPU per create that the limiter's shared buckets take.
+fn sdk_unlimited(base: &str) -> Client {
+    Client::builder()
+        .api_key("bench-key")
+        .base_url(base)
+        .rate_limiter(Arc::new(Unlimited))
+        .build()
+        .unwrap()
+}
+
 async fn sdk_get(c: &Client) -> User {
     c.users().get("user1@example.com").await.unwrap()
 }
@@ -568,19 +584,27 @@ fn concurrent_calls(
     });
 }
 
+/// Who makes the calls of a [`concurrent`] run.
+#[derive(Clone, Copy, PartialEq)]
+enum Side {
+    Sdk,
+    Raw,
+    /// The SDK without its rate limiter ([`sdk_unlimited`]).
+    SdkUnlimited,
+}
+
 /// 8 tasks creating `n` users in all, on a fresh client; returns CPU
 /// nanoseconds used by this process and connections the server accepted.
-fn concurrent(
-    rt: &tokio::runtime::Runtime,
-    server: &Server,
-    sdk_side: bool,
-    n: usize,
-) -> (u64, usize) {
+fn concurrent(rt: &tokio::runtime::Runtime, server: &Server, side: Side, n: usize) -> (u64, usize) {
     let before_conn = server.accepted();
-    let client = sdk(&server.base);
+    let client = if side == Side::SdkUnlimited {
+        sdk_unlimited(&server.base)
+    } else {
+        sdk(&server.base)
+    };
     let raw = Raw::new(&server.base);
     let before = common::cpu_ns().unwrap_or(0);
-    concurrent_calls(rt, (&client, &raw), sdk_side, 8, n);
+    concurrent_calls(rt, (&client, &raw), side != Side::Raw, 8, n);
     let cpu = common::cpu_ns().unwrap_or(0).saturating_sub(before);
     drop((client, raw));
     // The first `accepted()` opened a connection of its own, counted by
@@ -589,38 +613,46 @@ fn concurrent(
 }
 
 fn cpu_and_connections(rt: &tokio::runtime::Runtime, server: &Server, n: usize, reps: usize) {
-    let (mut ratios, mut cpu_sdk, mut cpu_raw) = (Vec::new(), Vec::new(), Vec::new());
+    const SIDES: [Side; 3] = [Side::Sdk, Side::Raw, Side::SdkUnlimited];
+    // Per side (in `SIDES` order): CPU µs per create of each rep.
+    let mut cpu: [Vec<f64>; 3] = Default::default();
+    let (mut ratios, mut ratios_unlimited) = (Vec::new(), Vec::new());
     let (mut conn_sdk, mut conn_raw) = (0usize, 0usize);
-    concurrent(rt, server, true, n / 4);
-    concurrent(rt, server, false, n / 4);
+    for side in SIDES {
+        concurrent(rt, server, side, n / 4);
+    }
     for rep in 0..reps {
-        let mut pair = [0.0f64; 2];
-        for sdk_side in if rep % 2 == 0 {
-            [true, false]
-        } else {
-            [false, true]
-        } {
-            let (cpu, conns) = concurrent(rt, server, sdk_side, n);
-            let per = cpu as f64 / n as f64 / 1e3;
-            if sdk_side {
-                pair[0] = per;
-                conn_sdk = conn_sdk.max(conns);
-            } else {
-                pair[1] = per;
-                conn_raw = conn_raw.max(conns);
+        // Each side goes first, second and last in turn.
+        for k in 0..SIDES.len() {
+            let i = (rep + k) % SIDES.len();
+            let (used, conns) = concurrent(rt, server, SIDES[i], n);
+            cpu[i].push(used as f64 / n as f64 / 1e3);
+            match SIDES[i] {
+                Side::Sdk => conn_sdk = conn_sdk.max(conns),
+                Side::Raw => conn_raw = conn_raw.max(conns),
+                Side::SdkUnlimited => {}
             }
         }
-        ratios.push(pair[0] / pair[1].max(1e-9));
-        cpu_sdk.push(pair[0]);
-        cpu_raw.push(pair[1]);
+        let raw = cpu[1][rep].max(1e-9);
+        ratios.push(cpu[0][rep] / raw);
+        ratios_unlimited.push(cpu[2][rep] / raw);
     }
-    // Each rep runs both sides back to back: the median of the reps'
+    let [mut sdk, mut raw, mut unlimited] = cpu;
+    // Each rep runs every side back to back: the median of the reps'
     // ratios leaves out a rep that a burst of load hit on one side only.
     println!(
         "cpu_ratio_8_tasks={:.3} sdk_cpu_us={:.1} raw_cpu_us={:.1} creates={n} reps={reps}",
         common::median(&mut ratios),
-        common::median(&mut cpu_sdk),
-        common::median(&mut cpu_raw),
+        common::median(&mut sdk),
+        common::median(&mut raw),
+    );
+    // Not the product's figure (the default client has its limiter): what
+    // is left of the gap without the limiter, measured in the same reps.
+    println!(
+        "cpu_ratio_8_tasks_unlimited={:.3} sdk_cpu_us={:.1} raw_cpu_us={:.1} creates={n} reps={reps}",
+        common::median(&mut ratios_unlimited),
+        common::median(&mut unlimited),
+        common::median(&mut raw),
     );
     println!("connections_8_tasks={conn_sdk} raw={conn_raw} creates={n}");
 }
@@ -808,9 +840,15 @@ fn main() {
     let full = std::env::args().any(|a| a == "--bench");
     let server = Server::start();
     let rt = runtime();
-    // For a profiler (`perf record`): only one side's 8-task creates.
+    // For a profiler (`perf record`): only one side's 8-task creates
+    // (`sdk`, `raw`, or `unlimited`: the SDK without its rate limiter).
     if let Ok(side) = std::env::var("OPSGENIE_USERS_BENCH_PROFILE") {
-        let (cpu, conns) = concurrent(&rt, &server, side == "sdk", 20_000);
+        let who = match side.as_str() {
+            "sdk" => Side::Sdk,
+            "unlimited" => Side::SdkUnlimited,
+            _ => Side::Raw,
+        };
+        let (cpu, conns) = concurrent(&rt, &server, who, 20_000);
         println!(
             "{side}: {:.1} µs CPU per create, {conns} connections",
             cpu as f64 / 20_000.0 / 1e3
