@@ -10,8 +10,9 @@
 //!   of two calls a side; 300 for the list), for
 //!   `users().get`, `users().create` and one List Users page of 100.
 //! * `cpu_ratio_8_tasks`: CPU (user + system) per create, 8 tasks at once
-//!   (4,000 creates per side and rep, 9 reps, each running both sides back
-//!   to back; the median of the reps' ratios, and of each side's CPU).
+//!   (4,000 creates per side and rep, 9 reps, each running the sides back
+//!   to back, each side first in turn; the median of the reps' ratios, and
+//!   of each side's CPU).
 //! * `cpu_ratio_8_tasks_unlimited`: the same, for the SDK with its rate
 //!   limiter replaced by `ratelimit::Unlimited`, run as a third side in
 //!   the same reps: the share of the CPU gap that the limiter's shared
