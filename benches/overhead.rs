@@ -10,13 +10,16 @@
 //!   of two calls a side; 300 for the list), for
 //!   `users().get`, `users().create` and one List Users page of 100.
 //! * `cpu_ratio_8_tasks`: CPU (user + system) per create, 8 tasks at once
-//!   (4,000 creates per side and rep, 9 reps, each running the sides back
-//!   to back, each side first in turn; the median of the reps' ratios, and
-//!   of each side's CPU).
+//!   (4,000 creates per side and rep, 9 reps, each running the four sides
+//!   below back to back, each side first in turn; the median of the reps'
+//!   ratios, and of each side's CPU).
 //! * `cpu_ratio_8_tasks_unlimited`: the same, for the SDK with its rate
 //!   limiter replaced by `ratelimit::Unlimited`, run as a third side in
 //!   the same reps: the share of the CPU gap that the limiter's shared
 //!   buckets take (an attribution, not a setting to copy).
+//! * `cpu_ratio_8_tasks_same`: the hand-written client against itself
+//!   (a fourth side in the same reps): the measurement's own spread, which
+//!   says how far one run's CPU ratios can be trusted.
 //! * `connections_8_tasks`: TCP connections the server accepted from the
 //!   SDK for those creates (target: at most 9; the most of any run), and
 //!   from the hand-written client.
@@ -592,6 +595,9 @@ enum Side {
     Raw,
     /// The SDK without its rate limiter ([`sdk_unlimited`]).
     SdkUnlimited,
+    /// The hand-written client again: against [`Side::Raw`], the spread
+    /// of the measurement itself.
+    RawAgain,
 }
 
 /// 8 tasks creating `n` users in all, on a fresh client; returns CPU
@@ -605,7 +611,8 @@ fn concurrent(rt: &tokio::runtime::Runtime, server: &Server, side: Side, n: usiz
     };
     let raw = Raw::new(&server.base);
     let before = common::cpu_ns().unwrap_or(0);
-    concurrent_calls(rt, (&client, &raw), side != Side::Raw, 8, n);
+    let sdk_side = matches!(side, Side::Sdk | Side::SdkUnlimited);
+    concurrent_calls(rt, (&client, &raw), sdk_side, 8, n);
     let cpu = common::cpu_ns().unwrap_or(0).saturating_sub(before);
     drop((client, raw));
     // The first `accepted()` opened a connection of its own, counted by
@@ -614,16 +621,16 @@ fn concurrent(rt: &tokio::runtime::Runtime, server: &Server, side: Side, n: usiz
 }
 
 fn cpu_and_connections(rt: &tokio::runtime::Runtime, server: &Server, n: usize, reps: usize) {
-    const SIDES: [Side; 3] = [Side::Sdk, Side::Raw, Side::SdkUnlimited];
+    const SIDES: [Side; 4] = [Side::Sdk, Side::Raw, Side::SdkUnlimited, Side::RawAgain];
     // Per side (in `SIDES` order): CPU µs per create of each rep.
-    let mut cpu: [Vec<f64>; 3] = Default::default();
-    let (mut ratios, mut ratios_unlimited) = (Vec::new(), Vec::new());
+    let mut cpu: [Vec<f64>; 4] = Default::default();
+    let (mut ratios, mut ratios_unlimited, mut ratios_same) = (Vec::new(), Vec::new(), Vec::new());
     let (mut conn_sdk, mut conn_raw) = (0usize, 0usize);
     for side in SIDES {
         concurrent(rt, server, side, n / 4);
     }
     for rep in 0..reps {
-        // Each side goes first, second and last in turn.
+        // Each side goes first, second, third and last in turn.
         for k in 0..SIDES.len() {
             let i = (rep + k) % SIDES.len();
             let (used, conns) = concurrent(rt, server, SIDES[i], n);
@@ -631,14 +638,15 @@ fn cpu_and_connections(rt: &tokio::runtime::Runtime, server: &Server, n: usize, 
             match SIDES[i] {
                 Side::Sdk => conn_sdk = conn_sdk.max(conns),
                 Side::Raw => conn_raw = conn_raw.max(conns),
-                Side::SdkUnlimited => {}
+                Side::SdkUnlimited | Side::RawAgain => {}
             }
         }
         let raw = cpu[1][rep].max(1e-9);
         ratios.push(cpu[0][rep] / raw);
         ratios_unlimited.push(cpu[2][rep] / raw);
+        ratios_same.push(cpu[3][rep] / raw);
     }
-    let [mut sdk, mut raw, mut unlimited] = cpu;
+    let [mut sdk, mut raw, mut unlimited, mut raw_again] = cpu;
     // Each rep runs every side back to back: the median of the reps'
     // ratios leaves out a rep that a burst of load hit on one side only.
     println!(
@@ -653,6 +661,14 @@ fn cpu_and_connections(rt: &tokio::runtime::Runtime, server: &Server, n: usize, 
         "cpu_ratio_8_tasks_unlimited={:.3} sdk_cpu_us={:.1} raw_cpu_us={:.1} creates={n} reps={reps}",
         common::median(&mut ratios_unlimited),
         common::median(&mut unlimited),
+        common::median(&mut raw),
+    );
+    // Hand-written against hand-written: what a ratio of this run is worth
+    // (ten runs on a 2-core VM: 0.93-1.01).
+    println!(
+        "cpu_ratio_8_tasks_same={:.3} again_cpu_us={:.1} raw_cpu_us={:.1} creates={n} reps={reps}",
+        common::median(&mut ratios_same),
+        common::median(&mut raw_again),
         common::median(&mut raw),
     );
     println!("connections_8_tasks={conn_sdk} raw={conn_raw} creates={n}");
