@@ -632,6 +632,12 @@ pub(crate) struct BucketState {
     pub(crate) queued: usize,
     /// The id of the next slot [`grant`](Self::grant) hands out.
     next_id: u64,
+    /// The time of the latest grant. A caller's clock is read before it
+    /// takes the bucket's lock, so another caller that read the clock
+    /// later may be granted first: the earlier reading then counts as this
+    /// (time in the bucket never runs backwards, and the pacer does not
+    /// refuse a caller for having read the clock a moment too soon).
+    latest: Option<Instant>,
     /// Total time callers spent waiting for a slot.
     pub(crate) total_wait: Duration,
 }
@@ -665,6 +671,7 @@ impl BucketState {
             throttled: 0,
             queued: 0,
             next_id: 1,
+            latest: None,
             total_wait: Duration::ZERO,
         }
     }
@@ -693,6 +700,7 @@ impl BucketState {
         id: u64,
         cfg: &LimiterConfig,
     ) -> Result<(), Instant> {
+        let now = self.latest.map_or(now, |latest| latest.max(now));
         let (second, second_eff) = self.second.next_free_with(now, cfg);
         let (minute, minute_eff) = self.minute.next_free_with(now, cfg);
         if let Some(at) = second.max(minute) {
@@ -700,6 +708,7 @@ impl BucketState {
         }
         self.second.grant_with(now, id, second_eff);
         self.minute.grant_with(now, id, minute_eff);
+        self.latest = Some(now);
         self.sent += 1;
         Ok(())
     }
@@ -1390,6 +1399,29 @@ mod tests {
         assert_eq!(b.try_grant(now, 2, &cfg), Err(now + secs(1)));
         assert_eq!(b.try_grant(now + secs(1), 2, &cfg), Ok(()));
         assert_eq!(b.effective(now, &cfg).0, None, "still unknown");
+    }
+
+    #[test]
+    fn a_clock_read_before_the_latest_grant_is_not_refused_for_it() {
+        // A high advertised limit (the pacer's interval about a microsecond):
+        // two workers read the clock, the later reader takes the lock first.
+        let cfg = cfg();
+        let limits = Limits::per_minute(60_000_000).and_per_second(1_000_000);
+        let mut b = BucketState::new(limits, LimitSource::Discovered);
+        let t0 = Instant::now();
+        let us = Duration::from_micros;
+        assert_eq!(b.try_grant(t0 + us(10), 1, &cfg), Ok(()));
+        // Read 5 µs before that grant: counted as read at it, and the pacer's
+        // burst of two has room.
+        assert_eq!(b.try_grant(t0 + us(5), 2, &cfg), Ok(()));
+        // The pacer still holds: a third at once waits an interval.
+        let third = b.try_grant(t0 + us(5), 3, &cfg).unwrap_err();
+        assert!(third > t0 + us(10) && third < t0 + us(12), "{third:?}");
+        // Both slots sit in the log at the later time, not before it.
+        assert_eq!(
+            b.minute.log.iter().map(|s| s.at).collect::<Vec<_>>(),
+            [t0 + us(10); 2]
+        );
     }
 
     #[test]
