@@ -306,6 +306,9 @@ impl InMemoryStore {
         }
     }
 
+    /// The store's clock. Read with the ledgers' lock held: a reading taken
+    /// before it could be older than a slot another caller logged in the
+    /// meantime, and the logs (searched by time) would fall out of order.
     fn now(&self) -> Duration {
         Instant::now().saturating_duration_since(self.epoch)
     }
@@ -317,8 +320,8 @@ impl InMemoryStore {
     /// The synchronous core of [`LimiterStore::reserve`] (also the fallback
     /// of the Redis store).
     pub(crate) fn reserve_now(&self, key: &BucketKey, windows: &[WindowLimit]) -> Reservation {
-        let now = self.now();
         let mut map = self.ledgers();
+        let now = self.now();
         let ledger = map.entry(key.clone()).or_default();
         let mut wait = Duration::ZERO;
         for w in windows {
@@ -357,8 +360,8 @@ impl InMemoryStore {
     /// cap (the Redis store's copy of the slots Redis granted it).
     #[cfg(feature = "redis")]
     pub(crate) fn record_now(&self, key: &BucketKey, windows: &[WindowLimit], id: &str) {
-        let now = self.now();
         let mut map = self.ledgers();
+        let now = self.now();
         let ledger = map.entry(key.clone()).or_default();
         for w in windows {
             let log = ledger.logs.entry(w.period.as_millis()).or_default();
@@ -374,8 +377,8 @@ impl InMemoryStore {
     /// period, [(age, id)]).
     #[cfg(feature = "redis")]
     pub(crate) fn recent(&self, within: Duration) -> Vec<(BucketKey, Duration, RecentSlots)> {
-        let now = self.now();
         let map = self.ledgers();
+        let now = self.now();
         let mut out = Vec::new();
         for (key, ledger) in map.iter() {
             for (period, log) in &ledger.logs {
@@ -427,8 +430,8 @@ impl InMemoryStore {
     }
 
     pub(crate) fn publish_now(&self, key: &BucketKey, period: Duration, body: &str) {
-        let now = self.now();
         let mut map = self.ledgers();
+        let now = self.now();
         let ledger = map.entry(key.clone()).or_default();
         ledger
             .notes
@@ -437,8 +440,8 @@ impl InMemoryStore {
     }
 
     pub(crate) fn notes_now(&self, key: &BucketKey) -> (u64, Vec<Note>) {
-        let now = self.now();
         let map = self.ledgers();
+        let now = self.now();
         let Some(ledger) = map.get(key) else {
             return (0, Vec::new());
         };
@@ -532,6 +535,30 @@ mod tests {
             rate_limit: None,
             throttled: false,
         }
+    }
+
+    #[test]
+    fn in_memory_logs_stay_in_time_order_under_concurrent_reserves() {
+        let s = InMemoryStore::new();
+        let w = [WindowLimit::new(Duration::from_secs(60), None)];
+        std::thread::scope(|scope| {
+            for _ in 0..4 {
+                scope.spawn(|| {
+                    for _ in 0..5_000 {
+                        granted(s.reserve_now(&key(), &w));
+                    }
+                });
+            }
+        });
+        let map = s.ledgers();
+        let log = &map[&key()].logs[&60_000];
+        assert_eq!(log.len(), 20_000);
+        let behind = log
+            .iter()
+            .zip(log.iter().skip(1))
+            .filter(|(a, b)| b.0 < a.0)
+            .count();
+        assert_eq!(behind, 0, "slots logged before an older one");
     }
 
     #[tokio::test(start_paused = true)]
