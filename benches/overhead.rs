@@ -55,6 +55,9 @@
 //! headlines: on a shared VM the time ratios of two runs differ by up to
 //! 0.1 (the load moves between runs more than between interleaved rounds),
 //! so `scripts/perf-report.sh` runs them three times and reports the median.
+//! With `OPSGENIE_USERS_BENCH_CPU_ONLY=1`, only the CPU and connection
+//! headlines (seconds instead of a minute and more): one run's CPU ratio is
+//! good to about ±0.1 here, so its median is taken over tens of runs.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
@@ -84,6 +87,8 @@ const COUNT_ENV: &str = "OPSGENIE_USERS_BENCH_COUNT";
 /// Set: only the time and CPU headlines (and connections), for a repeated
 /// run (`scripts/perf-report.sh` takes the median of three).
 const TIMES_ONLY_ENV: &str = "OPSGENIE_USERS_BENCH_TIMES_ONLY";
+/// Set: only the CPU and connection headlines.
+const CPU_ONLY_ENV: &str = "OPSGENIE_USERS_BENCH_CPU_ONLY";
 
 // ---------------------------------------------------------------- allocations
 
@@ -875,11 +880,14 @@ fn main() {
     } else {
         (5, 2, 40, 1)
     };
-    time_ratio(&rt, &server.base, Call::Get, rounds, per);
-    time_ratio(&rt, &server.base, Call::Create, rounds, per);
-    time_ratio(&rt, &server.base, Call::List, rounds / 5, per);
+    let cpu_only = std::env::var_os(CPU_ONLY_ENV).is_some();
+    if !cpu_only {
+        time_ratio(&rt, &server.base, Call::Get, rounds, per);
+        time_ratio(&rt, &server.base, Call::Create, rounds, per);
+        time_ratio(&rt, &server.base, Call::List, rounds / 5, per);
+    }
     cpu_and_connections(&rt, &server, n, reps);
-    if std::env::var_os(TIMES_ONLY_ENV).is_some() {
+    if cpu_only || std::env::var_os(TIMES_ONLY_ENV).is_some() {
         return;
     }
     for call in [Call::Get, Call::Create, Call::List] {
