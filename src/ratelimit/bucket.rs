@@ -74,17 +74,55 @@ impl WindowKind {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SlotState {
-    InFlight,
-    Accepted,
+    InFlight = 0,
+    Accepted = 1,
     /// No answer (timeout, broken connection): counted as used.
-    Unknown,
+    Unknown = 2,
 }
 
-#[derive(Debug, Clone)]
+/// One request's place in a window's log, in 16 bytes: its grant time as
+/// nanoseconds after the window's first grant ([`Window::started`], never
+/// moved), and its id with its [`SlotState`] in the two low bits.
+///
+/// A full log holds [`LOG_MAX`] slots and a bucket two logs; every grant
+/// writes the next slot, so at a high rate the logs stream through the
+/// cache. With a `tokio::time::Instant`, a `u64` and a state apart, a slot
+/// took 32 bytes (two full logs 512 KiB, a core's whole second-level cache
+/// on the 2-core machine of issue 13).
+#[derive(Debug, Clone, Copy)]
 struct Slot {
-    at: Instant,
-    id: u64,
-    state: SlotState,
+    at: u64,
+    tag: u64,
+}
+
+impl Slot {
+    fn new(at: u64, id: u64, state: SlotState) -> Slot {
+        Slot {
+            at,
+            tag: id << 2 | state as u64,
+        }
+    }
+
+    fn id(&self) -> u64 {
+        self.tag >> 2
+    }
+
+    fn state(&self) -> SlotState {
+        match self.tag & 3 {
+            0 => SlotState::InFlight,
+            1 => SlotState::Accepted,
+            _ => SlotState::Unknown,
+        }
+    }
+
+    fn set_state(&mut self, state: SlotState) {
+        self.tag = self.tag & !3 | state as u64;
+    }
+}
+
+/// `d` in whole nanoseconds (saturating: 584 years).
+fn nanos(d: Duration) -> u64 {
+    u64::try_from(d.as_nanos()).unwrap_or(u64::MAX)
 }
 
 /// A window's estimate learned from 429s (see the module documentation).
@@ -135,8 +173,9 @@ const RETRY_AFTER_HOLD_MAX: Duration = Duration::from_secs(60);
 /// The most slots a window's log keeps. Enough for any limit Opsgenie
 /// states or a 429 teaches (hundreds to a few thousand per minute); past it
 /// the oldest slot leaves as a new one comes, so a bucket's memory and the
-/// time its lock is held do not grow with the request rate. A window whose
-/// limit is higher than this is kept to it by the pacer alone.
+/// time its lock is held do not grow with the request rate (a full log takes
+/// 128 KiB, see [`Slot`]). A window whose limit is higher than this is kept
+/// to it by the pacer alone.
 const LOG_MAX: usize = 8192;
 
 /// `d / divisor` to the nanosecond, for a positive `divisor` (saturating).
@@ -312,10 +351,23 @@ impl Window {
         Some(div(Duration::from_secs(1), initial * 2f64.powf(doublings)))
     }
 
+    /// `t` as a slot's time: nanoseconds after the first grant.
+    fn offset(&self, t: Instant) -> u64 {
+        self.started
+            .map_or(0, |e| nanos(t.saturating_duration_since(e)))
+    }
+
+    /// The time `slot` was granted. (`now` stands in for the first grant's
+    /// time where there was none, which a slot in the log rules out.)
+    fn time(&self, slot: &Slot, now: Instant) -> Instant {
+        self.started
+            .map_or(now, |e| e + Duration::from_nanos(slot.at))
+    }
+
     fn expire(&mut self, now: Instant, keep: Duration) {
+        let (now, keep) = (self.offset(now), nanos(keep));
         while let Some(front) = self.log.front() {
-            if now.saturating_duration_since(front.at) >= keep && front.state != SlotState::InFlight
-            {
+            if now.saturating_sub(front.at) >= keep && front.state() != SlotState::InFlight {
                 self.log.pop_front();
             } else {
                 break;
@@ -355,7 +407,7 @@ impl Window {
                 (self.slow_start_interval(now, cfg), self.log.back())
             {
                 // Slow start: one interval (at today's rate) after the last grant.
-                later(&mut at, last.at + interval);
+                later(&mut at, self.time(last, now) + interval);
             }
             return (at, None);
         };
@@ -365,8 +417,9 @@ impl Window {
         let first = if self.log.len() < eff.cap as usize {
             self.log.len()
         } else {
+            let (at, window) = (self.offset(now), nanos(eff.window));
             self.log
-                .partition_point(|s| now.saturating_duration_since(s.at) >= eff.window)
+                .partition_point(|s| at.saturating_sub(s.at) >= window)
         };
         let in_window = self.log.len() - first;
         if in_window >= eff.cap as usize {
@@ -374,7 +427,7 @@ impl Window {
             // window leaves it.
             later(
                 &mut at,
-                self.log[first + in_window - eff.cap as usize].at + eff.window,
+                self.time(&self.log[first + in_window - eff.cap as usize], now) + eff.window,
             );
         }
         if let Some(tat) = self.tat {
@@ -396,11 +449,8 @@ impl Window {
         if self.log.len() >= LOG_MAX {
             self.log.pop_front();
         }
-        self.log.push_back(Slot {
-            at: now,
-            id,
-            state: SlotState::InFlight,
-        });
+        let at = self.offset(now);
+        self.log.push_back(Slot::new(at, id, SlotState::InFlight));
         if let Some(eff) = eff {
             let base = self.tat.map_or(now, |t| t.max(now));
             self.tat = Some(base + eff.interval);
@@ -420,13 +470,13 @@ impl Window {
     /// tasks at once the search that followed touched a dozen cold lines of
     /// a log up to 8,192 slots long.
     fn position(&self, id: u64) -> Option<usize> {
-        let first = self.log.front()?.id;
+        let first = self.log.front()?.id();
         let guess = usize::try_from(id.checked_sub(first)?).ok()?;
-        if self.log.get(guess).is_some_and(|s| s.id == id) {
+        if self.log.get(guess).is_some_and(|s| s.id() == id) {
             return Some(guess);
         }
-        let pos = self.log.partition_point(|s| s.id < id);
-        (self.log.get(pos)?.id == id).then_some(pos)
+        let pos = self.log.partition_point(|s| s.id() < id);
+        (self.log.get(pos)?.id() == id).then_some(pos)
     }
 
     fn release(&mut self, now: Instant, id: u64, cfg: &LimiterConfig) {
@@ -440,7 +490,7 @@ impl Window {
 
     fn mark(&mut self, id: u64, state: SlotState) {
         if let Some(pos) = self.position(id) {
-            self.log[pos].state = state;
+            self.log[pos].set_state(state);
         }
     }
 
@@ -459,7 +509,8 @@ impl Window {
         let Some(pos) = self.position(id) else {
             return Reaction::Stale;
         };
-        let sent = self.log[pos].at;
+        let sent_at = self.log[pos].at;
+        let sent = self.time(&self.log[pos], now);
         let period = self.kind.period();
         // Ours in the server's window when it refused: granted in the period
         // before the refused one, answered or still in flight.
@@ -469,14 +520,15 @@ impl Window {
                 sent.checked_sub(c.oldest.min(period)).unwrap_or(sent),
             ),
             None => {
-                let own: Vec<Instant> = self
+                let period = nanos(period);
+                let mut own = self
                     .log
                     .iter()
                     .take(pos)
-                    .filter(|s| sent.saturating_duration_since(s.at) < period)
-                    .map(|s| s.at)
-                    .collect();
-                (own.len(), own.first().copied().unwrap_or(sent))
+                    .filter(|s| sent_at.saturating_sub(s.at) < period);
+                let oldest = own.next();
+                let count = usize::from(oldest.is_some()) + own.count();
+                (count, oldest.map_or(sent, |s| self.time(s, now)))
             }
         };
         self.log.remove(pos);
@@ -1304,9 +1356,9 @@ mod tests {
         assert_eq!(b.minute.position(0), None);
         // A completion far back still marks its own slot.
         b.complete(now, 7, &ok(), &cfg);
-        assert_eq!(b.minute.log[5].id, 7);
-        assert_ne!(b.minute.log[5].state, SlotState::InFlight);
-        assert_eq!(b.minute.log[6].state, SlotState::InFlight);
+        assert_eq!(b.minute.log[5].id(), 7);
+        assert_ne!(b.minute.log[5].state(), SlotState::InFlight);
+        assert_eq!(b.minute.log[6].state(), SlotState::InFlight);
     }
 
     #[test]
@@ -1402,6 +1454,51 @@ mod tests {
     }
 
     #[test]
+    fn a_slot_takes_16_bytes_and_keeps_its_time_id_and_state_exactly() {
+        assert_eq!(std::mem::size_of::<Slot>(), 16);
+        let cfg = cfg();
+        let mut b = BucketState::new(Limits::per_minute(1_000), LimitSource::Configured);
+        let t0 = Instant::now();
+        // Nanoseconds apart, and a day later: each slot's time comes back
+        // to the nanosecond.
+        let times = [
+            t0,
+            t0 + Duration::from_nanos(1),
+            t0 + Duration::from_nanos(1_000_000_007),
+            t0 + Duration::from_secs(86_400) + Duration::from_nanos(3),
+        ];
+        for (i, t) in times.iter().enumerate() {
+            b.minute.grant(*t, (i as u64 + 1) << 40, &cfg);
+        }
+        let log: Vec<(Instant, u64, SlotState)> = b
+            .minute
+            .log
+            .iter()
+            .map(|s| (b.minute.time(s, t0), s.id(), s.state()))
+            .collect();
+        let want: Vec<(Instant, u64, SlotState)> = times
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (*t, (i as u64 + 1) << 40, SlotState::InFlight))
+            .collect();
+        assert_eq!(log, want);
+        // A state change leaves the id alone, and the other way round.
+        b.minute.mark(2 << 40, SlotState::Unknown);
+        b.minute.mark(3 << 40, SlotState::Accepted);
+        let states: Vec<(u64, SlotState)> =
+            b.minute.log.iter().map(|s| (s.id(), s.state())).collect();
+        assert_eq!(
+            states,
+            [
+                (1 << 40, SlotState::InFlight),
+                (2 << 40, SlotState::Unknown),
+                (3 << 40, SlotState::Accepted),
+                (4 << 40, SlotState::InFlight),
+            ]
+        );
+    }
+
+    #[test]
     fn a_clock_read_before_the_latest_grant_is_not_refused_for_it() {
         // A high advertised limit (the pacer's interval about a microsecond):
         // two workers read the clock, the later reader takes the lock first.
@@ -1419,7 +1516,11 @@ mod tests {
         assert!(third > t0 + us(10) && third < t0 + us(12), "{third:?}");
         // Both slots sit in the log at the later time, not before it.
         assert_eq!(
-            b.minute.log.iter().map(|s| s.at).collect::<Vec<_>>(),
+            b.minute
+                .log
+                .iter()
+                .map(|s| b.minute.time(s, t0))
+                .collect::<Vec<_>>(),
             [t0 + us(10); 2]
         );
     }
