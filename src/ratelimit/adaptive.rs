@@ -675,14 +675,12 @@ impl Handle {
     /// requests as the shared store counted them).
     fn learn(&self, feedback: &Feedback, counted: Option<Counted>) -> Learning {
         if !feedback.throttled {
-            // An answer or a lost request: its slot is marked, nothing to
-            // learn (no clock read, no configuration).
-            update_cell(&self.gate.state, |st| st.done(self.id, feedback));
+            // An answer or a lost request: its slot stays in the log as it
+            // is, nothing to learn (no lock, no clock read, no configuration).
             return Learning::Nothing;
         }
         let Some(inner) = self.gate.limiter.upgrade() else {
             // The limiter is gone: nobody to learn for.
-            update_cell(&self.gate.state, |st| st.done(self.id, feedback));
             return Learning::Nothing;
         };
         let now = Instant::now();

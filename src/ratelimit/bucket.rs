@@ -72,52 +72,19 @@ impl WindowKind {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum SlotState {
-    InFlight = 0,
-    Accepted = 1,
-    /// No answer (timeout, broken connection): counted as used.
-    Unknown = 2,
-}
-
 /// One request's place in a window's log, in 16 bytes: its grant time as
 /// nanoseconds after the window's first grant ([`Window::started`], never
-/// moved), and its id with its [`SlotState`] in the two low bits.
+/// moved), and its id.
 ///
 /// A full log holds [`LOG_MAX`] slots and a bucket two logs; every grant
 /// writes the next slot, so at a high rate the logs stream through the
-/// cache. With a `tokio::time::Instant`, a `u64` and a state apart, a slot
-/// took 32 bytes (two full logs 512 KiB, a core's whole second-level cache
-/// on the 2-core machine of issue 13).
+/// cache. With a `tokio::time::Instant` and a `u64`, and whether its request
+/// was answered, a slot took 32 bytes (two full logs 512 KiB, a core's whole
+/// second-level cache on the 2-core machine of issue 13).
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     at: u64,
-    tag: u64,
-}
-
-impl Slot {
-    fn new(at: u64, id: u64, state: SlotState) -> Slot {
-        Slot {
-            at,
-            tag: id << 2 | state as u64,
-        }
-    }
-
-    fn id(&self) -> u64 {
-        self.tag >> 2
-    }
-
-    fn state(&self) -> SlotState {
-        match self.tag & 3 {
-            0 => SlotState::InFlight,
-            1 => SlotState::Accepted,
-            _ => SlotState::Unknown,
-        }
-    }
-
-    fn set_state(&mut self, state: SlotState) {
-        self.tag = self.tag & !3 | state as u64;
-    }
+    id: u64,
 }
 
 /// `d` in whole nanoseconds (saturating: 584 years).
@@ -364,14 +331,20 @@ impl Window {
             .map_or(now, |e| e + Duration::from_nanos(slot.at))
     }
 
+    /// Drops the slots granted `keep` or longer before `now`, answered or
+    /// not. Slots are not marked when their answers come (that took the
+    /// bucket's lock a second time in every call): a request still in flight
+    /// after `keep` has left the log, and its 429, if one comes, teaches
+    /// nothing (the answered slots of the period before it have left too, so
+    /// a count of them would be short).
     fn expire(&mut self, now: Instant, keep: Duration) {
         let (now, keep) = (self.offset(now), nanos(keep));
-        while let Some(front) = self.log.front() {
-            if now.saturating_sub(front.at) >= keep && front.state() != SlotState::InFlight {
-                self.log.pop_front();
-            } else {
-                break;
-            }
+        while self
+            .log
+            .front()
+            .is_some_and(|s| now.saturating_sub(s.at) >= keep)
+        {
+            self.log.pop_front();
         }
     }
 
@@ -389,12 +362,12 @@ impl Window {
         now: Instant,
         cfg: &LimiterConfig,
     ) -> (Option<Instant>, Option<Effective>) {
-        // Keep the longest stretched window, which also covers a full
-        // (unstretched) period for learning from accepted counts.
-        let keep = div(
-            self.kind.period(),
-            cfg.target.min(cfg.stated_target).clamp(0.05, 1.0),
-        );
+        // Keep the longest stretched window, and a period more: a 429 that
+        // comes within a period of its request's grant finds the request's
+        // slot and every slot of the period before it (see
+        // [`throttled`](Self::throttled)).
+        let period = self.kind.period();
+        let keep = div(period, cfg.target.min(cfg.stated_target).clamp(0.05, 1.0)) + period;
         self.expire(now, keep);
         let mut at = self.paused_until.filter(|p| *p > now);
         let later = |at: &mut Option<Instant>, t: Instant| {
@@ -450,7 +423,7 @@ impl Window {
             self.log.pop_front();
         }
         let at = self.offset(now);
-        self.log.push_back(Slot::new(at, id, SlotState::InFlight));
+        self.log.push_back(Slot { at, id });
         if let Some(eff) = eff {
             let base = self.tat.map_or(now, |t| t.max(now));
             self.tat = Some(base + eff.interval);
@@ -470,13 +443,13 @@ impl Window {
     /// tasks at once the search that followed touched a dozen cold lines of
     /// a log up to 8,192 slots long.
     fn position(&self, id: u64) -> Option<usize> {
-        let first = self.log.front()?.id();
+        let first = self.log.front()?.id;
         let guess = usize::try_from(id.checked_sub(first)?).ok()?;
-        if self.log.get(guess).is_some_and(|s| s.id() == id) {
+        if self.log.get(guess).is_some_and(|s| s.id == id) {
             return Some(guess);
         }
-        let pos = self.log.partition_point(|s| s.id() < id);
-        (self.log.get(pos)?.id() == id).then_some(pos)
+        let pos = self.log.partition_point(|s| s.id < id);
+        (self.log.get(pos)?.id == id).then_some(pos)
     }
 
     fn release(&mut self, now: Instant, id: u64, cfg: &LimiterConfig) {
@@ -485,12 +458,6 @@ impl Window {
             if let (Some(tat), Some(eff)) = (self.tat, self.effective(now, cfg)) {
                 self.tat = Some(tat.checked_sub(eff.interval).unwrap_or(now).max(now));
             }
-        }
-    }
-
-    fn mark(&mut self, id: u64, state: SlotState) {
-        if let Some(pos) = self.position(id) {
-            self.log[pos].set_state(state);
         }
     }
 
@@ -787,18 +754,6 @@ impl BucketState {
         self.complete_counted(now, id, feedback, cfg, None)
     }
 
-    /// Records how request `id` ended when it was not throttled: answered,
-    /// or sent and never answered.
-    pub(crate) fn done(&mut self, id: u64, feedback: &Feedback) {
-        let state = if feedback.status.is_some() {
-            SlotState::Accepted
-        } else {
-            SlotState::Unknown
-        };
-        self.second.mark(id, state);
-        self.minute.mark(id, state);
-    }
-
     /// [`complete`](Self::complete), with a 429's window count from a shared
     /// store (`None`: this limiter's own requests).
     pub(crate) fn complete_counted(
@@ -810,7 +765,7 @@ impl BucketState {
         counted: Option<Counted>,
     ) -> Learning {
         if !feedback.throttled {
-            self.done(id, feedback);
+            // An answer or a lost request: its slot stays as it is.
             return Learning::Nothing;
         }
         self.throttled += 1;
@@ -1301,7 +1256,7 @@ mod tests {
     #[test]
     fn log_is_bounded_and_a_limit_past_it_is_paced() {
         // 600,000 per minute (10,000/s): a minute of grants would be 600,000
-        // slots; the log keeps LOG_MAX, in-flight ones included.
+        // slots; the log keeps LOG_MAX.
         let limits = Limits::per_minute(600_000).and_per_second(20_000);
         let mut b = BucketState::new(limits, LimitSource::Configured);
         let cfg = cfg();
@@ -1354,11 +1309,72 @@ mod tests {
         assert_eq!(b.second.position(40), Some(37));
         assert_eq!(b.minute.position(41), None);
         assert_eq!(b.minute.position(0), None);
-        // A completion far back still marks its own slot.
+        // An answer leaves the log as it is: no lock is taken for it.
+        let before: Vec<(u64, u64)> = b.minute.log.iter().map(|s| (s.at, s.id)).collect();
         b.complete(now, 7, &ok(), &cfg);
-        assert_eq!(b.minute.log[5].id(), 7);
-        assert_ne!(b.minute.log[5].state(), SlotState::InFlight);
-        assert_eq!(b.minute.log[6].state(), SlotState::InFlight);
+        let after: Vec<(u64, u64)> = b.minute.log.iter().map(|s| (s.at, s.id)).collect();
+        assert_eq!(after, before);
+    }
+
+    #[test]
+    fn a_429_within_a_period_of_its_grant_counts_the_whole_period_before_it() {
+        // Limits unknown: a per-second 429 teaches the count of our slots in
+        // the second before the refused request's grant.
+        let cfg = cfg();
+        let mut b = BucketState::new(Limits::default(), LimitSource::Discovered);
+        let t0 = Instant::now();
+        let grant = |b: &mut BucketState, at: Instant, id: u64| {
+            let mut now = at;
+            while let Err(next) = b.try_grant(now, id, &cfg) {
+                now = next;
+            }
+            now
+        };
+        // Eight requests a tenth of a second apart, answered at once.
+        for id in 1..=8 {
+            let at = grant(&mut b, t0 + ms(100) * id as u32, id);
+            b.complete(at, id, &ok(), &cfg);
+        }
+        let sent = grant(&mut b, t0 + ms(850), 9);
+        // Another request a little later (the log is trimmed at each grant),
+        // then request 9's 429, 0.9 s after its grant: the answered slots
+        // 0.15-0.75 s older than it are past the stretched window by then,
+        // and still counted.
+        let other = grant(&mut b, sent + ms(800), 10);
+        let learned = b.complete(sent + ms(900), 9, &throttled(1), &cfg);
+        assert!(other < sent + ms(900));
+        assert_eq!(
+            learned,
+            Learning::Throttled {
+                window: WindowKind::Second,
+                estimate: Some(8.0),
+                reacted: true,
+            }
+        );
+    }
+
+    #[test]
+    fn a_request_in_flight_past_the_kept_log_teaches_nothing_by_its_429() {
+        let cfg = cfg();
+        let mut b = BucketState::new(Limits::per_minute(600), LimitSource::Discovered);
+        let t0 = Instant::now();
+        b.try_grant(t0, 1, &cfg).unwrap();
+        // A grant 2.1 s later trims the per-second log (kept for the
+        // stretched second and a second more): request 1, still in flight,
+        // leaves it. Its 429 then finds no slot there and changes nothing.
+        let later = t0 + ms(2_100);
+        b.try_grant(later, 2, &cfg).unwrap();
+        assert_eq!(b.second.position(1), None);
+        let learned = b.complete(later, 1, &throttled(1), &cfg);
+        assert_eq!(
+            learned,
+            Learning::Throttled {
+                window: WindowKind::Second,
+                estimate: None,
+                reacted: false,
+            }
+        );
+        assert_eq!(b.effective(later, &cfg).0, None);
     }
 
     #[test]
@@ -1454,7 +1470,7 @@ mod tests {
     }
 
     #[test]
-    fn a_slot_takes_16_bytes_and_keeps_its_time_id_and_state_exactly() {
+    fn a_slot_takes_16_bytes_and_keeps_its_time_and_id_exactly() {
         assert_eq!(std::mem::size_of::<Slot>(), 16);
         let cfg = cfg();
         let mut b = BucketState::new(Limits::per_minute(1_000), LimitSource::Configured);
@@ -1470,32 +1486,18 @@ mod tests {
         for (i, t) in times.iter().enumerate() {
             b.minute.grant(*t, (i as u64 + 1) << 40, &cfg);
         }
-        let log: Vec<(Instant, u64, SlotState)> = b
+        let log: Vec<(Instant, u64)> = b
             .minute
             .log
             .iter()
-            .map(|s| (b.minute.time(s, t0), s.id(), s.state()))
+            .map(|s| (b.minute.time(s, t0), s.id))
             .collect();
-        let want: Vec<(Instant, u64, SlotState)> = times
+        let want: Vec<(Instant, u64)> = times
             .iter()
             .enumerate()
-            .map(|(i, t)| (*t, (i as u64 + 1) << 40, SlotState::InFlight))
+            .map(|(i, t)| (*t, (i as u64 + 1) << 40))
             .collect();
         assert_eq!(log, want);
-        // A state change leaves the id alone, and the other way round.
-        b.minute.mark(2 << 40, SlotState::Unknown);
-        b.minute.mark(3 << 40, SlotState::Accepted);
-        let states: Vec<(u64, SlotState)> =
-            b.minute.log.iter().map(|s| (s.id(), s.state())).collect();
-        assert_eq!(
-            states,
-            [
-                (1 << 40, SlotState::InFlight),
-                (2 << 40, SlotState::Unknown),
-                (3 << 40, SlotState::Accepted),
-                (4 << 40, SlotState::InFlight),
-            ]
-        );
     }
 
     #[test]

@@ -39,8 +39,10 @@
 //! second replica, or this same job restarted a moment ago all share the
 //! quota. Counting only our own requests (call it `A`: ours granted in the
 //! period before the refused one, answered or still in flight) gives a lower
-//! bound on the limit, exact when nobody else is sending. The estimate treats
-//! it so:
+//! bound on the limit, exact when nobody else is sending. (Each window keeps
+//! its slots for its stretched length and one period more, answered or not:
+//! a 429 that comes later than that after its request was granted, for a
+//! request in flight that long, teaches nothing.) The estimate treats it so:
 //!
 //! * **A 429 with our count at a stated limit** (configured or advertised,
 //!   within one request in ten): the arrival jitter of one request, not a
