@@ -41,6 +41,19 @@ for run in 2 3; do
   OPSGENIE_USERS_BENCH_TIMES_ONLY=1 cargo bench --all-features --bench overhead -- headlines-only \
     | tee "$out/times-$run.log"
 done
+# One run's CPU ratio is good to about +-0.1 on a 2-core VM (the hand-written
+# client against itself, 40 runs: 0.81-1.17): the CPU rows take the median
+# of the three runs above and of PERF_REPORT_CPU_RUNS more of the CPU part
+# alone (about 8 s each).
+cpu_runs=${PERF_REPORT_CPU_RUNS:-20}
+cpu_logs=("$log" "$out/times-2.log" "$out/times-3.log")
+rm -f "$out"/cpu-*.log
+for ((run = 1; run <= cpu_runs; run++)); do
+  OPSGENIE_USERS_BENCH_CPU_ONLY=1 cargo bench --quiet --all-features --bench overhead -- headlines-only \
+    > "$out/cpu-$run.log"
+  cpu_logs+=("$out/cpu-$run.log")
+  grep -h "^cpu_ratio_8_tasks=\|^connections_8_tasks=" "$out/cpu-$run.log" | paste -sd' '
+done
 cargo run --release --quiet --all-features --example ratelimit_sim -- --markdown --svg docs/ratelimit.svg \
   > "$out/ratelimit.md"
 load_end=$(load)
@@ -56,16 +69,18 @@ get() {
   fi
 }
 ratio() { awk -v r="$1" 'BEGIN { printf "%.2f×", r }'; }
-# `median NAME`: of headline NAME's three runs, the line of the median ratio
-# (`name=value key=value ...`) followed by ` runs=a/b/c` (all three, sorted).
+# `median NAME [FILE...]`: of headline NAME's runs (in FILEs; default the
+# three whole runs), the line of the median ratio (`name=value key=value ...`)
+# followed by ` runs=a/b/c` (all of them, sorted; an odd number of runs).
 median() {
-  local lines
-  lines=$(for f in "$log" "$out/times-2.log" "$out/times-3.log"; do
-    grep -m1 "^$1=" "$f" || { echo "missing headline $1 in $f" >&2; exit 1; }
+  local name=$1 lines runs
+  shift
+  (( $# )) || set -- "$log" "$out/times-2.log" "$out/times-3.log"
+  lines=$(for f in "$@"; do
+    grep -m1 "^$name=" "$f" || { echo "missing headline $name in $f" >&2; exit 1; }
   done | sort -t= -k2 -g)
-  local runs
-  runs=$(sed -E "s/^$1=([^ ]*).*/\1/" <<<"$lines" | paste -sd/)
-  echo "$(sed -n 2p <<<"$lines") runs=$runs"
+  runs=$(sed -E "s/^$name=([^ ]*).*/\1/" <<<"$lines" | paste -sd/)
+  echo "$(sed -n "$(( ($# + 1) / 2 ))p" <<<"$lines") runs=$runs"
 }
 # `counted_call C`: what the valgrind rows of call C (get, create, 8_tasks) count.
 counted_call() {
@@ -83,17 +98,20 @@ mget() {
     grep -oE "(^| )$2=[^ ]*" <<<"$1" | head -1 | cut -d= -f2
   fi
 }
-# `mratio LINE`: the median ratio with the three runs, e.g. `1.07× (runs 1.04/1.07/1.10)`.
-# Both rounded by awk (double precision): bash's printf rounds in long
+# `mratio LINE`: the median ratio with its runs, e.g. `1.07× (runs 1.04/1.07/1.10)`,
+# or with more than three the range, `1.10× (23 runs, 0.94-1.27)`.
+# Rounded by awk (double precision): bash's printf rounds in long
 # double, so 1.095 came out as 1.10 beside a run printed as 1.09.
 mratio() {
   awk -v m="$(mget "$1" =)" -v runs="$(mget "$1" runs)" \
-    'BEGIN { split(runs, r, "/"); printf "%.2f× (runs %.2f/%.2f/%.2f)", m, r[1], r[2], r[3] }'
+    'BEGIN { n = split(runs, r, "/")
+      if (n == 3) printf "%.2f× (runs %.2f/%.2f/%.2f)", m, r[1], r[2], r[3]
+      else printf "%.2f× (%d runs, %.2f-%.2f)", m, n, r[1], r[n] }'
 }
 mib() { [[ "$1" == n/a ]] && echo n/a || awk -v k="$1" 'BEGIN { printf "%.1f MiB", k / 1024 }'; }
 
 {
-  echo "Measured by \`scripts/perf-report.sh\` on ${cpu:-an unknown CPU}, ${cores} cores, load average ${load_start%% *} at the start and ${load_end%% *} at the end, rustc ${rustc_v}, $(date -u +%Y-%m-%d). The hand-written client is reqwest + serde_json with the same headers (but the User-Agent the SDK adds) and typed decoding, against the same local server in the same run (the server runs in a child process); time ratios are medians of 1,500 interleaved rounds of two calls a side (300 for the list page), the CPU ratios the medians of 9 reps of 4,000 creates a side (the four sides in turn), and each time or CPU ratio is the median of three runs (the three beside it), the times those of the median run."
+  echo "Measured by \`scripts/perf-report.sh\` on ${cpu:-an unknown CPU}, ${cores} cores, load average ${load_start%% *} at the start and ${load_end%% *} at the end, rustc ${rustc_v}, $(date -u +%Y-%m-%d). The hand-written client is reqwest + serde_json with the same headers (but the User-Agent the SDK adds) and typed decoding, against the same local server in the same run (the server runs in a child process); time ratios are medians of 1,500 interleaved rounds of two calls a side (300 for the list page), the CPU ratios the medians of 9 reps of 4,000 creates a side (the four sides in turn); each time ratio is the median of three runs (the three beside it), each CPU ratio the median of $(( 3 + cpu_runs )) runs (the three and ${cpu_runs} of the CPU part alone; their range beside it), the times and CPU those of the median run."
   echo
   echo "| Measure | SDK | Hand-written / reference | Ratio (target) |"
   echo "|---|---|---|---|"
@@ -106,11 +124,11 @@ mib() { [[ "$1" == n/a ]] && echo n/a || awk -v k="$1" 'BEGIN { printf "%.1f MiB
     m=$(median "overhead_ratio_$c")
     echo "| $what | $(mget "$m" sdk_us) µs | $(mget "$m" raw_us) µs | $(mratio "$m") (≤ 1.05×) |"
   done
-  m=$(median cpu_ratio_8_tasks)
+  m=$(median cpu_ratio_8_tasks "${cpu_logs[@]}")
   echo "| Create, CPU (user + system) per call, 8 tasks | $(mget "$m" sdk_cpu_us) µs | $(mget "$m" raw_cpu_us) µs | $(mratio "$m") (≤ 1.1×) |"
-  m=$(median cpu_ratio_8_tasks_unlimited)
+  m=$(median cpu_ratio_8_tasks_unlimited "${cpu_logs[@]}")
   echo "| Same, the SDK's rate limiter replaced by \`Unlimited\` (where the gap goes, not a setting to copy) | $(mget "$m" sdk_cpu_us) µs | $(mget "$m" raw_cpu_us) µs | $(mratio "$m") |"
-  m=$(median cpu_ratio_8_tasks_same)
+  m=$(median cpu_ratio_8_tasks_same "${cpu_logs[@]}")
   echo "| Same, hand-written against hand-written (the measurement's own spread) | $(mget "$m" again_cpu_us) µs | $(mget "$m" raw_cpu_us) µs | $(mratio "$m") |"
   for c in get create 8_tasks; do
     what=$(counted_call "$c")
@@ -127,10 +145,13 @@ mib() { [[ "$1" == n/a ]] && echo n/a || awk -v k="$1" 'BEGIN { printf "%.1f MiB
       echo "| $what, L1 cache misses per call, data + instruction (valgrind's simulated cache) | $(get "l1_misses_ratio_$c" sdk) ($(get "l1_misses_ratio_$c" sdk_d1) + $(get "l1_misses_ratio_$c" sdk_i1)) | $(get "l1_misses_ratio_$c" raw) ($(get "l1_misses_ratio_$c" raw_d1) + $(get "l1_misses_ratio_$c" raw_i1)) | $(ratio "$r") |"
     fi
   done
-  # The most of the three runs' (each already the most of its 9 reps).
-  conns=$(grep -h "^connections_8_tasks=" "$log" "$out/times-2.log" "$out/times-3.log")
-  most() { sed -E "s/.*$1=([0-9]+).*/\1/" <<<"$conns" | sort -n | tail -1; }
-  echo "| Create, TCP connections opened, 8 tasks (the most of 27 runs) | $(most connections_8_tasks) | $(most raw) | (≤ 9) |"
+  # Each run gives the most of its 9 reps; the row counts the runs by it.
+  conns=$(grep -h "^connections_8_tasks=" "${cpu_logs[@]}")
+  tally() {
+    sed -E "s/.*(^| )$1=([0-9]+).*/\2/" <<<"$conns" | sort -n | uniq -c \
+      | awk '{ printf "%s%s in %s", (NR > 1 ? ", " : ""), $2, $1 }'
+  }
+  echo "| Create, TCP connections opened, 8 tasks (the most of a run's 9 reps of 4,000 creates; $(( 3 + cpu_runs )) runs: connections in runs) | $(tally connections_8_tasks) | $(tally raw) | (≤ 9) |"
   echo "| Heap allocations per call: get / create / list page | $(get allocs_per_call_get) / $(get allocs_per_call_create) / $(get allocs_per_call_list) | $(get allocs_per_call_get raw) / $(get allocs_per_call_create raw) / $(get allocs_per_call_list raw) | |"
   echo "| Decode one user (page of 100) | $(get decode_per_user_ns) ns | $(get decode_per_user_ns plain_ns) ns (plain serde_json) | |"
   echo "| Stream 1,000 / 100,000 users, peak RSS of the process | $(mib "$(get stream_peak_rss_kb_1000)") / $(mib "$(get stream_peak_rss_kb_100000)") | | |"
