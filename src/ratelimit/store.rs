@@ -306,22 +306,28 @@ impl InMemoryStore {
         }
     }
 
-    /// The store's clock. Read with the ledgers' lock held: a reading taken
-    /// before it could be older than a slot another caller logged in the
-    /// meantime, and the logs (searched by time) would fall out of order.
-    fn now(&self) -> Duration {
-        Instant::now().saturating_duration_since(self.epoch)
-    }
-
     fn ledgers(&self) -> std::sync::MutexGuard<'_, HashMap<BucketKey, Ledger>> {
         self.ledgers.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The ledgers, and the store's clock read with their lock held: a
+    /// reading taken before it could be older than a slot another caller
+    /// logged in the meantime, and the logs (searched by time) would fall
+    /// out of order.
+    fn ledgers_now(
+        &self,
+    ) -> (
+        std::sync::MutexGuard<'_, HashMap<BucketKey, Ledger>>,
+        Duration,
+    ) {
+        let map = self.ledgers();
+        (map, Instant::now().saturating_duration_since(self.epoch))
     }
 
     /// The synchronous core of [`LimiterStore::reserve`] (also the fallback
     /// of the Redis store).
     pub(crate) fn reserve_now(&self, key: &BucketKey, windows: &[WindowLimit]) -> Reservation {
-        let mut map = self.ledgers();
-        let now = self.now();
+        let (mut map, now) = self.ledgers_now();
         let ledger = map.entry(key.clone()).or_default();
         let mut wait = Duration::ZERO;
         for w in windows {
@@ -360,8 +366,7 @@ impl InMemoryStore {
     /// cap (the Redis store's copy of the slots Redis granted it).
     #[cfg(feature = "redis")]
     pub(crate) fn record_now(&self, key: &BucketKey, windows: &[WindowLimit], id: &str) {
-        let mut map = self.ledgers();
-        let now = self.now();
+        let (mut map, now) = self.ledgers_now();
         let ledger = map.entry(key.clone()).or_default();
         for w in windows {
             let log = ledger.logs.entry(w.period.as_millis()).or_default();
@@ -377,8 +382,7 @@ impl InMemoryStore {
     /// period, [(age, id)]).
     #[cfg(feature = "redis")]
     pub(crate) fn recent(&self, within: Duration) -> Vec<(BucketKey, Duration, RecentSlots)> {
-        let map = self.ledgers();
-        let now = self.now();
+        let (map, now) = self.ledgers_now();
         let mut out = Vec::new();
         for (key, ledger) in map.iter() {
             for (period, log) in &ledger.logs {
@@ -430,8 +434,7 @@ impl InMemoryStore {
     }
 
     pub(crate) fn publish_now(&self, key: &BucketKey, period: Duration, body: &str) {
-        let mut map = self.ledgers();
-        let now = self.now();
+        let (mut map, now) = self.ledgers_now();
         let ledger = map.entry(key.clone()).or_default();
         ledger
             .notes
@@ -440,8 +443,7 @@ impl InMemoryStore {
     }
 
     pub(crate) fn notes_now(&self, key: &BucketKey) -> (u64, Vec<Note>) {
-        let map = self.ledgers();
-        let now = self.now();
+        let (map, now) = self.ledgers_now();
         let Some(ledger) = map.get(key) else {
             return (0, Vec::new());
         };
