@@ -31,6 +31,8 @@ enum Behaviour {
     Announce(u64),
     /// Headers and 10 of 100 body bytes, then silence.
     Stall,
+    /// A whole answer (`{}`) that closes the connection.
+    Close,
 }
 
 /// Most bytes a raw server writes on one connection.
@@ -92,6 +94,10 @@ async fn serve(sock: &mut tokio::net::TcpStream, b: Behaviour) -> std::io::Resul
             )
             .await?;
             tokio::time::sleep(HOLD).await;
+        }
+        Behaviour::Close => {
+            sock.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}")
+                .await?;
         }
         Behaviour::Stall => {
             sock.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 100\r\n\r\n{\"data\":[")
@@ -436,6 +442,43 @@ async fn a_backoff_past_the_deadline_returns_the_last_answer() {
     // comes back, not a deadline error.
     assert!(matches!(&e, Error::Api(a) if a.status == 503), "{e:?}");
     assert!(start.elapsed() < Duration::from_secs(1));
+}
+
+// ---- connections ---------------------------------------------------------
+
+/// Every request opens a connection here: the default transport's wait for
+/// a connection on its way back to the pool (a connect to a named host
+/// while more are open than requests in flight) finds none coming back,
+/// and must neither fail a request nor skip a connect it needs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_named_host_that_closes_every_connection_answers_every_request() {
+    const TASKS: usize = 4;
+    const EACH: usize = 25;
+    let (base, conns) = raw_server(Behaviour::Close, TASKS * EACH).await;
+    let base = base.replace("127.0.0.1", "localhost");
+    let c = client(&base)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move {
+                for _ in 0..EACH {
+                    let r = c.send(list_users()).await.unwrap();
+                    assert_eq!(r.status(), 200);
+                }
+            })
+        })
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(
+        conns.load(Ordering::SeqCst),
+        TASKS * EACH,
+        "one connection per request"
+    );
 }
 
 // ---- no query strings in errors --------------------------------------------

@@ -1,8 +1,12 @@
+use std::cell::OnceCell;
 use std::future::Future;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
+
+use futures::future::Either;
+use futures::task::AtomicWaker;
 
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
@@ -17,12 +21,21 @@ use super::{MaxResponseSize, RequestUrl, Transport, TransportError, TransportErr
 /// soon as it passes the request's [`MaxResponseSize`] (a `Content-Length`
 /// over the cap fails before any body byte is read), so a server cannot make
 /// it buffer more than the cap.
+///
+/// It resolves host names itself (the system's resolver, as reqwest's own)
+/// and so sees each connection reqwest is about to open: with `n` requests
+/// in flight to a named host it keeps to about `n + 1` connections, where
+/// hyper's pool alone opens more (a request sent a moment before the one it
+/// follows has put its connection back opens another).
 #[derive(Clone, Debug)]
 pub struct ReqwestTransport {
     client: reqwest::Client,
-    /// Requests of this transport (and its clones) between being handed
-    /// to reqwest and the end of their body.
-    in_flight: Arc<AtomicUsize>,
+    /// What this transport's clones share (requests in flight, connections
+    /// opened).
+    shared: Arc<Shared>,
+    /// True when `client` resolves names with a [`WaitingResolver`] on
+    /// `shared`.
+    resolves: bool,
 }
 
 impl ReqwestTransport {
@@ -33,22 +46,34 @@ impl ReqwestTransport {
     /// (name your tool with
     /// [`ClientBuilder::user_agent`](crate::ClientBuilder::user_agent)).
     pub fn new(connect_timeout: Duration, user_agent: &str) -> Result<Self, TransportError> {
+        let shared = Arc::<Shared>::default();
         let client = reqwest::Client::builder()
+            .dns_resolver(Arc::new(WaitingResolver(shared.clone())))
             .connect_timeout(connect_timeout)
             .user_agent(user_agent)
             // Never follow redirects: a redirect would resend the key to another host.
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| TransportError::new(TransportErrorKind::Other, strip(&e.without_url())))?;
-        Ok(ReqwestTransport::from_client(client))
+        Ok(ReqwestTransport {
+            client,
+            shared,
+            resolves: true,
+        })
     }
 
     /// Wraps an existing reqwest client (proxies, custom roots, ...).
     /// Set its redirect policy to `none` so the key is never forwarded.
+    ///
+    /// Such a client keeps its own resolver: after each body, with at least
+    /// two other requests in flight, the transport lets hyper's tasks put
+    /// the connection back before it returns, which keeps the connection
+    /// count near the concurrency at a small cost per request.
     pub fn from_client(client: reqwest::Client) -> Self {
         ReqwestTransport {
             client,
-            in_flight: Arc::default(),
+            shared: Arc::default(),
+            resolves: false,
         }
     }
 }
@@ -119,38 +144,53 @@ impl ReqwestTransport {
         req: reqwest::Request,
         limit: u64,
     ) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> + Send + '_ {
-        let in_flight = InFlight::enter(&self.in_flight);
-        read_response(self.client.execute(req), limit, in_flight)
+        // A connect to a named host goes through this transport's resolver,
+        // which waits for a connection on its way back to the pool; to an
+        // address (or with a reqwest client of the user's), the request
+        // passes its turn after its body instead.
+        let named = matches!(req.url().host(), Some(url::Host::Domain(_)));
+        let pass = !(named && self.resolves);
+        let in_flight = InFlight::enter(&self.shared.in_flight);
+        let mark = RequestMark(OnceCell::new());
+        REQUEST.scope(
+            mark,
+            read_response(self.client.execute(req), limit, in_flight, pass),
+        )
     }
 }
 
 /// Waits for the answer to a request handed to reqwest and reads its body,
-/// up to `limit` bytes; then lets the connection go back to the pool (see
-/// below) before it returns.
+/// up to `limit` bytes; then, if `pass`, lets the connection go back to the
+/// pool (see below) before it returns.
 async fn read_response(
     pending: impl Future<Output = reqwest::Result<reqwest::Response>>,
     limit: u64,
     in_flight: InFlight<'_>,
+    pass: bool,
 ) -> Result<http::Response<Bytes>, TransportError> {
     // A future of its own: the response and the buffers it reads into are
     // gone from this one by the time it yields.
     let out = read_body(pending, limit).await?;
     // hyper hands the connection back to its pool from tasks of its own
     // (its connection task, then the one that puts the connection back),
-    // woken as the body ends: letting them run before this call's caller
-    // sends again keeps the next request from opening another connection.
-    // This task goes to the back of its worker's queue, behind the tasks
-    // it woke, once (a self-wake: no poll of the I/O driver, no wait for
-    // the queue to empty, which `tokio::task::yield_now` costs).
+    // woken as the body ends; a request sent before they ran finds no
+    // idle connection and opens one more. To a named host the transport's
+    // resolver keeps that connect from happening ([`WaitingResolver`], at
+    // no cost per request). To an address, which reqwest connects to
+    // without a resolver, the task lets those tasks run first: it goes to
+    // the back of its worker's queue, behind the tasks it woke, once (a
+    // self-wake: no poll of the I/O driver, no wait for the queue to
+    // empty, which `tokio::task::yield_now` costs).
     // Only with at least two other requests in flight: a caller alone
     // finds an idle connection in the pool anyway, and so did two callers
     // at a time (3 connections in 14 runs of 4,000 creates without the
     // pass), where passing the turn made a create cost 1.29x the CPU of a
     // hand-written reqwest call instead of 1.17x. Measured with
-    // benches/overhead.rs (14 interleaved runs each, 2 workers): 4 tasks
-    // 1.15x CPU and 4-6 connections (yield_now: 1.19x, 4-6), 8 tasks 1.11x
-    // and 9-11 (yield_now: 1.13x, 8-10; none at all: 9-14).
-    if in_flight.others() >= 2 {
+    // benches/overhead.rs at 127.0.0.1 (14 interleaved runs each, 2
+    // workers): 4 tasks 1.15x CPU and 4-6 connections (yield_now: 1.19x,
+    // 4-6), 8 tasks 1.11x and 9-11 (yield_now: 1.13x, 8-10; none at all:
+    // 9-14); valgrind: about 2,300 instructions per create with 8 tasks.
+    if pass && in_flight.others() >= 2 {
         pass_turn().await;
     }
     drop(in_flight);
@@ -238,6 +278,182 @@ impl Drop for InFlight<'_> {
     }
 }
 
+/// The state a transport's clones share: requests in flight, and what its
+/// resolver knows of the connections it opened.
+#[derive(Debug, Default)]
+struct Shared {
+    /// Requests between being handed to reqwest and the end of their body.
+    in_flight: AtomicUsize,
+    /// Connections this transport's resolver let open. Closes are not told
+    /// to it: a wait that no connection coming back ended resets it.
+    opened: AtomicUsize,
+    /// Connects still to let through without a wait, after a wait that no
+    /// connection coming back ended (the server closed some).
+    eager: AtomicUsize,
+}
+
+/// The longest a connect waits for a connection on its way back to the
+/// pool: longer than a loaded machine keeps a runnable task waiting (a
+/// wait of 5 ms ran out in about one run in ten of the overhead bench
+/// under load), short beside a connect with TLS.
+const CONNECT_WAIT: Duration = Duration::from_millis(20);
+/// Connects let through without a wait after a wait that no connection
+/// coming back ended.
+const EAGER_AFTER_VAIN_WAIT: usize = 64;
+
+impl Shared {
+    /// True when a connect about to start should wait: more connections
+    /// are open than requests in flight (this one included), so one is on
+    /// its way back to the pool. One connection more than the requests in
+    /// flight is opened without a wait: with a spare connection, a request
+    /// sent before the one it follows has put its connection back still
+    /// finds one, with no connect at all.
+    fn connect_may_wait(&self) -> bool {
+        let eager = self.eager.load(Ordering::Relaxed);
+        if eager > 0 {
+            self.eager.store(eager - 1, Ordering::Relaxed);
+            return false;
+        }
+        self.in_flight.load(Ordering::Relaxed) < self.opened.load(Ordering::Relaxed)
+    }
+
+    /// Waits for `end` (the request, answered over a connection that came
+    /// back) up to [`CONNECT_WAIT`]; then for the resolution of `host`. A
+    /// request that ended by then needs no connection.
+    async fn wait_then_resolve(
+        &self,
+        end: &RequestEnd,
+        host: String,
+    ) -> Result<reqwest::dns::Addrs, BoxError> {
+        let ended = std::future::poll_fn(|cx| {
+            end.waker.register(cx.waker());
+            if end.has_ended() {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        });
+        let wait = tokio::time::sleep(CONNECT_WAIT);
+        if let Either::Left(_) =
+            futures::future::select(std::pin::pin!(ended), std::pin::pin!(wait)).await
+        {
+            return Err(NotNeeded.into());
+        }
+        let addrs = resolve(host).await?;
+        // A connection that came back late, while the name was resolved.
+        if end.has_ended() {
+            return Err(NotNeeded.into());
+        }
+        // None came back: fewer connections are open than counted.
+        let others = self.in_flight.load(Ordering::Relaxed).saturating_sub(1);
+        self.opened.store(others + 1, Ordering::Relaxed);
+        self.eager.store(EAGER_AFTER_VAIN_WAIT, Ordering::Relaxed);
+        Ok(addrs)
+    }
+}
+
+/// The system's resolution of `host` (getaddrinfo, on the blocking pool,
+/// as reqwest's own resolver does).
+async fn resolve(host: String) -> Result<reqwest::dns::Addrs, BoxError> {
+    let addrs = tokio::task::spawn_blocking(move || {
+        std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), 0))
+    })
+    .await??;
+    Ok(Box::new(addrs))
+}
+
+tokio::task_local! {
+    /// The request being handed to reqwest, as the transport's resolver
+    /// sees it.
+    static REQUEST: RequestMark;
+}
+
+/// A request's end, for a connect that waits on it.
+#[derive(Debug, Default)]
+struct RequestEnd {
+    ended: AtomicBool,
+    waker: AtomicWaker,
+}
+
+impl RequestEnd {
+    fn has_ended(&self) -> bool {
+        self.ended.load(Ordering::Acquire)
+    }
+}
+
+/// Tells a request's end to a connect waiting on it (set up by the
+/// resolver only when it makes a connect wait) when dropped: the body
+/// read, an error, or the caller giving up.
+struct RequestMark(OnceCell<Arc<RequestEnd>>);
+
+impl RequestMark {
+    fn end(&self) -> Arc<RequestEnd> {
+        self.0.get_or_init(Default::default).clone()
+    }
+}
+
+impl Drop for RequestMark {
+    fn drop(&mut self) {
+        if let Some(end) = self.0.get() {
+            end.ended.store(true, Ordering::Release);
+            end.waker.wake();
+        }
+    }
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+/// The resolver of [`ReqwestTransport::new`]: the system's, as reqwest's
+/// own, asked by reqwest for each connection it opens to a named host.
+///
+/// hyper's pool opens a connection whenever a request finds no idle one,
+/// and keeps it even when a connection came back first (the connect goes
+/// on in the background). A connection is on its way back for a moment
+/// after each body ends (hyper's own tasks put it back), so a caller that
+/// sends again at once opens one more. While more connections are open
+/// than requests in flight, one of them is on its way back: the connect
+/// waits (up to [`CONNECT_WAIT`]) before it resolves, and if its request
+/// is answered meanwhile (over the connection that came back) it ends
+/// without connecting. Asked only when a request finds no idle
+/// connection, it costs nothing per request.
+struct WaitingResolver(Arc<Shared>);
+
+impl reqwest::dns::Resolve for WaitingResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let shared = self.0.clone();
+        // The request is known while reqwest first polls its connect, in
+        // the request's own task (and not in the background).
+        let end = if shared.connect_may_wait() {
+            REQUEST.try_with(RequestMark::end).ok()
+        } else {
+            None
+        };
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            match end {
+                Some(end) => shared.wait_then_resolve(&end, host).await,
+                None => {
+                    shared.opened.fetch_add(1, Ordering::Relaxed);
+                    resolve(host).await
+                }
+            }
+        })
+    }
+}
+
+/// The error of a connect that a connection coming back made unneeded
+/// (hyper drops it: its request was answered).
+#[derive(Debug)]
+struct NotNeeded;
+
+impl std::fmt::Display for NotNeeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("connection not needed: the request was answered over a pooled one")
+    }
+}
+
+impl std::error::Error for NotNeeded {}
+
 /// True when `uri` still names `url` (a wrapper may have rewritten it).
 fn same_target(url: &url::Url, uri: &http::Uri) -> bool {
     use url::Position;
@@ -298,6 +514,102 @@ mod tests {
         assert_eq!(count.0.load(Ordering::Relaxed), 1, "woken before Pending");
         assert!(pass.as_mut().poll(&mut cx).is_ready());
         assert_eq!(count.0.load(Ordering::Relaxed), 1);
+    }
+
+    /// A transport's shared state with `in_flight` requests and `opened`
+    /// connections counted.
+    fn shared(in_flight: usize, opened: usize) -> Arc<Shared> {
+        let s = Arc::<Shared>::default();
+        s.in_flight.store(in_flight, Ordering::Relaxed);
+        s.opened.store(opened, Ordering::Relaxed);
+        s
+    }
+
+    fn count(a: &AtomicUsize) -> usize {
+        a.load(Ordering::Relaxed)
+    }
+
+    /// The resolver asked for `localhost` inside a request's scope, which
+    /// stays open until `end` is sent or dropped.
+    async fn resolve_in_request(
+        resolver: WaitingResolver,
+    ) -> (reqwest::dns::Resolving, tokio::sync::oneshot::Sender<()>) {
+        use reqwest::dns::Resolve;
+        let (end_tx, end_rx) = tokio::sync::oneshot::channel::<()>();
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        tokio::spawn(REQUEST.scope(RequestMark(OnceCell::new()), async move {
+            let _ = tx.send(resolver.resolve("localhost".parse().unwrap()));
+            let _ = end_rx.await;
+        }));
+        (rx.await.unwrap(), end_tx)
+    }
+
+    #[test]
+    fn a_connect_waits_only_while_more_connections_are_open_than_requests_in_flight() {
+        assert!(!shared(2, 2).connect_may_wait(), "the spare connection");
+        assert!(!shared(1, 0).connect_may_wait());
+        let s = shared(2, 3);
+        assert!(s.connect_may_wait());
+        // After a wait in vain, the next connects go at once.
+        s.eager.store(EAGER_AFTER_VAIN_WAIT, Ordering::Relaxed);
+        for _ in 0..EAGER_AFTER_VAIN_WAIT {
+            assert!(!s.connect_may_wait());
+        }
+        assert!(s.connect_may_wait());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_waiting_connect_ends_without_connecting_once_its_request_is_answered() {
+        let s = shared(1, 2);
+        let (mut resolving, end) = resolve_in_request(WaitingResolver(s.clone())).await;
+        let started = tokio::time::Instant::now();
+        assert!(futures::poll!(resolving.as_mut()).is_pending(), "waits");
+        end.send(()).unwrap();
+        match resolving.await {
+            Err(e) => assert!(e.is::<NotNeeded>(), "{e}"),
+            Ok(_) => panic!("resolved for a request that was answered"),
+        }
+        assert_eq!(
+            started.elapsed(),
+            Duration::ZERO,
+            "ends when the request does"
+        );
+        assert_eq!(count(&s.opened), 2, "no connection counted");
+        assert_eq!(count(&s.eager), 0);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_waiting_connect_connects_when_no_connection_comes_back() {
+        let s = shared(2, 3);
+        let (resolving, _end) = resolve_in_request(WaitingResolver(s.clone())).await;
+        let started = tokio::time::Instant::now();
+        let Ok(addrs) = resolving.await else {
+            panic!("localhost resolves");
+        };
+        assert_eq!(started.elapsed(), CONNECT_WAIT);
+        assert!(addrs.into_iter().any(|a| a.ip().is_loopback()));
+        // Counted anew: the other request's connection and this one.
+        assert_eq!(count(&s.opened), 2);
+        assert_eq!(count(&s.eager), EAGER_AFTER_VAIN_WAIT);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_connect_with_no_connection_to_spare_does_not_wait() {
+        let s = shared(2, 2);
+        let (resolving, _end) = resolve_in_request(WaitingResolver(s.clone())).await;
+        let started = tokio::time::Instant::now();
+        assert!(resolving.await.is_ok());
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        assert_eq!(count(&s.opened), 3);
+        // Outside a request (no end to wait for) a connect goes at once too.
+        let s = shared(1, 2);
+        let resolving = reqwest::dns::Resolve::resolve(
+            &WaitingResolver(s.clone()),
+            "localhost".parse().unwrap(),
+        );
+        assert!(resolving.await.is_ok());
+        assert_eq!(started.elapsed(), Duration::ZERO);
+        assert_eq!(count(&s.opened), 3);
     }
 
     #[test]
