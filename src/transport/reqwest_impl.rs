@@ -1,8 +1,9 @@
-use std::cell::OnceCell;
+use std::cell::Cell;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::task::Poll;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::future::Either;
@@ -151,11 +152,8 @@ impl ReqwestTransport {
         let named = matches!(req.url().host(), Some(url::Host::Domain(_)));
         let pass = !(named && self.resolves);
         let in_flight = InFlight::enter(&self.shared.in_flight);
-        let mark = RequestMark(OnceCell::new());
-        REQUEST.scope(
-            mark,
-            read_response(self.client.execute(req), limit, in_flight, pass),
-        )
+        let pending = OwnConnect::new(self.client.execute(req));
+        read_response(pending, limit, in_flight, pass)
     }
 }
 
@@ -362,10 +360,69 @@ async fn resolve(host: String) -> Result<reqwest::dns::Addrs, BoxError> {
     Ok(Box::new(addrs))
 }
 
-tokio::task_local! {
-    /// The request being handed to reqwest, as the transport's resolver
-    /// sees it.
-    static REQUEST: RequestMark;
+thread_local! {
+    /// True while a request's future is polled for the first time: the
+    /// poll in which hyper starts its connect, if it needs one.
+    static FIRST_POLL: Cell<bool> = const { Cell::new(false) };
+    /// The end of the request of that poll, when its connect waits on it
+    /// (set by the resolver, taken by [`OwnConnect`]).
+    static WAITED_ON: Cell<Option<Arc<RequestEnd>>> = const { Cell::new(None) };
+}
+
+/// reqwest's answer to a request, its first poll marked as the request's
+/// own (so the resolver knows the request of a connect it makes wait);
+/// tells that connect, if any, when dropped: answered, failed or given up.
+/// Two thread-local writes per request (a task-local scope around every
+/// poll of the request's future cost about 700 instructions per call,
+/// valgrind).
+struct OwnConnect<F> {
+    pending: F,
+    first: bool,
+    end: EndOnDrop,
+}
+
+impl<F> OwnConnect<F> {
+    fn new(pending: F) -> Self {
+        OwnConnect {
+            pending,
+            first: true,
+            end: EndOnDrop(None),
+        }
+    }
+}
+
+impl<F: Future + Unpin> Future for OwnConnect<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let this = &mut *self;
+        if !this.first {
+            return Pin::new(&mut this.pending).poll(cx);
+        }
+        this.first = false;
+        let out = {
+            let _first = FirstPoll::start();
+            Pin::new(&mut this.pending).poll(cx)
+        };
+        this.end.0 = WAITED_ON.take();
+        out
+    }
+}
+
+/// [`FIRST_POLL`] set until dropped (a poll that panics included).
+struct FirstPoll;
+
+impl FirstPoll {
+    fn start() -> FirstPoll {
+        FIRST_POLL.set(true);
+        FirstPoll
+    }
+}
+
+impl Drop for FirstPoll {
+    fn drop(&mut self) {
+        FIRST_POLL.set(false);
+    }
 }
 
 /// A request's end, for a connect that waits on it.
@@ -381,20 +438,12 @@ impl RequestEnd {
     }
 }
 
-/// Tells a request's end to a connect waiting on it (set up by the
-/// resolver only when it makes a connect wait) when dropped: the body
-/// read, an error, or the caller giving up.
-struct RequestMark(OnceCell<Arc<RequestEnd>>);
+/// Tells a waiting connect, if any, that its request ended, when dropped.
+struct EndOnDrop(Option<Arc<RequestEnd>>);
 
-impl RequestMark {
-    fn end(&self) -> Arc<RequestEnd> {
-        self.0.get_or_init(Default::default).clone()
-    }
-}
-
-impl Drop for RequestMark {
+impl Drop for EndOnDrop {
     fn drop(&mut self) {
-        if let Some(end) = self.0.get() {
+        if let Some(end) = &self.0 {
             end.ended.store(true, Ordering::Release);
             end.waker.wake();
         }
@@ -421,10 +470,13 @@ struct WaitingResolver(Arc<Shared>);
 impl reqwest::dns::Resolve for WaitingResolver {
     fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
         let shared = self.0.clone();
-        // The request is known while reqwest first polls its connect, in
-        // the request's own task (and not in the background).
-        let end = if shared.connect_may_wait() {
-            REQUEST.try_with(RequestMark::end).ok()
+        // hyper starts a request's connect in the request's first poll
+        // (later, in the background, the connect only goes on).
+        let end = if FIRST_POLL.get() && shared.connect_may_wait() {
+            // One end per request, should hyper start a second connect.
+            let end = WAITED_ON.take().unwrap_or_default();
+            WAITED_ON.set(Some(end.clone()));
+            Some(end)
         } else {
             None
         };
@@ -529,18 +581,18 @@ mod tests {
         a.load(Ordering::Relaxed)
     }
 
-    /// The resolver asked for `localhost` inside a request's scope, which
-    /// stays open until `end` is sent or dropped.
+    /// The resolver asked for `localhost` in a request's first poll (as
+    /// hyper asks it); the request ends when `end` is sent or dropped.
     async fn resolve_in_request(
         resolver: WaitingResolver,
     ) -> (reqwest::dns::Resolving, tokio::sync::oneshot::Sender<()>) {
         use reqwest::dns::Resolve;
         let (end_tx, end_rx) = tokio::sync::oneshot::channel::<()>();
         let (tx, rx) = tokio::sync::oneshot::channel();
-        tokio::spawn(REQUEST.scope(RequestMark(OnceCell::new()), async move {
+        tokio::spawn(OwnConnect::new(Box::pin(async move {
             let _ = tx.send(resolver.resolve("localhost".parse().unwrap()));
             let _ = end_rx.await;
-        }));
+        })));
         (rx.await.unwrap(), end_tx)
     }
 
