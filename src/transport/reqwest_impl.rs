@@ -317,12 +317,12 @@ impl Shared {
     }
 
     /// Waits for `end` (the request, answered over a connection that came
-    /// back) up to [`CONNECT_WAIT`]; then for the resolution of `host`. A
-    /// request that ended by then needs no connection.
+    /// back) up to [`CONNECT_WAIT`]; then for `resolution` (of the host,
+    /// started only then). A request that ended by then needs no connection.
     async fn wait_then_resolve(
         &self,
         end: &RequestEnd,
-        host: String,
+        resolution: impl Future<Output = Result<reqwest::dns::Addrs, BoxError>>,
     ) -> Result<reqwest::dns::Addrs, BoxError> {
         let ended = std::future::poll_fn(|cx| {
             end.waker.register(cx.waker());
@@ -338,7 +338,7 @@ impl Shared {
         {
             return Err(NotNeeded.into());
         }
-        let addrs = resolve(host).await?;
+        let addrs = resolution.await?;
         // A connection that came back late, while the name was resolved.
         if end.has_ended() {
             return Err(NotNeeded.into());
@@ -484,7 +484,7 @@ impl reqwest::dns::Resolve for WaitingResolver {
         let host = name.as_str().to_owned();
         Box::pin(async move {
             match end {
-                Some(end) => shared.wait_then_resolve(&end, host).await,
+                Some(end) => shared.wait_then_resolve(&end, resolve(host)).await,
                 None => {
                     shared.opened.fetch_add(1, Ordering::Relaxed);
                     resolve(host).await
@@ -644,6 +644,28 @@ mod tests {
         // Counted anew: the other request's connection and this one.
         assert_eq!(count(&s.opened), 2);
         assert_eq!(count(&s.eager), EAGER_AFTER_VAIN_WAIT);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_connect_ends_without_connecting_when_its_request_is_answered_while_it_resolves() {
+        let s = shared(2, 3);
+        let end = Arc::new(RequestEnd::default());
+        let started = tokio::time::Instant::now();
+        // The wait runs out; the request is answered (over a connection
+        // that came back late) while the name resolves.
+        let resolution = async {
+            assert_eq!(started.elapsed(), CONNECT_WAIT, "resolves after the wait");
+            drop(EndOnDrop(Some(end.clone())));
+            let addrs: reqwest::dns::Addrs = Box::new(std::iter::once(([127, 0, 0, 1], 0).into()));
+            Ok(addrs)
+        };
+        match s.wait_then_resolve(&end, resolution).await {
+            Err(e) => assert!(e.is::<NotNeeded>(), "{e}"),
+            Ok(_) => panic!("connected for a request that was answered"),
+        }
+        // Not a wait in vain: a connection did come back.
+        assert_eq!(count(&s.opened), 3);
+        assert_eq!(count(&s.eager), 0);
     }
 
     #[tokio::test(start_paused = true)]
