@@ -582,6 +582,15 @@ mod tests {
         a.load(Ordering::Relaxed)
     }
 
+    /// Asserts that a connect ended without connecting: its request was
+    /// answered over a connection that came back.
+    fn assert_not_needed(resolved: Result<reqwest::dns::Addrs, BoxError>) {
+        match resolved {
+            Err(e) => assert!(e.is::<NotNeeded>(), "{e}"),
+            Ok(_) => panic!("connected for a request that was answered"),
+        }
+    }
+
     /// The resolver asked for `localhost` in a request's first poll (as
     /// hyper asks it); the request ends when `end` is sent or dropped.
     async fn resolve_in_request(
@@ -618,10 +627,7 @@ mod tests {
         let started = tokio::time::Instant::now();
         assert!(futures::poll!(resolving.as_mut()).is_pending(), "waits");
         end.send(()).unwrap();
-        match resolving.await {
-            Err(e) => assert!(e.is::<NotNeeded>(), "{e}"),
-            Ok(_) => panic!("resolved for a request that was answered"),
-        }
+        assert_not_needed(resolving.await);
         assert_eq!(
             started.elapsed(),
             Duration::ZERO,
@@ -659,10 +665,7 @@ mod tests {
             let addrs: reqwest::dns::Addrs = Box::new(std::iter::once(([127, 0, 0, 1], 0).into()));
             Ok(addrs)
         };
-        match s.wait_then_resolve(&end, resolution).await {
-            Err(e) => assert!(e.is::<NotNeeded>(), "{e}"),
-            Ok(_) => panic!("connected for a request that was answered"),
-        }
+        assert_not_needed(s.wait_then_resolve(&end, resolution).await);
         // Not a wait in vain: a connection did come back.
         assert_eq!(count(&s.opened), 3);
         assert_eq!(count(&s.eager), 0);
